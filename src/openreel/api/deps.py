@@ -1,0 +1,69 @@
+"""FastAPI dependencies: the Runtime and the authenticated Principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from openreel.auth import Principal, Tier
+from openreel.errors import NotFound, PermissionDenied, Unauthenticated
+from openreel.runtime import Runtime
+
+GEMINI_VERSIONS = frozenset({"v1beta", "v1", "v1alpha"})
+VERTEX_VERSIONS = frozenset({"v1beta1", "v1"})
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _presented_key(request: Request) -> str | None:
+    """Gemini clients send x-goog-api-key (curl users often ?key=); Vertex sends a Bearer token."""
+    if key := request.headers.get("x-goog-api-key"):
+        return key
+    if key := request.query_params.get("key"):
+        return key
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token.strip()
+    return None
+
+
+def authenticate(request: Request, runtime: RuntimeDep) -> Principal:
+    key = _presented_key(request)
+    if key is None:
+        if not runtime.settings.require_api_key:
+            return Principal(project="default", tier=Tier.ENTERPRISE, key_id=None)
+        raise Unauthenticated(
+            "Method doesn't allow unregistered callers. Send an API key in the x-goog-api-key "
+            "header, the key query parameter, or as an Authorization: Bearer token. "
+            "Create one with `openreel keys create`.")
+    return runtime.keys.authenticate(key)
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+def gemini_version(version: str) -> str:
+    if version not in GEMINI_VERSIONS:
+        raise NotFound(f"API version '{version}' is not served; use one of {sorted(GEMINI_VERSIONS)}.")
+    return version
+
+
+def vertex_version(version: str) -> str:
+    if version not in VERTEX_VERSIONS:
+        raise NotFound(f"API version '{version}' is not served; use one of {sorted(VERTEX_VERSIONS)}.")
+    return version
+
+
+def check_project(principal: Principal, project: str) -> None:
+    """A Vertex path names a project; a key may act only in its own."""
+    if project != principal.project:
+        raise PermissionDenied(
+            f"Permission denied on resource project {project}: this key belongs to project "
+            f"'{principal.project}'.")

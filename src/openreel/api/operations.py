@@ -1,0 +1,94 @@
+"""google.longrunning Operations: list, get, cancel, delete, for the caller's project.
+
+Served under the Gemini shape (/{v}/operations/ID) and the Vertex shape
+(/{v}/projects/P/locations/L/operations/ID); each operation renders in the surface it was
+created on."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from openreel.api.deps import GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, RuntimeDep, check_project
+from openreel.api.to_wire import render_operation, summarize_operation
+from openreel.errors import NotFound
+from openreel.runtime import Runtime
+
+router = APIRouter(tags=["Operations"])
+VERTEX_OPS = "/{version}/projects/{project}/locations/{location}/operations"
+
+
+def _check_version(version: str) -> None:
+    if version not in GEMINI_VERSIONS | VERTEX_VERSIONS:
+        raise NotFound(f"API version '{version}' is not served.")
+
+
+def _render(runtime: Runtime, op: Any) -> dict[str, Any]:
+    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+
+
+def _list(runtime: Runtime, principal: PrincipalDep, page_size: int, page_token: str | None) -> dict[str, Any]:
+    ops, next_token = runtime.operations.list(principal, page_size, page_token)
+    body: dict[str, Any] = {"operations": [summarize_operation(op) for op in ops]}
+    if next_token:
+        body["nextPageToken"] = next_token
+    return body
+
+
+@router.get("/{version}/operations")
+def list_operations(version: str, principal: PrincipalDep, runtime: RuntimeDep,
+                    page_size: Annotated[int, Query(alias="pageSize")] = 50,
+                    page_token: Annotated[str | None, Query(alias="pageToken")] = None) -> dict[str, Any]:
+    _check_version(version)
+    return _list(runtime, principal, page_size, page_token)
+
+
+@router.get("/{version}/operations/{operation_id}")
+def get_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    _check_version(version)
+    return _render(runtime, runtime.operations.get(principal, operation_id))
+
+
+@router.post("/{version}/operations/{operation_id}:cancel")
+@router.post("/{version}/models/{model}/operations/{operation_id}:cancel", include_in_schema=False)
+def cancel_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    _check_version(version)
+    runtime.operations.cancel(principal, operation_id)
+    return {}
+
+
+@router.delete("/{version}/operations/{operation_id}")
+@router.delete("/{version}/models/{model}/operations/{operation_id}", include_in_schema=False)
+def delete_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    _check_version(version)
+    runtime.operations.delete(principal, operation_id)
+    return {}
+
+
+@router.get(VERTEX_OPS)
+def list_project_operations(version: str, project: str, location: str, principal: PrincipalDep,
+                            runtime: RuntimeDep,
+                            page_size: Annotated[int, Query(alias="pageSize")] = 50,
+                            page_token: Annotated[str | None, Query(alias="pageToken")] = None) -> dict[str, Any]:
+    _check_version(version)
+    check_project(principal, project)
+    return _list(runtime, principal, page_size, page_token)
+
+
+@router.post(VERTEX_OPS + "/{operation_id}:cancel")
+def cancel_project_operation(version: str, project: str, location: str, operation_id: str,
+                             principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    _check_version(version)
+    check_project(principal, project)
+    runtime.operations.cancel(principal, operation_id)
+    return {}
+
+
+@router.delete(VERTEX_OPS + "/{operation_id}")
+def delete_project_operation(version: str, project: str, location: str, operation_id: str,
+                             principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    _check_version(version)
+    check_project(principal, project)
+    runtime.operations.delete(principal, operation_id)
+    return {}

@@ -1,0 +1,225 @@
+"""Map a validated wire body onto a GenerationRequest, checking what the schema cannot: allowed
+values per model, value ranges, and the images and videos themselves. Every problem found is
+reported at once, each naming its wire field."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from openreel.domain.request import (FPS, AspectRatio, CompressionQuality, GenerationRequest,
+                                     ImageInput, PersonGeneration, ReferenceImage, ReferenceType,
+                                     ResizeMode, Resolution, VideoInput, WebhookConfig)
+from openreel.engines.catalog import ModelSpec
+from openreel.errors import FieldViolation, InvalidArgument
+from openreel.media.images import SUPPORTED_MIME_TYPES, BadImage, load_image
+from openreel.media.probe import UnreadableVideo, probe_video
+from openreel.protocol.veo import PredictLongRunningRequest, WireImage, WireVideo
+
+MAX_PROMPT_CHARS = 4000
+MAX_REFERENCE_IMAGES = 3
+MAX_SEED = 2**32 - 1
+_GEMINI_FILE_ID = re.compile(r"files/([a-z0-9]+)")
+# Bucket naming rules, and prefixes limited to characters that are safe as storage keys.
+_GCS_URI = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[A-Za-z0-9._-]+)*/?$")
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    max_image_bytes: int
+    max_image_pixels: int
+    max_video_bytes: int
+
+
+class _Violations:
+    def __init__(self) -> None:
+        self.items: list[FieldViolation] = []
+
+    def add(self, field: str, description: str) -> None:
+        self.items.append(FieldViolation(field, description))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            first = self.items[0]
+            more = f" (and {len(self.items) - 1} more)" if len(self.items) > 1 else ""
+            raise InvalidArgument(f"Invalid value at '{first.field}': {first.description}{more}", self.items)
+
+
+def to_generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits: InputLimits,
+                          seed_if_absent: int, video_exists: Callable[[str], bool]) -> GenerationRequest:
+    """Raise InvalidArgument listing every bad field, or return the request to run."""
+    errors = _Violations()
+    instance = body.instances[0]
+    params = body.parameters
+    p = params.model_dump(exclude_none=True, by_alias=False) if params else {}
+
+    image = _image(instance.image, "instances[0].image", limits, errors)
+    last_frame = _image(instance.last_frame, "instances[0].lastFrame", limits, errors)
+    video = _video(instance.video, limits, errors, video_exists)
+    prompt = (instance.prompt or "").strip()
+    if not prompt and image is None and video is None:
+        errors.add("instances[0].prompt", "a prompt is required unless an image or video is given")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        errors.add("instances[0].prompt", f"must be at most {MAX_PROMPT_CHARS} characters")
+    if image is not None and video is not None:
+        errors.add("instances[0].video", "give either an image to animate or a video to extend, not both")
+    if instance.mask is not None:
+        errors.add("instances[0].mask", "mask-based editing is not supported by this server")
+
+    references = []
+    for i, ref in enumerate(instance.reference_images or []):
+        field = f"instances[0].referenceImages[{i}]"
+        kind = _enum(ReferenceType, ref.reference_type, f"{field}.referenceType", errors)
+        loaded = _image(ref.image, f"{field}.image", limits, errors)
+        if kind is not None and loaded is not None:
+            references.append(ReferenceImage(loaded, kind))
+    if len(instance.reference_images or []) > MAX_REFERENCE_IMAGES:
+        errors.add("instances[0].referenceImages", f"at most {MAX_REFERENCE_IMAGES} reference images")
+    if sum(r.reference_type is ReferenceType.STYLE for r in references) > 1:
+        errors.add("instances[0].referenceImages", "at most one style reference image")
+
+    duration = p.get("duration_seconds", 8)
+    if duration not in spec.durations:
+        errors.add("parameters.durationSeconds",
+                   f"must be one of {', '.join(map(str, spec.durations))} for {spec.id}")
+    samples = p.get("sample_count", 1)
+    if not 1 <= samples <= spec.max_samples:
+        errors.add("parameters.sampleCount", f"must be between 1 and {spec.max_samples}")
+    seed = p.get("seed", seed_if_absent)
+    if not 0 <= seed <= MAX_SEED:
+        errors.add("parameters.seed", f"must be between 0 and {MAX_SEED}")
+    temperature = p.get("temperature")
+    if temperature is not None and not 0.0 <= temperature <= 1.0:
+        errors.add("parameters.temperature", "must be between 0.0 and 1.0")
+    if p.get("fps", FPS) != FPS:
+        errors.add("parameters.fps", f"only {FPS} fps is supported")
+    audio = p.get("generate_audio", False)
+    if audio and not spec.supports_audio:
+        errors.add("parameters.generateAudio", f"{spec.id} does not generate audio")
+    negative = p.get("negative_prompt", "")
+    if len(negative) > MAX_PROMPT_CHARS:
+        errors.add("parameters.negativePrompt", f"must be at most {MAX_PROMPT_CHARS} characters")
+    storage_uri = p.get("storage_uri")
+    if storage_uri is not None and not _GCS_URI.match(storage_uri):
+        errors.add("parameters.storageUri", "must look like gs://bucket or gs://bucket/prefix/")
+    topic = p.get("pubsub_topic")
+    if topic is not None and not re.match(r"^projects/[^/]+/topics/[^/]+$", topic):
+        errors.add("parameters.pubsubTopic", "must look like projects/PROJECT/topics/TOPIC")
+
+    aspect = _choice(AspectRatio, p.get("aspect_ratio"), AspectRatio.LANDSCAPE, "parameters.aspectRatio", errors)
+    resolution = _choice(Resolution, p.get("resolution"), Resolution.FULL_HD, "parameters.resolution", errors)
+    person = _choice(PersonGeneration, _snake(p.get("person_generation")), PersonGeneration.ALLOW_ADULT,
+                     "parameters.personGeneration", errors)
+    quality = _choice(CompressionQuality, p.get("compression_quality"), CompressionQuality.OPTIMIZED,
+                      "parameters.compressionQuality", errors)
+    resize = _choice(ResizeMode, p.get("resize_mode"), ResizeMode.PAD, "parameters.resizeMode", errors)
+    labels = body.labels or {}
+    if len(labels) > 64 or any(len(k) > 63 or len(v) > 63 for k, v in labels.items()):
+        errors.add("labels", "at most 64 labels, keys and values at most 63 characters")
+    webhook = None
+    if body.webhook_config is not None:
+        uris = body.webhook_config.uris
+        if not uris or any(not re.match(r"^https?://", u) for u in uris):
+            errors.add("webhookConfig.uris", "give one or more http(s) URLs")
+        webhook = WebhookConfig(tuple(uris), dict(body.webhook_config.user_metadata or {}))
+    errors.raise_if_any()
+
+    return GenerationRequest(
+        model=spec.id, prompt=prompt, seed=seed, duration_seconds=duration, aspect_ratio=aspect,
+        resolution=resolution, sample_count=samples, generate_audio=audio, negative_prompt=negative,
+        temperature=temperature, enhance_prompt=p.get("enhance_prompt", False),
+        person_generation=person, image=image, last_frame=last_frame,
+        reference_images=tuple(references), video=video, storage_uri=storage_uri,
+        compression_quality=quality, resize_mode=resize, fps=FPS, labels=dict(labels),
+        webhook=webhook, pubsub_topic=topic)
+
+
+def _snake(value: str | None) -> str | None:
+    """Vertex's older docs spell enum values allowAll; compare ignoring case and underscores."""
+    return None if value is None else re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower()
+
+
+def _enum(kind: type[E], raw: str, field: str, errors: _Violations) -> E | None:
+    try:
+        return kind(raw.lower())
+    except ValueError:
+        errors.add(field, f"must be one of {', '.join(m.value for m in kind)}")
+        return None
+
+
+def _choice(kind: type[E], raw: str | None, default: E, field: str, errors: _Violations) -> E:
+    if raw is None:
+        return default
+    return _enum(kind, raw, field, errors) or default
+
+
+def _decode_b64(data: str, field: str, max_bytes: int, errors: _Violations) -> bytes | None:
+    if len(data) * 3 // 4 > max_bytes:
+        errors.add(field, f"is larger than the {max_bytes // (1024 * 1024)} MiB limit")
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            return base64.urlsafe_b64decode(data)
+        except (binascii.Error, ValueError):
+            errors.add(field, "is not valid base64")
+            return None
+
+
+def _image(wire: WireImage | None, field: str, limits: InputLimits, errors: _Violations) -> ImageInput | None:
+    if wire is None:
+        return None
+    if wire.bytes_base64_encoded is None:
+        where = "gcsUri" if wire.gcs_uri else "uri" if wire.uri else "bytesBase64Encoded"
+        errors.add(f"{field}.{where}", "send the image inline as bytesBase64Encoded; "
+                                       "this server does not fetch images from Cloud Storage or URIs")
+        return None
+    if wire.mime_type is not None and wire.mime_type.lower() not in SUPPORTED_MIME_TYPES:
+        errors.add(f"{field}.mimeType", f"must be one of {', '.join(SUPPORTED_MIME_TYPES)}")
+        return None
+    data = _decode_b64(wire.bytes_base64_encoded, f"{field}.bytesBase64Encoded", limits.max_image_bytes, errors)
+    if data is None:
+        return None
+    try:
+        image = load_image(data, limits.max_image_pixels)
+    except BadImage as exc:
+        errors.add(f"{field}.bytesBase64Encoded", str(exc))
+        return None
+    mime = next(m for m, fmt in SUPPORTED_MIME_TYPES.items() if fmt == image.format)
+    return ImageInput(data, mime)
+
+
+def _video(wire: WireVideo | None, limits: InputLimits, errors: _Violations,
+           video_exists: Callable[[str], bool]) -> VideoInput | None:
+    field = "instances[0].video"
+    if wire is None:
+        return None
+    encoded = wire.encoded_video or wire.bytes_base64_encoded
+    if encoded:
+        sub = "encodedVideo" if wire.encoded_video else "bytesBase64Encoded"
+        data = _decode_b64(encoded, f"{field}.{sub}", limits.max_video_bytes, errors)
+        if data is None:
+            return None
+        try:
+            probe_video(data)
+        except UnreadableVideo as exc:
+            errors.add(f"{field}.{sub}", str(exc))
+            return None
+        return VideoInput(data=data, mime_type=wire.encoding or wire.mime_type or "video/mp4")
+    if wire.uri:
+        match = _GEMINI_FILE_ID.search(wire.uri)
+        if match is None or not video_exists(match.group(1)):
+            errors.add(f"{field}.uri", "must name a video this server generated (…/files/ID:download)")
+            return None
+        return VideoInput(file_id=match.group(1))
+    errors.add(f"{field}.gcsUri" if wire.gcs_uri else field,
+               "send the video inline or as the uri of a video this server generated")
+    return None

@@ -1,0 +1,114 @@
+"""Render domain Operations in the exact shapes Google's SDKs parse (spec §3.5, §4.4, §7)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
+from openreel.engines.catalog import ModelSpec
+from openreel.protocol.rpc import operation_error
+
+GEMINI_RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
+VERTEX_RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
+METADATA_TYPE = "type.googleapis.com/openreel.v1.GenerateVideoMetadata"
+
+
+def _timestamp(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def metadata(op: Operation) -> dict[str, Any]:
+    """Progress for people polling: the SDKs keep metadata as an opaque dict."""
+    body: dict[str, Any] = {
+        "@type": METADATA_TYPE, "state": op.state.value, "progressPercent": op.progress_percent,
+        "createTime": _timestamp(op.created_at), "updateTime": _timestamp(op.updated_at),
+        "model": op.model, "attempt": op.attempt,
+    }
+    if op.queue_position is not None:
+        body["queuePosition"] = op.queue_position
+    if op.enhanced_prompt:
+        body["enhancedPrompt"] = op.enhanced_prompt
+    return body
+
+
+def summarize_operation(op: Operation) -> dict[str, Any]:
+    """A listing entry: state and progress without results, so a list never inlines videos;
+    poll the operation for its response."""
+    body: dict[str, Any] = {"name": op.name, "metadata": metadata(op), "done": op.is_done}
+    if op.error is not None:
+        body["error"] = operation_error(op.error.grpc_code, op.error.message)
+    return body
+
+
+def gemini_file_uri(public_url: str, file_id: str) -> str:
+    return f"{public_url}/v1beta/files/{file_id}:download?alt=media"
+
+
+def render_operation(op: Operation, public_url: str, read_video: Callable[[VideoFile], bytes]) -> dict[str, Any]:
+    """The google.longrunning.Operation JSON in the surface the operation was created on."""
+    body: dict[str, Any] = {"name": op.name, "metadata": metadata(op)}
+    if not op.is_done:
+        body["done"] = False
+        return body
+    body["done"] = True
+    if op.state is not OperationState.SUCCEEDED:
+        assert op.error is not None
+        body["error"] = operation_error(op.error.grpc_code, op.error.message)
+    elif op.surface is Surface.GEMINI:
+        body["response"] = _gemini_response(op, public_url)
+    else:
+        body["response"] = _vertex_response(op, read_video)
+    return body
+
+
+def _rai(op: Operation) -> dict[str, Any]:
+    if not op.rai_filtered_reasons:
+        return {}
+    return {"raiMediaFilteredCount": len(op.rai_filtered_reasons),
+            "raiMediaFilteredReasons": list(op.rai_filtered_reasons)}
+
+
+def _gemini_response(op: Operation, public_url: str) -> dict[str, Any]:
+    inner: dict[str, Any] = {}
+    if op.videos:
+        inner["generatedSamples"] = [
+            {"video": {"uri": gemini_file_uri(public_url, v.id), "encoding": v.mime_type}}
+            for v in op.videos]
+    return {"@type": GEMINI_RESPONSE_TYPE, "generateVideoResponse": inner | _rai(op)}
+
+
+def vertex_gcs_uri(storage_uri: str, op_id: str, sample_index: int) -> str:
+    return f"{storage_uri.rstrip('/')}/{uuid.UUID(hex=op_id)}/sample_{sample_index}.mp4"
+
+
+def _vertex_response(op: Operation, read_video: Callable[[VideoFile], bytes]) -> dict[str, Any]:
+    videos = []
+    for v in op.videos:
+        if op.request.storage_uri:
+            videos.append({"gcsUri": vertex_gcs_uri(op.request.storage_uri, op.id, v.sample_index),
+                           "mimeType": v.mime_type})
+        else:
+            # Without storageUri Vertex returns the bytes inline; it is the only way the Vertex
+            # SDK receives a video without Cloud Storage.
+            videos.append({"bytesBase64Encoded": base64.b64encode(read_video(v)).decode("ascii"),
+                           "mimeType": v.mime_type})
+    return {"@type": VERTEX_RESPONSE_TYPE, "raiMediaFilteredCount": len(op.rai_filtered_reasons),
+            "videos": videos} | ({"raiMediaFilteredReasons": list(op.rai_filtered_reasons)}
+                                 if op.rai_filtered_reasons else {})
+
+
+def gemini_model(spec: ModelSpec, engine_description: str) -> dict[str, Any]:
+    return {"name": f"models/{spec.id}", "version": spec.version, "displayName": spec.display_name,
+            "description": spec.description or engine_description, "inputTokenLimit": 480,
+            "outputTokenLimit": 8192, "supportedGenerationMethods": ["predictLongRunning"],
+            "engine": spec.engine}
+
+
+def vertex_publisher_model(spec: ModelSpec, engine_description: str) -> dict[str, Any]:
+    return {"name": f"publishers/google/models/{spec.id}", "versionId": spec.version,
+            "displayName": spec.display_name, "description": spec.description or engine_description,
+            "launchStage": "GA", "engine": spec.engine}

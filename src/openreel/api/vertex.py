@@ -1,0 +1,89 @@
+"""Vertex AI surface (aiplatform): create, fetchPredictOperation, the seed guide's aliases
+(:predict and GET .../operations/ID), express mode, publisher models. Paths per spec §4.2."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from openreel.api.deps import PrincipalDep, RuntimeDep, check_project, vertex_version
+from openreel.api.to_wire import render_operation, vertex_publisher_model
+from openreel.auth import Principal
+from openreel.domain.operation import Surface
+from openreel.errors import InvalidArgument
+from openreel.protocol.veo import FetchPredictOperationRequest, PredictLongRunningRequest
+from openreel.runtime import Runtime
+
+router = APIRouter(tags=["Vertex AI"])
+Version = Annotated[str, Depends(vertex_version)]
+MODEL = "/{version}/projects/{project}/locations/{location}/publishers/google/models/{model}"
+EXPRESS_MODEL = "/{version}/publishers/google/models/{model}"
+
+
+def _submit(runtime: Runtime, principal: Principal, resource: str, model: str,
+            body: PredictLongRunningRequest) -> dict[str, Any]:
+    op = runtime.operations.submit(principal, Surface.VERTEX, resource, model, body)
+    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+
+
+def _fetch(runtime: Runtime, principal: Principal, resource: str, operation_name: str) -> dict[str, Any]:
+    if not operation_name.startswith(resource + "/operations/"):
+        raise InvalidArgument.for_field("operationName", f"must be an operation of {resource}")
+    op = runtime.operations.get(principal, operation_name)
+    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+
+
+@router.post(MODEL + ":predictLongRunning")
+@router.post(MODEL + ":predict", include_in_schema=False)  # the seed guide's REST call
+def predict_long_running(version: Version, project: str, location: str, model: str,
+                         body: PredictLongRunningRequest, principal: PrincipalDep,
+                         runtime: RuntimeDep) -> dict[str, Any]:
+    check_project(principal, project)
+    resource = f"projects/{project}/locations/{location}/publishers/google/models/{model}"
+    return _submit(runtime, principal, resource, model, body)
+
+
+@router.post(MODEL + ":fetchPredictOperation")
+def fetch_predict_operation(version: Version, project: str, location: str, model: str,
+                            body: FetchPredictOperationRequest, principal: PrincipalDep,
+                            runtime: RuntimeDep) -> dict[str, Any]:
+    check_project(principal, project)
+    resource = f"projects/{project}/locations/{location}/publishers/google/models/{model}"
+    return _fetch(runtime, principal, resource, body.operation_name)
+
+
+@router.post(EXPRESS_MODEL + ":predictLongRunning")
+@router.post(EXPRESS_MODEL + ":predict", include_in_schema=False)
+def express_predict_long_running(version: Version, model: str, body: PredictLongRunningRequest,
+                                 principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    return _submit(runtime, principal, f"publishers/google/models/{model}", model, body)
+
+
+@router.post(EXPRESS_MODEL + ":fetchPredictOperation")
+def express_fetch_predict_operation(version: Version, model: str, body: FetchPredictOperationRequest,
+                                    principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    return _fetch(runtime, principal, f"publishers/google/models/{model}", body.operation_name)
+
+
+@router.get("/{version}/projects/{project}/locations/{location}/operations/{operation_id}")
+@router.get(MODEL + "/operations/{operation_id}", include_in_schema=False)
+def get_operation(version: Version, project: str, location: str, operation_id: str,
+                  principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    """The seed guide's poll: the last segment of the operation name, as an alias of fetch."""
+    check_project(principal, project)
+    op = runtime.operations.get(principal, operation_id)
+    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+
+
+@router.get("/{version}/publishers/google/models")
+def list_publisher_models(version: Version, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    return {"publisherModels": [vertex_publisher_model(s, f"Served by openreel's '{s.engine}' engine.")
+                                for s in runtime.catalog.all()]}
+
+
+@router.get("/{version}/publishers/google/models/{model}")
+def get_publisher_model(version: Version, model: str, principal: PrincipalDep,
+                        runtime: RuntimeDep) -> dict[str, Any]:
+    spec = runtime.catalog.get(model)
+    return vertex_publisher_model(spec, f"Served by openreel's '{spec.engine}' engine.")

@@ -1,0 +1,1 @@
+"""The `openreel` command line (Typer + Rich)."""

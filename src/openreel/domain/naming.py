@@ -1,0 +1,32 @@
+"""Operation and file names as Google's clients require them (spec §3.4, §4.2, §3.6)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from openreel.domain.operation import Surface
+
+_HEX_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_operation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def operation_name(surface: Surface, model_resource: str, op_id: str) -> str:
+    """Gemini: models/{m}/operations/{[a-z0-9]+}; Vertex: {model resource}/operations/{uuid}."""
+    if surface is Surface.GEMINI:
+        return f"{model_resource}/operations/{op_id}"
+    return f"{model_resource}/operations/{uuid.UUID(hex=op_id)}"
+
+
+def operation_id_from(name_or_id: str) -> str | None:
+    """The stored id behind a full name, a bare UUID or hex id; None if it cannot be one."""
+    candidate = name_or_id.rstrip("/").rsplit("/", 1)[-1].replace("-", "").lower()
+    return candidate if _HEX_ID.match(candidate) else None
+
+
+def video_file_id(op_id: str, sample_index: int) -> str:
+    # Lower-case alphanumerics only: the SDK extracts the id with [a-z0-9]+.
+    return f"{op_id}{sample_index}"

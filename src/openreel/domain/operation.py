@@ -1,0 +1,98 @@
+"""The operation lifecycle as data: states, the allowed moves between them, and Operation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from openreel.domain.request import GenerationRequest
+
+
+class OperationState(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset({OperationState.SUCCEEDED, OperationState.FAILED, OperationState.CANCELLED})
+ACTIVE_STATES = frozenset({OperationState.QUEUED, OperationState.RUNNING})
+
+ALLOWED_TRANSITIONS: dict[OperationState, frozenset[OperationState]] = {
+    OperationState.QUEUED: frozenset(
+        {OperationState.RUNNING, OperationState.CANCELLED, OperationState.FAILED}
+    ),
+    # RUNNING -> QUEUED is the sweeper handing an expired lease back to the queue.
+    OperationState.RUNNING: frozenset(
+        {OperationState.QUEUED, OperationState.SUCCEEDED, OperationState.FAILED,
+         OperationState.CANCELLED}
+    ),
+    OperationState.SUCCEEDED: frozenset(),
+    OperationState.FAILED: frozenset(),
+    OperationState.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(ValueError):
+    pass
+
+
+def transition(current: OperationState, target: OperationState) -> OperationState:
+    """Return target if the lifecycle allows current -> target, else raise IllegalTransition."""
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise IllegalTransition(f"operation cannot go from {current} to {target}")
+    return target
+
+
+class Surface(StrEnum):
+    """Which Google API shape created the operation; its name and result are rendered in it."""
+
+    GEMINI = "gemini"
+    VERTEX = "vertex"
+
+
+@dataclass(frozen=True)
+class OperationError:
+    grpc_code: int
+    message: str
+
+
+@dataclass(frozen=True)
+class VideoFile:
+    id: str
+    operation_id: str
+    sample_index: int
+    storage_key: str
+    mime_type: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    name: str
+    surface: Surface
+    model: str
+    project: str
+    state: OperationState
+    request: GenerationRequest
+    created_at: datetime
+    updated_at: datetime
+    progress_percent: int = 0
+    attempt: int = 0
+    enhanced_prompt: str | None = None
+    error: OperationError | None = None
+    videos: tuple[VideoFile, ...] = ()
+    rai_filtered_reasons: tuple[str, ...] = field(default_factory=tuple)
+    # Derived at read time (how many queued operations are ahead), never stored.
+    queue_position: int | None = None
+
+    @property
+    def is_done(self) -> bool:
+        return self.state.is_terminal

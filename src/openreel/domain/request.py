@@ -1,0 +1,113 @@
+"""GenerationRequest: one validated, surface-independent request for 1-4 video samples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+FPS = 24
+
+
+class AspectRatio(StrEnum):
+    LANDSCAPE = "16:9"
+    PORTRAIT = "9:16"
+
+
+class Resolution(StrEnum):
+    HD = "720p"
+    FULL_HD = "1080p"
+
+
+class ReferenceType(StrEnum):
+    ASSET = "asset"
+    STYLE = "style"
+
+
+class PersonGeneration(StrEnum):
+    ALLOW_ALL = "allow_all"
+    ALLOW_ADULT = "allow_adult"
+    DONT_ALLOW = "dont_allow"
+
+
+class CompressionQuality(StrEnum):
+    OPTIMIZED = "optimized"
+    LOSSLESS = "lossless"
+
+
+class ResizeMode(StrEnum):
+    PAD = "pad"
+    CROP = "crop"
+
+
+_LONG_SIDE = {Resolution.HD: 1280, Resolution.FULL_HD: 1920}
+_SHORT_SIDE = {Resolution.HD: 720, Resolution.FULL_HD: 1080}
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """A decoded-and-checked input image, kept as the bytes the caller sent."""
+
+    data: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class ReferenceImage:
+    image: ImageInput
+    reference_type: ReferenceType
+
+
+@dataclass(frozen=True)
+class VideoInput:
+    """A video to extend: either bytes the caller sent or a file openreel generated earlier."""
+
+    data: bytes | None = None
+    file_id: str | None = None
+    mime_type: str = "video/mp4"
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    uris: tuple[str, ...]
+    user_metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    model: str
+    prompt: str
+    seed: int
+    duration_seconds: int = 8
+    aspect_ratio: AspectRatio = AspectRatio.LANDSCAPE
+    resolution: Resolution = Resolution.FULL_HD
+    sample_count: int = 1
+    generate_audio: bool = False
+    negative_prompt: str = ""
+    temperature: float | None = None
+    enhance_prompt: bool = False
+    person_generation: PersonGeneration = PersonGeneration.ALLOW_ADULT
+    image: ImageInput | None = None
+    last_frame: ImageInput | None = None
+    reference_images: tuple[ReferenceImage, ...] = ()
+    video: VideoInput | None = None
+    storage_uri: str | None = None
+    compression_quality: CompressionQuality = CompressionQuality.OPTIMIZED
+    resize_mode: ResizeMode = ResizeMode.PAD
+    fps: int = FPS
+    labels: dict[str, str] = field(default_factory=dict)
+    webhook: WebhookConfig | None = None
+    pubsub_topic: str | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        long, short = _LONG_SIDE[self.resolution], _SHORT_SIDE[self.resolution]
+        return (long, short) if self.aspect_ratio is AspectRatio.LANDSCAPE else (short, long)
+
+    @property
+    def frame_count(self) -> int:
+        return self.fps * self.duration_seconds
+
+    def sample_seed(self, sample_index: int) -> int:
+        """Each sample gets its own seed so samples differ, yet a repeated request repeats."""
+        return (self.seed + sample_index * 0x9E3779B1) % 2**32

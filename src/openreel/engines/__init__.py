@@ -1,0 +1,1 @@
+"""Generation engines: turn a GenerationRequest into frames and audio. See base.Engine."""

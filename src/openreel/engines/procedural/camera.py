@@ -1,0 +1,59 @@
+"""Where the camera looks at time u in [0, 1]: a crop box in panorama coordinates per layer."""
+
+from __future__ import annotations
+
+from openreel.engines.procedural.scene import CameraMove
+
+Box = tuple[float, float, float, float]
+
+PAN_SPAN = 0.10  # of frame width, at the nearest layer, each way
+TILT_SPAN = 0.07
+ZOOM_SPAN = 0.22
+
+
+def view_box(move: CameraMove, u: float, parallax: float, energy: float,
+             frame: tuple[int, int], panorama: tuple[int, int]) -> Box:
+    """A text-to-video shot: the move is centred on the panorama, so it runs -span..+span."""
+    (w, h), (pw, ph) = frame, panorama
+    cx, cy, zoom = pw / 2, ph / 2, 1.0
+    s = 2 * u - 1
+    p = parallax * energy
+    if move is CameraMove.PAN_RIGHT or move is CameraMove.ORBIT:
+        cx += p * PAN_SPAN * w * s
+    elif move is CameraMove.PAN_LEFT:
+        cx -= p * PAN_SPAN * w * s
+    elif move is CameraMove.TILT_UP:
+        cy -= p * TILT_SPAN * h * s
+    elif move is CameraMove.TILT_DOWN:
+        cy += p * TILT_SPAN * h * s
+    elif move is CameraMove.ZOOM_IN:
+        zoom = 1 + p * ZOOM_SPAN * u
+    elif move is CameraMove.ZOOM_OUT:
+        zoom = 1 + p * ZOOM_SPAN * (1 - u)
+    elif move is CameraMove.AERIAL:
+        zoom = 1 + p * ZOOM_SPAN * 0.6 * u
+        cx += p * PAN_SPAN * 0.5 * w * s
+    bw, bh = w / zoom, h / zoom
+    return (cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)
+
+
+def image_box(move: CameraMove, u: float, energy: float, frame: tuple[int, int]) -> Box:
+    """An image-to-video shot: frame 0 is the image itself, then the camera moves inside it."""
+    w, h = frame
+    eased = u * u * (3 - 2 * u)
+    push = 1 + 0.14 * energy * eased  # every move pushes in a little so the frame stays filled
+    bw, bh = w / push, h / push
+    slack_x, slack_y = (w - bw) / 2, (h - bh) / 2
+    cx, cy = w / 2, h / 2
+    if move in (CameraMove.PAN_RIGHT, CameraMove.ORBIT):
+        cx += slack_x
+    elif move is CameraMove.PAN_LEFT:
+        cx -= slack_x
+    elif move is CameraMove.TILT_UP:
+        cy -= slack_y
+    elif move is CameraMove.TILT_DOWN:
+        cy += slack_y
+    elif move in (CameraMove.STATIC, CameraMove.ZOOM_OUT):
+        # The image is frame 0, so there is nothing outside it to pull back to: hold nearly still.
+        bw, bh = w / (1 + 0.03 * eased), h / (1 + 0.03 * eased)
+    return (cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)

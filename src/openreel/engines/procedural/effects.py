@@ -1,0 +1,145 @@
+"""Per-frame overlays drawn on top of the layers: weather, lights in the sky, the studio product,
+and the finishing pass (vignette and grain), all prepared once per sample."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+from openreel.engines.procedural.scene import SceneDescription, Weather
+
+
+class Precipitation:
+    """Rain streaks or snowflakes that fall through the frame; `onset` fades them in."""
+
+    def __init__(self, weather: Weather, size: tuple[int, int], rng: np.random.Generator,
+                 energy: float) -> None:
+        self.weather = weather
+        self.w, self.h = size
+        count = int((650 if weather is Weather.RAIN else 380) * self.w / 1920 * 1.3)
+        self.x0 = rng.uniform(0, self.w, count)
+        self.y0 = rng.uniform(0, self.h, count)
+        self.depth = rng.uniform(0.3, 1.0, count)
+        self.speed = (2.2 if weather is Weather.RAIN else 0.22) * energy * self.h * self.depth
+        self.drift = rng.uniform(-0.05, 0.05, count) * self.w
+
+    def draw(self, canvas: Image.Image, seconds: float, onset: float = 1.0) -> None:
+        draw = ImageDraw.Draw(canvas, "RGBA")
+        ys = (self.y0 + self.speed * seconds) % (self.h * 1.1) - self.h * 0.05
+        xs = (self.x0 + self.drift * seconds) % self.w
+        alpha = int(150 * onset)
+        if self.weather is Weather.RAIN:
+            length = self.h * 0.045 * self.depth
+            for x, y, ln, d in zip(xs, ys, length, self.depth):
+                draw.line((x, y, x - ln * 0.12, y + ln), fill=(200, 210, 225, int(alpha * d)),
+                          width=1 if d < 0.8 else 2)
+        else:
+            radius = self.h * 0.004 * (0.5 + self.depth)
+            wobble = np.sin(seconds * 1.7 + self.x0) * self.w * 0.004
+            for x, y, r, d in zip(xs + wobble, ys, radius, self.depth):
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=(245, 248, 255, int(230 * onset * d)))
+
+
+class Mist:
+    """A soft band of fog over the horizon that drifts sideways."""
+
+    def __init__(self, size: tuple[int, int], horizon: float, rng: np.random.Generator,
+                 colour: tuple[int, int, int]) -> None:
+        w, h = size
+        noise = rng.random((h // 24 + 2, (2 * w) // 24 + 2))
+        field = np.asarray(Image.fromarray((noise * 255).astype(np.uint8)).resize((2 * w, h), Image.BICUBIC)
+                           .filter(ImageFilter.GaussianBlur(h / 30)), dtype=np.float32) / 255
+        rows = np.arange(h)[:, None] / h
+        band = np.exp(-((rows - horizon) / 0.16) ** 2)
+        alpha = np.clip((0.45 + 0.55 * field) * band * 200, 0, 255).astype(np.uint8)
+        self.alpha = Image.fromarray(alpha, "L")
+        self.colour = Image.new("RGB", (w, h), colour)
+        self.w = w
+
+    def draw(self, canvas: Image.Image, seconds: float) -> None:
+        offset = int(seconds * self.w * 0.02) % self.w
+        canvas.paste(self.colour, (0, 0), self.alpha.crop((offset, 0, offset + self.w, self.alpha.height)))
+
+
+class FlyingLights:
+    """Flying cars / drones: small lit craft with trails crossing the sky at several depths."""
+
+    def __init__(self, size: tuple[int, int], horizon: float, rng: np.random.Generator) -> None:
+        self.w, self.h = size
+        count = 9
+        self.y = rng.uniform(0.12, horizon * 0.8, count) * self.h
+        self.x0 = rng.uniform(0, self.w, count)
+        self.speed = rng.uniform(0.05, 0.18, count) * self.w * rng.choice([-1, 1], count)
+        self.scale = rng.uniform(0.4, 1.0, count)
+
+    def draw(self, canvas: Image.Image, seconds: float) -> None:
+        draw = ImageDraw.Draw(canvas, "RGBA")
+        for y, x0, v, s in zip(self.y, self.x0, self.speed, self.scale):
+            x = (x0 + v * seconds) % (self.w * 1.2) - self.w * 0.1
+            size = self.h * 0.008 * s
+            trail = -np.sign(v) * self.w * 0.05 * s
+            draw.line((x, y, x + trail, y), fill=(120, 200, 255, 120), width=max(int(size * 0.6), 1))
+            draw.ellipse((x - size * 2, y - size, x + size * 2, y + size), fill=(40, 44, 60, 255))
+            draw.ellipse((x - size * 0.5, y - size * 0.5, x + size * 0.5, y + size * 0.5), fill=(255, 240, 200, 255))
+
+
+class TurntableProduct:
+    """A luxury watch on a turntable: its width follows cos(angle) and a highlight sweeps the case."""
+
+    def __init__(self, size: tuple[int, int], horizon: float, tint: tuple[float, float, float] | None) -> None:
+        self.w, self.h = size
+        self.horizon = horizon
+        self.metal = tuple(int(c * 255) for c in (tint or (0.85, 0.72, 0.45)))
+
+    def draw(self, canvas: Image.Image, u: float, turns: float) -> None:
+        angle = 2 * math.pi * turns * u
+        side = int(self.h * 0.46)
+        face = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(face)
+        r = side / 2
+        draw.rectangle((r - r * 0.32, 0, r + r * 0.32, side), fill=(25, 22, 20, 255))  # strap
+        draw.ellipse((r * 0.18, r * 0.18, side - r * 0.18, side - r * 0.18), fill=self.metal + (255,))
+        draw.ellipse((r * 0.3, r * 0.3, side - r * 0.3, side - r * 0.3), fill=(12, 14, 20, 255))
+        for k in range(12):
+            a = k * math.pi / 6
+            draw.line((r + math.sin(a) * r * 0.58, r - math.cos(a) * r * 0.58,
+                       r + math.sin(a) * r * 0.66, r - math.cos(a) * r * 0.66), fill=self.metal + (255,), width=3)
+        for length, turn in ((0.45, 1.0), (0.6, 12.0)):
+            a = angle * turn * 0.05 + 1.2 * length
+            draw.line((r, r, r + math.sin(a) * r * length, r - math.cos(a) * r * length), fill=(230, 230, 235, 255), width=4)
+        glint = Image.new("L", (side, side), 0)
+        gx = r + math.sin(angle) * r * 0.5
+        ImageDraw.Draw(glint).ellipse((gx - r * 0.25, r * 0.2, gx + r * 0.25, r * 0.7), fill=110)
+        face.paste(Image.new("RGBA", (side, side), (255, 255, 255, 255)), (0, 0),
+                   Image.composite(glint.filter(ImageFilter.GaussianBlur(r * 0.12)), Image.new("L", (side, side), 0),
+                                   face.getchannel("A")))
+        width = max(int(side * (0.3 + 0.7 * abs(math.cos(angle)))), 2)
+        face = face.resize((width, side), Image.BILINEAR)
+        x, y = (self.w - width) // 2, int(self.h * self.horizon) - side + int(side * 0.08)
+        pad = int(side * 0.2)
+        shadow = Image.new("L", (width + 2 * pad, int(side * 0.14) + 2 * pad), 0)
+        ImageDraw.Draw(shadow).ellipse((pad - width * 0.1, pad, pad + width * 1.1, shadow.height - pad), fill=160)
+        shadow = shadow.filter(ImageFilter.GaussianBlur(self.h / 80))
+        canvas.paste((0, 0, 0), (x - pad, int(y + side * 0.86) - pad), shadow)
+        canvas.paste(face, (x, y), face)
+
+
+class Finish:
+    """Vignette and film grain, folded into a few multiply masks prepared once per sample."""
+
+    def __init__(self, size: tuple[int, int], rng: np.random.Generator, strength: float = 1.0) -> None:
+        w, h = size
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        radius = np.hypot((xx - w / 2) / (w / 2), (yy - h / 2) / (h / 2)) / math.sqrt(2)
+        vignette = 1 - np.clip(radius - 0.45, 0, 1) ** 1.6 * 0.75 * strength
+        self.masks = []
+        for _ in range(6):
+            grain = rng.standard_normal((h // 2, w // 2)).astype(np.float32) * 0.018 * strength
+            grain = np.repeat(np.repeat(grain, 2, axis=0), 2, axis=1)[:h, :w]
+            factor = np.clip(vignette * (0.97 + grain), 0, 1) * 255
+            self.masks.append(Image.fromarray(factor.astype(np.uint8), "L").convert("RGB"))
+
+    def draw(self, canvas: Image.Image, frame_index: int) -> Image.Image:
+        return ImageChops.multiply(canvas, self.masks[frame_index % len(self.masks)])

@@ -1,0 +1,337 @@
+"""Build a scene's layers: wide RGBA panoramas, each at a depth that sets its parallax.
+
+Everything is drawn once per sample; per-frame work is only cropping, compositing and effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from openreel.engines.procedural.palette import LIGHTS, RGB, Light, mix, overcast, to_bytes
+from openreel.engines.procedural.scene import SceneDescription, Setting, Weather
+
+# The panorama is this much larger than the frame so pans and zooms never run off its edge.
+MARGIN = 1.34
+
+
+@dataclass
+class Layer:
+    image: Image.Image  # RGBA while the scene is drawn
+    # 0 = at infinity (does not move with the camera), 1 = nearest layer.
+    parallax: float
+
+    def split(self) -> tuple[Image.Image, Image.Image | None]:
+        """RGB and an alpha mask (None when opaque): resizing RGBA in PIL premultiplies and costs
+        two full-frame conversions, so frames are composed from these with paste(mask=...)."""
+        alpha = self.image.getchannel("A")
+        opaque = alpha.getextrema() == (255, 255)
+        return self.image.convert("RGB"), None if opaque else alpha
+
+
+def panorama_size(width: int, height: int) -> tuple[int, int]:
+    return int(width * MARGIN), int(height * MARGIN)
+
+
+def ridge(rng: np.random.Generator, n: int, roughness: float, octaves: int = 6) -> np.ndarray:
+    """A 1-D fractal height profile in [0, 1] of n samples (sum of smoothed random octaves)."""
+    profile = np.zeros(n)
+    amplitude, total = 1.0, 0.0
+    for octave in range(octaves):
+        points = 2 + 3 * 2**octave
+        knots = rng.random(points)
+        profile += amplitude * np.interp(np.linspace(0, points - 1, n), np.arange(points), knots)
+        total += amplitude
+        amplitude *= roughness
+    profile /= total
+    return (profile - profile.min()) / max(np.ptp(profile), 1e-6)
+
+
+def build_layers(scene: SceneDescription, width: int, height: int,
+                 rng: np.random.Generator) -> tuple[list[Layer], float]:
+    """All layers back to front, and the horizon's height as a fraction from the top."""
+    pw, ph = panorama_size(width, height)
+    light = LIGHTS[scene.time_of_day]
+    if scene.weather in (Weather.RAIN, Weather.SNOW):
+        light = overcast(light)
+    horizon = {Setting.SKY: 0.85, Setting.SPACE: 1.0, Setting.PRODUCT: 0.62,
+               Setting.CITY: 0.66, Setting.SEA: 0.52}.get(scene.setting, 0.58)
+    layers = [Layer(_sky(scene, light, pw, ph, horizon, rng), 0.04)]
+    builder = _BUILDERS.get(scene.setting)
+    if builder is not None:
+        layers += builder(scene, light, pw, ph, horizon, rng)
+    if scene.has_water and scene.setting not in (Setting.SPACE, Setting.PRODUCT, Setting.CITY):
+        layers.append(_water(layers, light, pw, ph, horizon, rng))
+    return layers, horizon
+
+
+def _gradient(top: RGB, bottom: RGB, w: int, h: int) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, h)[:, None, None]
+    column = np.array(top)[None, None, :] * (1 - t) + np.array(bottom)[None, None, :] * t
+    return np.broadcast_to(column, (h, w, 3))
+
+
+def _sky(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+         rng: np.random.Generator) -> Image.Image:
+    horizon_px = max(int(h * horizon), 2)
+    sky = np.empty((h, w, 3))
+    sky[:horizon_px] = _gradient(light.sky_top, light.horizon, w, horizon_px)
+    sky[horizon_px:] = np.array(light.horizon) * 0.9
+    if scene.setting is Setting.SPACE:
+        sky[:] = _gradient((0.0, 0.0, 0.02), (0.03, 0.02, 0.08), w, h)
+        sky += _nebula(rng, w, h) * np.array([0.35, 0.12, 0.45])
+    if light.is_night or scene.setting is Setting.SPACE:
+        count = int(w * h / 1800)
+        ys, xs = rng.integers(0, h, count), rng.integers(0, w, count)
+        keep = np.ones(count, bool) if scene.setting is Setting.SPACE else ys < horizon_px
+        sky[ys[keep], xs[keep]] = rng.uniform(0.5, 1.0, (int(keep.sum()), 1))
+    image = Image.fromarray((np.clip(sky, 0, 1) * 255).astype(np.uint8), "RGB")
+    _sun(image, scene, light, horizon_px)
+    if scene.setting in (Setting.SKY, Setting.MOUNTAINS, Setting.SEA, Setting.DESERT) and not light.is_night:
+        _clouds(image, light, rng, horizon_px)
+    return image.convert("RGBA")
+
+
+def _nebula(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    small = rng.random((h // 40 + 2, w // 40 + 2))
+    field = np.asarray(Image.fromarray((small * 255).astype(np.uint8)).resize((w, h), Image.BICUBIC)
+                       .filter(ImageFilter.GaussianBlur(h / 25)), dtype=np.float64) / 255
+    return (np.clip(field - 0.35, 0, 1) * 1.6)[:, :, None]
+
+
+def _sun(image: Image.Image, scene: SceneDescription, light: Light, horizon_px: int) -> None:
+    w, h = image.size
+    radius = int(h * (0.035 if light.is_night else 0.05))
+    cx = int(w * (0.62 if scene.setting is not Setting.SPACE else 0.7))
+    cy = int(horizon_px - (horizon_px - radius) * light.sun_height) if scene.setting is not Setting.SPACE else int(h * 0.35)
+    glow = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(glow).ellipse((cx - radius * 5, cy - radius * 5, cx + radius * 5, cy + radius * 5), fill=90)
+    glow = glow.filter(ImageFilter.GaussianBlur(radius * 2.5))
+    image.paste(Image.new("RGB", (w, h), to_bytes(light.sun)), (0, 0), glow)
+    disc = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(disc).ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=255)
+    image.paste(Image.new("RGB", (w, h), to_bytes(mix(light.sun, (1, 1, 1), 0.5))), (0, 0),
+                disc.filter(ImageFilter.GaussianBlur(1.5)))
+
+
+def _clouds(image: Image.Image, light: Light, rng: np.random.Generator, horizon_px: int) -> None:
+    w, h = image.size
+    mask = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(mask)
+    for _ in range(14):
+        cx, cy = rng.uniform(0, w), rng.uniform(0.08, 0.6) * horizon_px
+        for _ in range(6):
+            rx, ry = rng.uniform(0.04, 0.1) * w, rng.uniform(0.015, 0.035) * h
+            ox, oy = rng.normal(0, rx * 0.6), rng.normal(0, ry * 0.4)
+            draw.ellipse((cx + ox - rx, cy + oy - ry, cx + ox + rx, cy + oy + ry), fill=int(rng.uniform(50, 110)))
+    mask = mask.filter(ImageFilter.GaussianBlur(h / 60))
+    image.paste(Image.new("RGB", (w, h), to_bytes(mix(light.horizon, (1, 1, 1), 0.55))), (0, 0), mask)
+
+
+def _silhouette(heights: np.ndarray, w: int, h: int, colour: RGB, top_shade: RGB | None = None) -> Image.Image:
+    """An RGBA layer filled below a per-column height line (heights are pixel rows)."""
+    rows = np.arange(h)[:, None]
+    inside = rows >= heights[None, :]
+    depth = np.clip((rows - heights[None, :]) / (h * 0.25), 0, 1)[:, :, None]
+    base = np.array(colour)[None, None, :]
+    shade = np.array(top_shade if top_shade else colour)[None, None, :]
+    rgb = shade * (1 - depth) + base * depth
+    alpha = inside.astype(np.float64)
+    rgba = np.concatenate([rgb, alpha[:, :, None]], axis=2)
+    layer = Image.fromarray((np.clip(rgba, 0, 1) * 255).astype(np.uint8), "RGBA")
+    # A sub-pixel soft edge keeps ridgelines from shimmering when the camera moves.
+    return layer.filter(ImageFilter.GaussianBlur(0.7))
+
+
+def _ridges(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+            rng: np.random.Generator, base: RGB, peaks: tuple[float, ...], roughness: float) -> list[Layer]:
+    layers = []
+    horizon_px = h * horizon
+    for i, peak in enumerate(peaks):
+        depth = i / max(len(peaks) - 1, 1)
+        haze = 0.75 - 0.6 * depth + (0.2 if scene.weather.value == "mist" else 0.0)
+        colour = mix(tuple(c * light.ambient for c in base), light.horizon, min(haze, 0.92))  # type: ignore[arg-type]
+        lit = mix(colour, light.sun, 0.25 * (1 - depth) * light.ambient)
+        heights = horizon_px - ridge(rng, w, roughness) * h * peak - h * 0.02 * depth
+        layers.append(Layer(_silhouette(heights, w, h, colour, lit), 0.25 + 0.65 * depth))
+    return layers
+
+
+def _mountains(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+               rng: np.random.Generator) -> list[Layer]:
+    layers = _ridges(scene, light, w, h, horizon, rng, (0.32, 0.36, 0.42), (0.34, 0.24, 0.12), 0.55)
+    if not scene.has_water:
+        layers.append(_ground(light, w, h, horizon, (0.22, 0.30, 0.18)))
+    return layers
+
+
+def _sea(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+         rng: np.random.Generator) -> list[Layer]:
+    return _ridges(scene, light, w, h, horizon, rng, (0.30, 0.33, 0.36), (0.05,), 0.5)
+
+
+def _forest(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+            rng: np.random.Generator) -> list[Layer]:
+    layers = _ridges(scene, light, w, h, horizon, rng, (0.20, 0.30, 0.22), (0.18,), 0.5)
+    for i, (size, count) in enumerate(((0.10, 90), (0.22, 40))):
+        layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        colour = mix(tuple(c * light.ambient for c in (0.08, 0.22, 0.10)), light.horizon, 0.35 - 0.3 * i)  # type: ignore[arg-type]
+        base_y = h * (horizon + 0.04 + 0.18 * i)
+        for x in np.sort(rng.uniform(0, w, count)):
+            tree_h = h * size * rng.uniform(0.7, 1.3)
+            draw.polygon([(x, base_y - tree_h), (x - tree_h * 0.28, base_y), (x + tree_h * 0.28, base_y)],
+                         fill=to_bytes(colour) + (255,))
+        draw.rectangle((0, base_y, w, h), fill=to_bytes(colour) + (255,))
+        layers.append(Layer(layer.filter(ImageFilter.GaussianBlur(0.7)), 0.55 + 0.4 * i))
+    return layers
+
+
+def _desert(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+            rng: np.random.Generator) -> list[Layer]:
+    layers = []
+    for i in range(3):
+        depth = i / 2
+        x = np.linspace(0, 2 * np.pi * (2 + i), w)
+        heights = h * horizon - h * (0.05 + 0.04 * (1 - depth)) * (0.6 + 0.4 * np.sin(x + rng.uniform(0, 6))
+                                                                   * np.cos(0.37 * x + rng.uniform(0, 6)))
+        heights += h * 0.12 * depth
+        sand = mix(tuple(c * light.ambient for c in (0.85, 0.62, 0.38)), light.horizon, 0.45 - 0.35 * depth)  # type: ignore[arg-type]
+        layers.append(Layer(_silhouette(heights, w, h, mix(sand, (0.3, 0.18, 0.1), 0.3), sand), 0.3 + 0.6 * depth))
+    return layers
+
+
+def _ground(light: Light, w: int, h: int, horizon: float, colour: RGB) -> Layer:
+    heights = np.full(w, h * (horizon + 0.1))
+    lit = tuple(c * light.ambient for c in colour)
+    return Layer(_silhouette(heights, w, h, mix(lit, (0, 0, 0), 0.3), lit), 1.0)  # type: ignore[arg-type]
+
+
+def _water(layers: list[Layer], light: Light, w: int, h: int, horizon: float,
+           rng: np.random.Generator) -> Layer:
+    """Mirror what stands above the horizon into a darker, rippled water surface."""
+    scene_img = layers[0].image.copy()
+    for layer in layers[1:]:
+        scene_img.alpha_composite(layer.image)
+    horizon_px = int(h * horizon)
+    above = np.asarray(scene_img.convert("RGB"), dtype=np.float32)[:horizon_px][::-1]
+    water_h = h - horizon_px
+    reflection = np.empty((water_h, w, 3), dtype=np.float32)
+    reflection[:min(water_h, horizon_px)] = above[:water_h]
+    if water_h > horizon_px:
+        reflection[horizon_px:] = above[-1]
+    rows = np.arange(water_h)
+    shift = (np.sin(rows * 0.9) * (1 + rows / water_h * 6)).astype(int)
+    cols = (np.arange(w)[None, :] + shift[:, None]) % w
+    reflection = reflection[rows[:, None], cols]
+    depth = (rows / max(water_h, 1))[:, None, None]
+    tint = np.array(mix(light.horizon, (0.05, 0.12, 0.18), 0.6)) * 255
+    reflection = reflection * (0.72 - 0.3 * depth) + tint * (0.28 + 0.3 * depth)
+    rgba = np.concatenate([np.clip(reflection, 0, 255), np.full((water_h, w, 1), 255.0)], axis=2)
+    layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    layer.paste(Image.fromarray(rgba.astype(np.uint8), "RGBA"), (0, horizon_px))
+    return Layer(layer, 0.9)
+
+
+def _city(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+          rng: np.random.Generator) -> list[Layer]:
+    layers = []
+    night = light.is_night or scene.time_of_day.value == "sunset"
+    for i in range(3):
+        depth = i / 2
+        layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        body = mix(tuple(c * max(light.ambient, 0.25) for c in (0.28, 0.3, 0.36)), light.horizon, 0.55 - 0.45 * depth)  # type: ignore[arg-type]
+        base_y = h * (horizon + 0.02 + 0.05 * depth)
+        x = 0.0
+        while x < w:
+            bw = w * rng.uniform(0.025, 0.06) * (1 + depth)
+            bh = h * rng.uniform(0.12, 0.42) * (1.2 - 0.3 * depth)
+            draw.rectangle((x, base_y - bh, x + bw, base_y), fill=to_bytes(body) + (255,))
+            if night or rng.random() < 0.3:
+                _windows(draw, rng, x, base_y - bh, bw, bh, night, depth)
+            if scene.neon and depth > 0 and rng.random() < 0.35:
+                neon = [(1.0, 0.2, 0.6), (0.2, 0.9, 1.0), (0.7, 0.3, 1.0), (1.0, 0.5, 0.1)][int(rng.integers(0, 4))]
+                sy = base_y - bh * rng.uniform(0.3, 0.8)
+                draw.rectangle((x + bw * 0.15, sy, x + bw * 0.85, sy + h * 0.025), fill=to_bytes(neon) + (255,))
+            x += bw + w * rng.uniform(0.0, 0.01)
+        if scene.neon and depth > 0:
+            glow = layer.filter(ImageFilter.GaussianBlur(h / 90))
+            glow.alpha_composite(layer)
+            layer = glow
+        layers.append(Layer(layer, 0.25 + 0.5 * depth))
+    layers.append(_street(scene, light, w, h, horizon, layers))
+    return layers
+
+
+def _windows(draw: ImageDraw.ImageDraw, rng: np.random.Generator, x: float, top: float,
+             bw: float, bh: float, night: bool, depth: float) -> None:
+    step_x, step_y = max(bw / 5, 3), max(bh / 14, 3)
+    lit = (1.0, 0.85, 0.55) if night else (0.55, 0.62, 0.7)
+    for wy in np.arange(top + step_y, top + bh - step_y, step_y):
+        for wx in np.arange(x + step_x * 0.5, x + bw - step_x * 0.5, step_x):
+            if rng.random() < (0.45 if night else 0.7):
+                draw.rectangle((wx, wy, wx + step_x * 0.5, wy + step_y * 0.45),
+                               fill=to_bytes(tuple(c * (0.6 + 0.4 * depth) for c in lit)) + (255,))  # type: ignore[arg-type]
+
+
+def _street(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+            buildings: list[Layer]) -> Layer:
+    """The street in front: dark asphalt that mirrors the lights above when it is wet."""
+    top = int(h * (horizon + 0.12))
+    street = np.zeros((h - top, w, 3), dtype=np.float32)
+    street[:] = np.array(mix((0.09, 0.09, 0.1), light.horizon, 0.1)) * 255 * max(light.ambient, 0.4)
+    if scene.wet_ground or scene.weather.value == "rain":
+        lights = buildings[-1].image.copy()
+        above = np.asarray(lights.convert("RGB"), dtype=np.float32)[:top][::-1][: h - top]
+        blurred = np.asarray(Image.fromarray(above.astype(np.uint8)).filter(ImageFilter.GaussianBlur(4)).resize(
+            (w, above.shape[0])), dtype=np.float32)
+        street[: blurred.shape[0]] = street[: blurred.shape[0]] * 0.55 + blurred * 0.6
+    rgba = np.concatenate([np.clip(street, 0, 255), np.full((h - top, w, 1), 255.0)], axis=2)
+    layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    layer.paste(Image.fromarray(rgba.astype(np.uint8), "RGBA"), (0, top))
+    return Layer(layer, 1.0)
+
+
+def _sky_only(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+              rng: np.random.Generator) -> list[Layer]:
+    return _ridges(scene, light, w, h, horizon, rng, (0.5, 0.55, 0.6), (0.03,), 0.5)
+
+
+def _space(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+           rng: np.random.Generator) -> list[Layer]:
+    layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    r = h * 0.28
+    cx, cy = w * 0.35, h * 0.72
+    mask = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(mask).ellipse((cx - r, cy - r, cx + r, cy + r), fill=255)
+    yy, xx = np.mgrid[0:h, 0:w]
+    lit = np.clip(1.1 - np.hypot(xx - (cx + r * 0.5), yy - (cy - r * 0.5)) / (r * 1.6), 0.05, 1)[:, :, None]
+    bands = 0.5 + 0.5 * np.sin(yy / r * 9 + rng.uniform(0, 6))[:, :, None]
+    colour = np.array([0.25, 0.45, 0.75]) * (0.7 + 0.3 * bands) * lit
+    planet = Image.fromarray((np.clip(colour, 0, 1) * 255).astype(np.uint8), "RGB")
+    layer.paste(planet, (0, 0), mask.filter(ImageFilter.GaussianBlur(1)))
+    return [Layer(layer, 0.45)]
+
+
+def _product(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+             rng: np.random.Generator) -> list[Layer]:
+    """A dark studio: backdrop falling off from a key light and a glossy surface."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    spot = np.clip(1 - np.hypot((xx - w / 2) / w, (yy - h * 0.45) / h) * 2.2, 0, 1)[:, :, None]
+    key = np.array(scene.tint if scene.tint else (0.55, 0.52, 0.5))
+    backdrop = 0.03 + key * 0.35 * spot**1.5
+    surface_top = int(h * horizon)
+    backdrop[surface_top:] *= 0.55
+    backdrop[surface_top:surface_top + 2] += 0.12
+    rgba = np.concatenate([np.clip(backdrop, 0, 1), np.ones((h, w, 1))], axis=2)
+    return [Layer(Image.fromarray((rgba * 255).astype(np.uint8), "RGBA"), 0.2)]
+
+
+_BUILDERS = {
+    Setting.MOUNTAINS: _mountains, Setting.SEA: _sea, Setting.FOREST: _forest,
+    Setting.DESERT: _desert, Setting.CITY: _city, Setting.SKY: _sky_only,
+    Setting.SPACE: _space, Setting.PRODUCT: _product,
+}

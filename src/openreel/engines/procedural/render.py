@@ -1,0 +1,143 @@
+"""Render one sample's frames: layers through the camera, overlays, then the colour finish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from openreel.engines.procedural import effects
+from openreel.engines.procedural.camera import Box, image_box, view_box
+from openreel.engines.procedural.layers import Layer, build_layers, panorama_size
+from openreel.engines.procedural.palette import LIGHTS, grade_lut, to_bytes
+from openreel.engines.procedural.scene import SceneDescription, Setting, Weather
+
+
+@dataclass(frozen=True)
+class ShotInputs:
+    """Pictures that steer the shot, already fitted to the output size where it matters."""
+
+    first_frame: Image.Image | None = None  # image-to-video or the end of a clip to extend
+    last_frame: Image.Image | None = None
+    assets: tuple[Image.Image, ...] = ()
+
+
+class Shot:
+    def __init__(self, scene: SceneDescription, size: tuple[int, int], frame_count: int, fps: int,
+                 energy: float, rng: np.random.Generator, inputs: ShotInputs) -> None:
+        self.scene, self.size, self.frame_count, self.fps = scene, size, frame_count, fps
+        self.energy, self.inputs = energy, inputs
+        self.panorama = panorama_size(*size)
+        self.layers: list[tuple[float, Image.Image, Image.Image | None]] = []
+        self.horizon = 0.6
+        if inputs.first_frame is None:
+            layers, self.horizon = build_layers(scene, self.panorama[0], self.panorama[1], rng)
+            layers += [_asset_layer(a, self.panorama, self.horizon) for a in inputs.assets]
+            self.layers = [(layer.parallax, *layer.split()) for layer in layers]
+        self._background: tuple[list[Box], Image.Image] | None = None
+        self.lut = grade_lut(scene)
+        self.precipitation = (effects.Precipitation(scene.weather, size, rng, energy)
+                              if scene.weather in (Weather.RAIN, Weather.SNOW) else None)
+        mist_colour = to_bytes(LIGHTS[scene.time_of_day].horizon)
+        self.mist = (effects.Mist(size, self.horizon, rng, mist_colour)
+                     if scene.weather is Weather.MIST and inputs.first_frame is None else None)
+        self.flying = effects.FlyingLights(size, self.horizon, rng) if scene.flying_objects else None
+        self.product = (effects.TurntableProduct(size, self.horizon, scene.tint)
+                        if scene.setting is Setting.PRODUCT and inputs.first_frame is None else None)
+        self.finish = effects.Finish(size, rng) if inputs.first_frame is None else None
+
+    def frames(self) -> Iterator[np.ndarray]:
+        for index in range(self.frame_count):
+            yield self.frame(index)
+
+    def frame(self, index: int) -> np.ndarray:
+        u = index / max(self.frame_count - 1, 1)
+        seconds = index / self.fps
+        if self.inputs.first_frame is not None:
+            canvas = self._animate_image(u)
+        else:
+            canvas = self._compose_layers(u, seconds)
+        if self.precipitation is not None:
+            # In image-to-video the weather arrives over the first half second, so frame 0 is the image.
+            onset = 1.0 if self.inputs.first_frame is None else min(1.0, seconds / 0.5)
+            self.precipitation.draw(canvas, seconds, onset)
+        rgb = canvas if self.finish is None else self.finish.draw(canvas, index)
+        if self.inputs.first_frame is None:
+            rgb = rgb.point(self.lut)
+            if self.scene.monochrome:
+                rgb = rgb.convert("L").convert("RGB")
+        if self.inputs.last_frame is not None:
+            rgb = _toward_last_frame(rgb, self.inputs.last_frame, u)
+        return np.asarray(rgb)
+
+    def _compose_layers(self, u: float, seconds: float) -> Image.Image:
+        boxes = [view_box(self.scene.camera, u, parallax, self.energy, self.size, self.panorama)
+                 for parallax, _, _ in self.layers]
+        if self._background is not None and self._background[0] == boxes:
+            canvas = self._background[1].copy()  # a locked-off camera: compose the layers once
+        else:
+            canvas = self._compose(boxes)
+            self._background = (boxes, canvas.copy())
+        if self.mist is not None:
+            self.mist.draw(canvas, seconds)
+        if self.flying is not None:
+            self.flying.draw(canvas, seconds)
+        if self.product is not None:
+            turns = 0.5 * self.energy if self.scene.camera.value == "orbit" else 0.08 * self.energy
+            self.product.draw(canvas, u, turns)
+        return canvas
+
+    def _compose(self, boxes: list[Box]) -> Image.Image:
+        (_, sky, _), rest = self.layers[0], self.layers[1:]
+        canvas = sky.resize(self.size, Image.BILINEAR, box=boxes[0])
+        for (_, rgb, alpha), box in zip(rest, boxes[1:]):
+            piece = rgb.resize(self.size, Image.BILINEAR, box=box)
+            mask = None if alpha is None else alpha.resize(self.size, Image.BILINEAR, box=box)
+            canvas.paste(piece, (0, 0), mask)
+        return canvas
+
+    def _animate_image(self, u: float) -> Image.Image:
+        first = self.inputs.first_frame
+        assert first is not None
+        box = image_box(self.scene.camera, u, self.energy, self.size)
+        if box == (0.0, 0.0, float(self.size[0]), float(self.size[1])):
+            moved = first.copy()
+        else:
+            moved = first.resize(self.size, Image.BICUBIC, box=box)
+        # Gentle light change: a slow breathing of exposure that is exactly zero at frame 0.
+        gain = 1.0 + 0.05 * self.energy * np.sin(np.pi * u) * u
+        if gain != 1.0:
+            moved = moved.point([min(255, int(v * gain + 0.5)) for v in range(256)] * 3)
+        return moved
+
+
+def _toward_last_frame(frame: Image.Image, last: Image.Image, u: float) -> Image.Image:
+    """Cross-fade over the final quarter so the clip lands exactly on the requested last frame."""
+    if u <= 0.75:
+        return frame
+    t = (u - 0.75) / 0.25
+    alpha = t * t * (3 - 2 * t)
+    return last.copy() if alpha >= 1.0 else Image.blend(frame, last, alpha)
+
+
+def _asset_layer(asset: Image.Image, panorama: tuple[int, int], horizon: float) -> Layer:
+    """Place a reference asset as the scene's subject, standing on the ground with a shadow."""
+    pw, ph = panorama
+    target_h = int(ph * 0.4)
+    scale = target_h / asset.height
+    subject = asset.convert("RGBA").resize((max(int(asset.width * scale), 1), target_h), Image.LANCZOS)
+    if asset.mode != "RGBA":
+        # An opaque photo gets a feathered oval matte so it sits in the scene instead of on it.
+        matte = Image.new("L", subject.size, 0)
+        ImageDraw.Draw(matte).ellipse((0, 0, subject.width, subject.height), fill=255)
+        subject.putalpha(matte.filter(ImageFilter.GaussianBlur(subject.height / 25)))
+    layer = Image.new("RGBA", panorama, (0, 0, 0, 0))
+    x, y = (pw - subject.width) // 2, int(ph * (horizon + 0.12)) - subject.height
+    shadow = Image.new("RGBA", panorama, (0, 0, 0, 0))
+    ImageDraw.Draw(shadow).ellipse((pw / 2 - subject.width * 0.45, y + subject.height * 0.94,
+                                    pw / 2 + subject.width * 0.45, y + subject.height * 1.04), fill=(0, 0, 0, 140))
+    layer.alpha_composite(shadow.filter(ImageFilter.GaussianBlur(ph / 90)))
+    layer.alpha_composite(subject, (x, y))
+    return Layer(layer, 0.8)

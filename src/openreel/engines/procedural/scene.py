@@ -1,0 +1,208 @@
+"""Read a prompt into a SceneDescription: setting, time of day, weather, palette, camera move.
+
+Keyword reading, not language understanding: the procedural engine is a renderer, and this is
+the part that decides what it renders. Words in the negative prompt remove what they name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class Setting(StrEnum):
+    MOUNTAINS = "mountains"
+    SEA = "sea"
+    CITY = "city"
+    FOREST = "forest"
+    DESERT = "desert"
+    SKY = "sky"
+    SPACE = "space"
+    PRODUCT = "product"
+    ABSTRACT = "abstract"
+
+
+class TimeOfDay(StrEnum):
+    DAWN = "dawn"
+    GOLDEN_HOUR = "golden hour"
+    NOON = "noon"
+    SUNSET = "sunset"
+    NIGHT = "night"
+
+
+class Weather(StrEnum):
+    CLEAR = "clear"
+    MIST = "mist"
+    RAIN = "rain"
+    SNOW = "snow"
+
+
+class CameraMove(StrEnum):
+    STATIC = "static"
+    PAN_RIGHT = "pan left to right"
+    PAN_LEFT = "pan right to left"
+    TILT_UP = "tilt up"
+    TILT_DOWN = "tilt down"
+    ZOOM_IN = "dolly in"
+    ZOOM_OUT = "dolly out"
+    AERIAL = "aerial glide"
+    ORBIT = "orbit"
+
+
+@dataclass(frozen=True)
+class SceneDescription:
+    setting: Setting
+    time_of_day: TimeOfDay
+    weather: Weather
+    camera: CameraMove
+    has_water: bool = False
+    neon: bool = False
+    wet_ground: bool = False
+    flying_objects: bool = False
+    # An RGB tint in [0, 1] the palette words ask for, and how strongly to grade toward it.
+    tint: tuple[float, float, float] | None = None
+    tint_strength: float = 0.0
+    monochrome: bool = False
+    pastel: bool = False
+
+
+def _has(text: str, *words: str) -> bool:
+    return any(re.search(rf"\b{re.escape(w)}", text) for w in words)
+
+
+_SETTINGS: tuple[tuple[Setting, tuple[str, ...]], ...] = (
+    (Setting.PRODUCT, ("product", "watch", "bottle", "sneaker", "perfume", "showcase", "on a dark surface",
+                       "turntable", "jewel")),
+    (Setting.SPACE, ("space", "galaxy", "nebula", "planet", "stars", "cosmos", "orbit around earth")),
+    (Setting.CITY, ("city", "street", "skyline", "tokyo", "downtown", "urban", "skyscraper", "neon sign",
+                    "new york", "building")),
+    (Setting.DESERT, ("desert", "dune", "sahara", "canyon")),
+    (Setting.FOREST, ("forest", "woods", "trees", "jungle", "woodland")),
+    (Setting.MOUNTAINS, ("mountain", "alps", "peak", "hills", "valley")),
+    (Setting.SEA, ("sea", "ocean", "bay", "beach", "coast", "waves", "harbor", "harbour")),
+    (Setting.SKY, ("sky", "clouds", "cloudscape")),
+    (Setting.ABSTRACT, ("abstract", "shapes", "fluid", "pattern", "particles", "geometric")),
+)
+
+_COLOURS: dict[str, tuple[float, float, float]] = {
+    "red": (0.9, 0.2, 0.2), "orange": (1.0, 0.55, 0.2), "yellow": (1.0, 0.9, 0.3),
+    "green": (0.3, 0.8, 0.35), "teal": (0.2, 0.7, 0.7), "cyan": (0.3, 0.85, 0.95),
+    "blue": (0.25, 0.45, 1.0), "purple": (0.6, 0.3, 0.9), "violet": (0.6, 0.35, 0.95),
+    "pink": (1.0, 0.5, 0.75), "magenta": (0.95, 0.25, 0.8), "golden": (1.0, 0.78, 0.35),
+    "gold": (1.0, 0.78, 0.35), "warm": (1.0, 0.7, 0.45), "cold": (0.45, 0.65, 1.0),
+    "cool": (0.5, 0.7, 1.0), "icy": (0.6, 0.8, 1.0), "amber": (1.0, 0.65, 0.2),
+}
+
+
+def describe(prompt: str, negative_prompt: str = "") -> SceneDescription:
+    text = prompt.lower()
+    setting = next((s for s, words in _SETTINGS if _has(text, *words)), Setting.MOUNTAINS)
+    scene = SceneDescription(
+        setting=setting,
+        time_of_day=_time_of_day(text),
+        weather=_weather(text),
+        camera=_camera(text),
+        has_water=_has(text, "lake", "sea", "ocean", "bay", "river", "water", "reflecting pool")
+        or setting is Setting.SEA,
+        neon=_has(text, "neon", "cyberpunk", "futuristic"),
+        wet_ground=_has(text, "wet", "puddle", "rain-soaked", "reflecting in", "reflections"),
+        flying_objects=_has(text, "flying car", "drone", "spaceship", "aircraft", "birds flying"),
+        monochrome=_has(text, "monochrome", "black and white", "black-and-white", "noir"),
+        pastel=_has(text, "pastel"),
+    )
+    scene = _with_palette(scene, text)
+    if scene.neon and scene.time_of_day is TimeOfDay.NOON and not _has(text, "day", "noon", "morning"):
+        scene = replace(scene, time_of_day=TimeOfDay.NIGHT)
+    return _without(scene, negative_prompt.lower()) if negative_prompt else scene
+
+
+def _time_of_day(text: str) -> TimeOfDay:
+    if _has(text, "golden hour", "golden-hour", "late afternoon"):
+        return TimeOfDay.GOLDEN_HOUR
+    if _has(text, "sunset", "dusk", "evening", "twilight"):
+        return TimeOfDay.SUNSET
+    if _has(text, "dawn", "sunrise", "daybreak", "early morning", "morning"):
+        return TimeOfDay.DAWN
+    if _has(text, "night", "midnight", "moonlit", "moonlight", "starry"):
+        return TimeOfDay.NIGHT
+    return TimeOfDay.NOON
+
+
+def _weather(text: str) -> Weather:
+    if _has(text, "snow", "blizzard", "snowfall", "wintry"):
+        return Weather.SNOW
+    if _has(text, "rain", "storm", "drizzle", "downpour"):
+        return Weather.RAIN
+    if _has(text, "mist", "fog", "haze", "misty", "foggy"):
+        return Weather.MIST
+    return Weather.CLEAR
+
+
+def _camera(text: str) -> CameraMove:
+    if _has(text, "left to right", "pans right", "pan right", "panning right", "truck right"):
+        return CameraMove.PAN_RIGHT
+    if _has(text, "right to left", "pans left", "pan left", "panning left", "truck left"):
+        return CameraMove.PAN_LEFT
+    if _has(text, "orbit", "rotating", "rotate", "revolving", "turntable", "360"):
+        return CameraMove.ORBIT
+    if _has(text, "zoom out", "dolly out", "pull back", "pulls back", "pull out"):
+        return CameraMove.ZOOM_OUT
+    if _has(text, "zoom in", "zooms in", "dolly in", "push in", "pushes in", "close-up", "closer"):
+        return CameraMove.ZOOM_IN
+    if _has(text, "aerial", "drone shot", "flyover", "fly over", "bird's-eye", "birds-eye"):
+        return CameraMove.AERIAL
+    if _has(text, "tilt up", "tilts up", "crane up"):
+        return CameraMove.TILT_UP
+    if _has(text, "tilt down", "tilts down", "crane down"):
+        return CameraMove.TILT_DOWN
+    if _has(text, "static", "still shot", "locked-off", "tripod", "timelapse", "time-lapse"):
+        return CameraMove.STATIC
+    if _has(text, "tracking", "follows", "following"):
+        return CameraMove.PAN_RIGHT
+    if _has(text, "slow pan", "panning", "pan "):
+        return CameraMove.PAN_RIGHT
+    return CameraMove.STATIC
+
+
+def _with_palette(scene: SceneDescription, text: str) -> SceneDescription:
+    found = [rgb for word, rgb in _COLOURS.items() if _has(text, word)]
+    if not found:
+        return scene
+    tint = tuple(sum(c[i] for c in found) / len(found) for i in range(3))
+    return replace(scene, tint=(tint[0], tint[1], tint[2]), tint_strength=0.22)
+
+
+def _without(scene: SceneDescription, negative: str) -> SceneDescription:
+    """Drop what the negative prompt names ("rain", "fog", "people"...)."""
+    if scene.weather is Weather.RAIN and _has(negative, "rain", "storm"):
+        scene = replace(scene, weather=Weather.CLEAR)
+    if scene.weather is Weather.SNOW and _has(negative, "snow"):
+        scene = replace(scene, weather=Weather.CLEAR)
+    if scene.weather is Weather.MIST and _has(negative, "mist", "fog", "haze"):
+        scene = replace(scene, weather=Weather.CLEAR)
+    if _has(negative, "neon"):
+        scene = replace(scene, neon=False)
+    if _has(negative, "water", "lake", "sea", "reflection"):
+        scene = replace(scene, has_water=False, wet_ground=False)
+    if _has(negative, "camera movement", "camera motion", "motion", "movement", "shaky"):
+        scene = replace(scene, camera=CameraMove.STATIC)
+    if _has(negative, "flying", "drone", "cars"):
+        scene = replace(scene, flying_objects=False)
+    if _has(negative, "monochrome", "black and white"):
+        scene = replace(scene, monochrome=False)
+    return scene
+
+
+def enhanced_prompt(prompt: str, scene: SceneDescription) -> str:
+    """A deterministic, richer shot description; rendering reads the same scene from it."""
+    parts = [prompt.rstrip(". "), f"Shot: {scene.camera.value} over a {scene.setting.value} scene",
+             f"{scene.time_of_day.value} light"]
+    if scene.weather is not Weather.CLEAR:
+        parts.append(f"{scene.weather.value} in the air")
+    if scene.neon:
+        parts.append("neon glow")
+    if scene.has_water or scene.wet_ground:
+        parts.append("reflections on the water")
+    parts.append("layered depth with parallax, filmic tone curve, fine grain, 24 fps")
+    return ". ".join(parts[:2]) + ", " + ", ".join(parts[2:]) + "."

@@ -1,0 +1,119 @@
+"""One exception tree for openreel. Every error knows its google.rpc status, its HTTP code and
+whether retrying the same call can help; one API handler renders them all as the google.rpc
+envelope, and the worker stores them on failed operations with their gRPC code.
+
+    OpenreelError
+    ├── InvalidArgument        400 INVALID_ARGUMENT   (carries BadRequest field violations)
+    ├── FailedPrecondition     400 FAILED_PRECONDITION
+    ├── Unauthenticated        401 UNAUTHENTICATED
+    ├── PermissionDenied       403 PERMISSION_DENIED
+    ├── NotFound               404 NOT_FOUND
+    ├── Aborted                409 ABORTED
+    ├── ResourceExhausted      429 RESOURCE_EXHAUSTED (retryable)
+    ├── Cancelled              499 CANCELLED
+    ├── InternalError          500 INTERNAL
+    ├── Unimplemented          501 UNIMPLEMENTED
+    ├── ServiceUnavailable     503 UNAVAILABLE        (retryable)
+    └── DeadlineExceeded       504 DEADLINE_EXCEEDED  (retryable)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class OpenreelError(Exception):
+    status: ClassVar[str] = "UNKNOWN"
+    http_code: ClassVar[int] = 500
+    grpc_code: ClassVar[int] = 2
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[dict[str, Any]] = details or []
+
+
+class InvalidArgument(OpenreelError):
+    status, http_code, grpc_code = "INVALID_ARGUMENT", 400, 3
+
+    def __init__(self, message: str, violations: list[FieldViolation] | None = None) -> None:
+        self.violations = violations or []
+        details = []
+        if self.violations:
+            details.append({
+                "@type": "type.googleapis.com/google.rpc.BadRequest",
+                "fieldViolations": [
+                    {"field": v.field, "description": v.description} for v in self.violations
+                ],
+            })
+        super().__init__(message, details=details)
+
+    @classmethod
+    def for_field(cls, field: str, description: str) -> InvalidArgument:
+        return cls(f"Invalid value at '{field}': {description}", [FieldViolation(field, description)])
+
+
+class FailedPrecondition(OpenreelError):
+    status, http_code, grpc_code = "FAILED_PRECONDITION", 400, 9
+
+
+class Unauthenticated(OpenreelError):
+    status, http_code, grpc_code = "UNAUTHENTICATED", 401, 16
+
+
+class PermissionDenied(OpenreelError):
+    status, http_code, grpc_code = "PERMISSION_DENIED", 403, 7
+
+
+class NotFound(OpenreelError):
+    status, http_code, grpc_code = "NOT_FOUND", 404, 5
+
+
+class Aborted(OpenreelError):
+    status, http_code, grpc_code = "ABORTED", 409, 10
+
+
+class ResourceExhausted(OpenreelError):
+    status, http_code, grpc_code, retryable = "RESOURCE_EXHAUSTED", 429, 8, True
+
+
+class Cancelled(OpenreelError):
+    status, http_code, grpc_code = "CANCELLED", 499, 1
+
+
+class InternalError(OpenreelError):
+    status, http_code, grpc_code = "INTERNAL", 500, 13
+
+
+class Unimplemented(OpenreelError):
+    status, http_code, grpc_code = "UNIMPLEMENTED", 501, 12
+
+
+class ServiceUnavailable(OpenreelError):
+    status, http_code, grpc_code, retryable = "UNAVAILABLE", 503, 14, True
+
+
+class DeadlineExceeded(OpenreelError):
+    status, http_code, grpc_code, retryable = "DEADLINE_EXCEEDED", 504, 4, True
+
+
+_BY_GRPC_CODE: dict[int, type[OpenreelError]] = {
+    cls.grpc_code: cls
+    for cls in (InvalidArgument, FailedPrecondition, Unauthenticated, PermissionDenied, NotFound,
+                Aborted, ResourceExhausted, Cancelled, InternalError, Unimplemented,
+                ServiceUnavailable, DeadlineExceeded)
+}
+
+
+def status_name(grpc_code: int) -> str:
+    """The canonical status name of a gRPC code (UNKNOWN for codes openreel never emits)."""
+    cls = _BY_GRPC_CODE.get(grpc_code)
+    return cls.status if cls else "UNKNOWN"

@@ -1,0 +1,26 @@
+"""The google.rpc error envelope and the google.longrunning error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def error_envelope(http_code: int, status: str, message: str,
+                   details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """HTTP error body every Google API uses: error.code is the HTTP status."""
+    return {"error": {"code": http_code, "message": message, "status": status,
+                      "details": details or []}}
+
+
+def operation_error(grpc_code: int, message: str) -> dict[str, Any]:
+    """A failed operation's `error`: error.code is the gRPC code, not the HTTP one."""
+    return {"code": grpc_code, "message": message, "details": []}
+
+
+def retry_info(seconds: float) -> dict[str, Any]:
+    return {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{seconds:.3f}s"}
+
+
+def error_info(reason: str, domain: str = "openreel", metadata: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason,
+            "domain": domain, "metadata": metadata or {}}

@@ -1,0 +1,1 @@
+"""Use cases the routes and the CLI call: submit, get, list, cancel, delete, download."""

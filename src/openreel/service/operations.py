@@ -1,0 +1,91 @@
+"""OperationService: everything a caller can do with operations, scoped to the caller's project."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from openreel.api.to_domain import InputLimits, to_generation_request
+from openreel.auth import Principal
+from openreel.domain.naming import new_operation_id, operation_id_from, operation_name
+from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
+from openreel.engines.catalog import Catalog
+from openreel.errors import FailedPrecondition, InvalidArgument, NotFound
+from openreel.protocol.veo import PredictLongRunningRequest
+from openreel.queue.local import LocalQueue
+from openreel.storage.base import Storage
+from openreel.store.sql import SqlStore, utcnow
+
+
+@dataclass(frozen=True)
+class VideoBlob:
+    file: VideoFile
+    path: Path | None  # set when the blob can be streamed from local disk
+
+
+class OperationService:
+    def __init__(self, store: SqlStore, storage: Storage, queue: LocalQueue, catalog: Catalog,
+                 limits: InputLimits) -> None:
+        self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
+
+    def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
+               body: PredictLongRunningRequest) -> Operation:
+        """Validate fully, then persist and dispatch; bad input raises before anything is stored."""
+        spec = self.catalog.get(model_id)
+        request = to_generation_request(
+            body, spec, self.limits, seed_if_absent=secrets.randbelow(2**32),
+            video_exists=lambda file_id: self._owned_video(principal, file_id) is not None)
+        op_id = new_operation_id()
+        now = utcnow()
+        op = Operation(id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
+                       model=spec.id, project=principal.project, state=OperationState.QUEUED,
+                       request=request, created_at=now, updated_at=now)
+        self.store.add_operation(op)
+        self.queue.dispatch(op_id)
+        return self.get(principal, op_id)
+
+    def get(self, principal: Principal, name_or_id: str) -> Operation:
+        op_id = operation_id_from(name_or_id)
+        op = self.store.get_operation(op_id) if op_id else None
+        # Another project's operation is reported as missing, not forbidden: ids are not secrets
+        # to be confirmed.
+        if op is None or op.project != principal.project:
+            raise NotFound(f"Operation '{name_or_id}' was not found.")
+        return op
+
+    def list(self, principal: Principal, page_size: int, page_token: str | None) -> tuple[list[Operation], str | None]:
+        try:
+            return self.store.list_operations(principal.project, max(1, min(page_size, 100)), page_token)
+        except ValueError as exc:
+            raise InvalidArgument.for_field("pageToken", str(exc)) from exc
+
+    def cancel(self, principal: Principal, name_or_id: str) -> Operation:
+        op = self.get(principal, name_or_id)
+        if op.is_done and op.state is not OperationState.CANCELLED:
+            raise FailedPrecondition(f"Operation '{op.name}' has already finished ({op.state.value}).")
+        self.store.cancel(op.id)
+        return self.get(principal, op.id)
+
+    def delete(self, principal: Principal, name_or_id: str) -> None:
+        """Forget the operation and delete its videos; a running one is cancelled first."""
+        op = self.get(principal, name_or_id)
+        if not op.is_done:
+            self.store.cancel(op.id)
+        for key in self.store.delete_operation(op.id):
+            self.storage.delete(key)
+
+    def video(self, principal: Principal, file_id: str) -> VideoBlob:
+        found = self._owned_video(principal, file_id)
+        if found is None:
+            raise NotFound(f"File 'files/{file_id}' was not found.")
+        return VideoBlob(found, self.storage.local_path(found.storage_key))
+
+    def read_video(self, file: VideoFile) -> bytes:
+        return self.storage.read_bytes(file.storage_key)
+
+    def _owned_video(self, principal: Principal, file_id: str) -> VideoFile | None:
+        found = self.store.get_video(file_id)
+        if found is None or found[1] != principal.project:
+            return None
+        return found[0]

@@ -1,0 +1,52 @@
+"""The one Settings object: read once at start-up (env prefix OPENREEL_) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENREEL_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Where the SQLite file and local videos live in the embedded deployment.
+    data_dir: Path = Path("./data")
+    # Empty means "the SQLite file inside data_dir"; set a postgresql+psycopg:// URL to scale out.
+    database_url: str = ""
+    # Empty means "the videos/ folder inside data_dir".
+    storage_url: str = ""
+    # The host written into Gemini download URIs; the SDK ignores scheme and host but people read it.
+    public_url: str = ""
+
+    require_api_key: bool = True
+    # In-process workers started by `openreel serve`; 0 runs an API-only replica.
+    workers: int = Field(default=1, ge=0)
+    lease_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_seconds: float = Field(default=5.0, gt=0)
+    poll_interval_seconds: float = Field(default=0.5, gt=0)
+    # Attempts an operation gets when its worker dies mid-run before it is failed for good.
+    max_attempts: int = Field(default=3, ge=1)
+    # A generation running longer than this fails with DEADLINE_EXCEEDED (the guide: up to 10 min).
+    generation_timeout_seconds: float = Field(default=600.0, gt=0)
+
+    max_image_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    max_video_bytes: int = 200 * 1024 * 1024
+    # An operator's JSON file of extra or overriding catalog entries (model id -> engine).
+    catalog_path: Path | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'openreel.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"file://{(self.data_dir / 'videos').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"https://{self.host}:{self.port}").rstrip("/")

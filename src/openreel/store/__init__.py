@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, the SqlStore repository, Alembic migrations."""

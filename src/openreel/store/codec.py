@@ -1,0 +1,69 @@
+"""Pure mapping between domain objects and what the tables hold (the request as JSON)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from openreel.domain.request import (AspectRatio, CompressionQuality, GenerationRequest, ImageInput,
+                                     PersonGeneration, ReferenceImage, ReferenceType, ResizeMode,
+                                     Resolution, VideoInput, WebhookConfig)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _image_to_json(image: ImageInput | None) -> dict[str, str] | None:
+    return None if image is None else {"data": _b64(image.data), "mimeType": image.mime_type}
+
+
+def _image_from_json(value: dict[str, str] | None) -> ImageInput | None:
+    return None if value is None else ImageInput(base64.b64decode(value["data"]), value["mimeType"])
+
+
+def request_to_json(r: GenerationRequest) -> dict[str, Any]:
+    return {
+        "model": r.model, "prompt": r.prompt, "seed": r.seed,
+        "durationSeconds": r.duration_seconds, "aspectRatio": r.aspect_ratio.value,
+        "resolution": r.resolution.value, "sampleCount": r.sample_count,
+        "generateAudio": r.generate_audio, "negativePrompt": r.negative_prompt,
+        "temperature": r.temperature, "enhancePrompt": r.enhance_prompt,
+        "personGeneration": r.person_generation.value,
+        "image": _image_to_json(r.image), "lastFrame": _image_to_json(r.last_frame),
+        "referenceImages": [{"image": _image_to_json(ref.image), "referenceType": ref.reference_type.value}
+                            for ref in r.reference_images],
+        "video": None if r.video is None else {
+            "data": None if r.video.data is None else _b64(r.video.data),
+            "fileId": r.video.file_id, "mimeType": r.video.mime_type},
+        "storageUri": r.storage_uri, "compressionQuality": r.compression_quality.value,
+        "resizeMode": r.resize_mode.value, "fps": r.fps, "labels": r.labels,
+        "webhook": None if r.webhook is None else {"uris": list(r.webhook.uris),
+                                                     "userMetadata": r.webhook.user_metadata},
+        "pubsubTopic": r.pubsub_topic,
+    }
+
+
+def request_from_json(j: dict[str, Any]) -> GenerationRequest:
+    video = j.get("video")
+    webhook = j.get("webhook")
+    return GenerationRequest(
+        model=j["model"], prompt=j["prompt"], seed=j["seed"],
+        duration_seconds=j["durationSeconds"], aspect_ratio=AspectRatio(j["aspectRatio"]),
+        resolution=Resolution(j["resolution"]), sample_count=j["sampleCount"],
+        generate_audio=j["generateAudio"], negative_prompt=j["negativePrompt"],
+        temperature=j["temperature"], enhance_prompt=j["enhancePrompt"],
+        person_generation=PersonGeneration(j["personGeneration"]),
+        image=_image_from_json(j["image"]), last_frame=_image_from_json(j["lastFrame"]),
+        reference_images=tuple(
+            ReferenceImage(_image_from_json(ref["image"]), ReferenceType(ref["referenceType"]))  # type: ignore[arg-type]
+            for ref in j["referenceImages"]),
+        video=None if video is None else VideoInput(
+            data=None if video["data"] is None else base64.b64decode(video["data"]),
+            file_id=video["fileId"], mime_type=video["mimeType"]),
+        storage_uri=j["storageUri"], compression_quality=CompressionQuality(j["compressionQuality"]),
+        resize_mode=ResizeMode(j["resizeMode"]), fps=j["fps"], labels=dict(j["labels"]),
+        webhook=None if webhook is None else WebhookConfig(tuple(webhook["uris"]),
+                                                           dict(webhook["userMetadata"])),
+        pubsub_topic=j["pubsubTopic"],
+    )

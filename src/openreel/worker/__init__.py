@@ -1,0 +1,1 @@
+"""Workers: claim operations, run engines, encode, store, finish (fenced); plus the sweeper."""
