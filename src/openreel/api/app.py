@@ -13,6 +13,7 @@ import openreel
 from openreel.api import files, gemini, operations, vertex
 from openreel.api.deps import RuntimeDep
 from openreel.api.errors import install_error_handlers
+from openreel.api.json_body import JsonBodyMiddleware
 from openreel.runtime import Runtime
 from openreel.settings import Settings
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="openreel", version=openreel.__version__, lifespan=lifespan,
                   description="Self-hosted video generation that speaks Google's Veo API.")
     install_error_handlers(app)
+    app.add_middleware(JsonBodyMiddleware)
 
     @app.get("/healthz", tags=["Health"])
     def healthz(runtime: RuntimeDep) -> dict[str, Any]:

@@ -1,0 +1,3 @@
+from openreel.cli.main import app
+
+app(prog_name="openreel")

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import LiveServer
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One live server per test module (SQLite + local disk, one in-process worker)."""
+    live = LiveServer(tmp_path_factory.mktemp("server"), public_url="https://openreel.test")
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def api_key(server: LiveServer) -> str:
+    return server.create_key(project="my-proj")
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server this test may stop, kill and restart."""
+    live = LiveServer(tmp_path / "server")
+    yield live
+    live.stop(kill=True)
