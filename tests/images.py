@@ -41,3 +41,17 @@ def tiny_mp4(frames: int = 6, size: tuple[int, int] = (64, 48)) -> bytes:
             for i in range(frames):
                 encoder.write_frame(np.full((size[1], size[0], 3), 40 * i, dtype=np.uint8))
         return path.read_bytes()
+
+
+def smooth_png(width: int, height: int, hue: int = 0) -> bytes:
+    """A smooth picture (gradients and a disc) that survives H.264 with high PSNR."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    r = 60 + 150 * xx / width
+    g = 40 + 120 * yy / height + hue
+    b = 120 + 80 * np.sin(xx / width * 3.1)
+    disc = ((xx - width * 0.6) ** 2 + (yy - height * 0.45) ** 2) < (height * 0.2) ** 2
+    rgb = np.stack([r, g, b], axis=2)
+    rgb[disc] = (230, 200, 90)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB").save(buf, "PNG")
+    return buf.getvalue()

@@ -126,6 +126,9 @@ class TurntableProduct:
         canvas.paste(face, (x, y), face)
 
 
+_SLACK = 64
+
+
 class Finish:
     """Vignette and film grain, folded into a few multiply masks prepared once per sample."""
 
@@ -134,12 +137,19 @@ class Finish:
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         radius = np.hypot((xx - w / 2) / (w / 2), (yy - h / 2) / (h / 2)) / math.sqrt(2)
         vignette = 1 - np.clip(radius - 0.45, 0, 1) ** 1.6 * 0.75 * strength
+        self.size = size
         self.masks = []
-        for _ in range(6):
-            grain = rng.standard_normal((h // 2, w // 2)).astype(np.float32) * 0.018 * strength
-            grain = np.repeat(np.repeat(grain, 2, axis=0), 2, axis=1)[:h, :w]
-            factor = np.clip(vignette * (0.97 + grain), 0, 1) * 255
+        # Grain is cut from larger tiles at a different offset every frame, so no pattern repeats
+        # in place (a repeating grain reads as dirt on the lens).
+        for _ in range(3):
+            grain = rng.standard_normal(((h + _SLACK) // 2, (w + _SLACK) // 2)).astype(np.float32) * 0.018 * strength
+            grain = np.repeat(np.repeat(grain, 2, axis=0), 2, axis=1)
+            padded = np.pad(vignette, ((0, grain.shape[0] - h), (0, grain.shape[1] - w)), mode="edge")
+            factor = np.clip(padded * (0.97 + grain), 0, 1) * 255
             self.masks.append(Image.fromarray(factor.astype(np.uint8), "L").convert("RGB"))
 
     def draw(self, canvas: Image.Image, frame_index: int) -> Image.Image:
-        return ImageChops.multiply(canvas, self.masks[frame_index % len(self.masks)])
+        w, h = self.size
+        dx, dy = (frame_index * 37) % _SLACK, (frame_index * 53) % _SLACK
+        mask = self.masks[frame_index % len(self.masks)].crop((dx, dy, dx + w, dy + h))
+        return ImageChops.multiply(canvas, mask)

@@ -140,9 +140,14 @@ def _weather(text: str) -> Weather:
 
 
 def _camera(text: str) -> CameraMove:
-    if _has(text, "left to right", "pans right", "pan right", "panning right", "truck right"):
+    # "pan right to left" contains "pan right": the explicit from-to phrases are read first.
+    if _has(text, "left to right"):
         return CameraMove.PAN_RIGHT
-    if _has(text, "right to left", "pans left", "pan left", "panning left", "truck left"):
+    if _has(text, "right to left"):
+        return CameraMove.PAN_LEFT
+    if _has(text, "pans right", "pan right", "panning right", "truck right"):
+        return CameraMove.PAN_RIGHT
+    if _has(text, "pans left", "pan left", "panning left", "truck left"):
         return CameraMove.PAN_LEFT
     if _has(text, "orbit", "rotating", "rotate", "revolving", "turntable", "360"):
         return CameraMove.ORBIT

@@ -1,0 +1,83 @@
+"""The procedural engine reads the prompt: what a viewer would notice, measured on real frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from openreel.domain.request import GenerationRequest, Resolution
+from openreel.engines.procedural import ProceduralEngine
+from openreel.engines.procedural.scene import CameraMove, Setting, TimeOfDay, Weather, describe
+
+
+class _Context:
+    def report(self, done_frames: int, total_frames: int) -> None:
+        self.done = done_frames
+
+    def raise_if_cancelled(self) -> None:
+        pass
+
+
+def _frames(prompt: str, seed: int = 3, **kw: object) -> list[np.ndarray]:
+    request = GenerationRequest(model="veo-3.0-generate-001", prompt=prompt, seed=seed, duration_seconds=4,
+                                resolution=Resolution.HD, **kw)  # type: ignore[arg-type]
+    return list(ProceduralEngine({}).generate(request, 0, _Context()).frames)
+
+
+def _global_shift(a: np.ndarray, b: np.ndarray, block: int = 8) -> float:
+    """Horizontal picture motion from a to b in pixels (positive: content moved right), by phase
+    correlation of 8x8 block averages below the sky: the blocks wash out film grain, and the sky
+    sits at infinity and barely moves."""
+    def small(frame: np.ndarray) -> np.ndarray:
+        rows = frame[frame.shape[0] * 2 // 5:].mean(axis=2)
+        h, w = rows.shape[0] // block * block, rows.shape[1] // block * block
+        return rows[:h, :w].reshape(h // block, block, w // block, block).mean(axis=(1, 3))
+
+    ga, gb = small(a), small(b)
+    cross = np.fft.fft2(ga) * np.conj(np.fft.fft2(gb))
+    corr = np.fft.ifft2(cross / (np.abs(cross) + 1e-9)).real
+    _, dx = np.unravel_index(np.argmax(corr), corr.shape)
+    return float(-(dx if dx <= ga.shape[1] // 2 else dx - ga.shape[1]) * block)
+
+
+@pytest.mark.parametrize(("prompt", "setting", "time", "camera", "weather"), [
+    ("A serene mountain lake at dawn, mist rising, slow pan from left to right", Setting.MOUNTAINS,
+     TimeOfDay.DAWN, CameraMove.PAN_RIGHT, Weather.MIST),
+    ("A busy Tokyo street at night, neon signs reflecting in wet pavement", Setting.CITY, TimeOfDay.NIGHT,
+     CameraMove.STATIC, Weather.CLEAR),
+    ("A luxury watch rotating on a dark surface", Setting.PRODUCT, TimeOfDay.NOON, CameraMove.ORBIT, Weather.CLEAR),
+    ("Sunset over San Francisco Bay, golden hour, aerial view", Setting.SEA, TimeOfDay.GOLDEN_HOUR,
+     CameraMove.AERIAL, Weather.CLEAR),
+    ("heavy rain in a forest, zoom in", Setting.FOREST, TimeOfDay.NOON, CameraMove.ZOOM_IN, Weather.RAIN),
+])
+def test_prompt_reading(prompt: str, setting: Setting, time: TimeOfDay, camera: CameraMove,
+                        weather: Weather) -> None:
+    scene = describe(prompt)
+    assert (scene.setting, scene.time_of_day, scene.camera, scene.weather) == (setting, time, camera, weather)
+
+
+def test_negative_prompt_removes_what_it_names() -> None:
+    assert describe("a rainy street", "rain").weather is Weather.CLEAR
+    assert describe("misty hills", "fog, haze").weather is Weather.CLEAR
+
+
+def test_night_is_darker_than_noon() -> None:
+    night = _frames("mountains at night, static shot")[10].mean()
+    noon = _frames("mountains at noon, static shot")[10].mean()
+    assert night < noon * 0.5
+
+
+def test_pans_move_the_picture_the_way_the_prompt_says() -> None:
+    right = _frames("mountains at noon, slow pan from left to right")
+    left = _frames("mountains at noon, slow pan right to left")
+    still = _frames("mountains at noon, static shot")
+    # Panning the camera to the right moves the picture to the left, and vice versa.
+    assert _global_shift(right[40], right[60]) < -2
+    assert _global_shift(left[40], left[60]) > 2
+    assert abs(_global_shift(still[40], still[60])) < 1
+
+
+def test_temperature_scales_motion() -> None:
+    calm = _frames("mountains at noon, slow pan left to right", temperature=0.0)
+    lively = _frames("mountains at noon, slow pan left to right", temperature=1.0)
+    assert abs(_global_shift(lively[30], lively[60])) > abs(_global_shift(calm[30], calm[60])) * 1.5

@@ -1,0 +1,130 @@
+"""The store contract, run on SQLite and PostgreSQL: claims are exclusive, writes are fenced by
+the latest token, expired leases are swept back to the queue or failed when attempts run out."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from openreel.domain.naming import new_operation_id
+from openreel.domain.operation import Operation, OperationError, OperationState, Surface, VideoFile
+from openreel.domain.request import GenerationRequest
+from openreel.store.sql import SqlStore
+from tests.support import require_or_skip
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("OPENREEL_TEST_DATABASE_URL", "")
+    if not url:
+        require_or_skip("OPENREEL_TEST_DATABASE_URL is not set (a PostgreSQL database to test against)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    if request.param == "sqlite":
+        sql = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
+    else:
+        base = _postgres_url()
+        schema = f"t_{uuid.uuid4().hex[:10]}"
+        admin = sqlalchemy.create_engine(base)
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+        sep = "&" if "?" in base else "?"
+        sql = SqlStore(f"{base}{sep}options=-csearch_path%3D{schema}")
+    sql.migrate()
+    yield sql
+    sql.close()
+    if request.param == "postgresql":
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def _queue_one(store: SqlStore, project: str = "p") -> Operation:
+    op_id = new_operation_id()
+    now = datetime.now(UTC)
+    op = Operation(id=op_id, name=f"models/m/operations/{op_id}", surface=Surface.GEMINI, model="m",
+                   project=project, state=OperationState.QUEUED,
+                   request=GenerationRequest(model="m", prompt="p", seed=1), created_at=now, updated_at=now)
+    store.add_operation(op)
+    return op
+
+
+def test_migration_is_idempotent(store: SqlStore) -> None:
+    store.migrate()
+
+
+def test_round_trip_keeps_the_request(store: SqlStore) -> None:
+    op = _queue_one(store)
+    loaded = store.get_operation(op.id)
+    assert loaded is not None
+    assert loaded.request == op.request and loaded.state is OperationState.QUEUED
+    assert loaded.queue_position == 0
+
+
+def test_concurrent_claims_hand_each_operation_to_exactly_one_worker(store: SqlStore) -> None:
+    ops = {_queue_one(store).id for _ in range(6)}
+    with ThreadPoolExecutor(4) as pool:
+        claims = list(pool.map(lambda i: store.claim(f"w{i}", 30), range(12)))
+    claimed = [c.operation.id for c in claims if c is not None]
+    assert sorted(claimed) == sorted(ops)
+
+
+def test_a_stale_token_cannot_finish_an_operation(store: SqlStore) -> None:
+    op = _queue_one(store)
+    first = store.claim("w1", 0.2)
+    assert first is not None
+    time.sleep(0.4)
+    assert store.requeue_expired(max_attempts=3).requeued == 1
+    second = store.claim("w2", 30)
+    assert second is not None and second.fencing_token > first.fencing_token
+    assert not store.heartbeat(op.id, first.fencing_token, 30, 50)
+    assert not store.complete(op.id, first.fencing_token, [], None, [])
+    video = VideoFile(f"{op.id}0", op.id, 0, "videos/x.mp4", "video/mp4", 10)
+    assert store.complete(op.id, second.fencing_token, [video], "enhanced", [])
+    done = store.get_operation(op.id)
+    assert done is not None and done.state is OperationState.SUCCEEDED and done.attempt == 2
+    assert done.videos == (video,) and store.get_video(video.id) == (video, "p")
+
+
+def test_expired_lease_on_the_last_attempt_fails_the_operation(store: SqlStore) -> None:
+    op = _queue_one(store)
+    assert store.claim("w1", 0.1) is not None
+    time.sleep(0.3)
+    assert store.requeue_expired(max_attempts=1).failed == 1
+    failed = store.get_operation(op.id)
+    assert failed is not None and failed.state is OperationState.FAILED and failed.error is not None
+    assert failed.error.grpc_code == 10
+
+
+def test_cancel_stops_the_running_worker_at_its_next_heartbeat(store: SqlStore) -> None:
+    op = _queue_one(store)
+    claim = store.claim("w1", 30)
+    assert claim is not None
+    assert store.cancel(op.id)
+    assert not store.heartbeat(op.id, claim.fencing_token, 30, 10)
+    assert not store.fail(op.id, claim.fencing_token, OperationError(13, "boom"))
+    cancelled = store.get_operation(op.id)
+    assert cancelled is not None and cancelled.state is OperationState.CANCELLED
+    assert not store.cancel(op.id)
+
+
+def test_listing_pages_newest_first_within_a_project(store: SqlStore) -> None:
+    ids = [_queue_one(store).id for _ in range(5)]
+    _queue_one(store, project="other")
+    seen, token = [], None
+    while True:
+        page, token = store.list_operations("p", 2, token)
+        seen += [op.id for op in page]
+        if token is None:
+            break
+    assert seen == list(reversed(ids))
