@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openreel.api.to_domain import InputLimits
+from openreel.service.wire_request import InputLimits
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.queue.local import LocalQueue

@@ -37,7 +37,7 @@ def _generate(server: LiveServer, http: httpx.Client, instance: dict[str, Any],
     return videos
 
 
-def _uri_of_last(server: LiveServer, http: httpx.Client) -> str:
+def _uri_of_last(http: httpx.Client) -> str:
     ops = http.get("/v1beta/operations", params={"pageSize": 1}).json()["operations"]
     done = http.get(f"/v1beta/{ops[0]['name']}").json()
     return str(done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"])
@@ -84,7 +84,7 @@ def test_last_frame_is_where_the_clip_ends(server: LiveServer, http: httpx.Clien
 
 def test_extension_continues_from_the_end_of_a_generated_clip(server: LiveServer, http: httpx.Client) -> None:
     [original] = _generate(server, http, {"prompt": "a city skyline at sunset, slow pan left to right"})
-    uri = _uri_of_last(server, http)
+    uri = _uri_of_last(http)
     [extension] = _generate(server, http, {"prompt": "continue the shot", "video": {"uri": uri}})
     end_of_original = decode_mp4(original, keep_frames=True).frames[-1]
     start_of_extension = decode_mp4(extension, keep_frames=True).frames[0]
@@ -95,3 +95,31 @@ def test_portrait_1080p_is_1080_by_1920(server: LiveServer, http: httpx.Client) 
     [video] = _generate(server, http, {"prompt": STATIC_PROMPT}, aspectRatio="9:16", resolution="1080p")
     mp4 = decode_mp4(video)
     assert (mp4.width, mp4.height, mp4.frame_count, mp4.pix_fmt) == (1080, 1920, 96, "yuv420p")
+
+
+def _solid_png(rgb: tuple[int, int, int], size: tuple[int, int] = (240, 320)) -> str:
+    buf = io.BytesIO()
+    Image.new("RGB", size, rgb).save(buf, "PNG")
+    return b64(buf.getvalue())
+
+
+def _magenta_share(frame: np.ndarray) -> float:
+    r, g, b = (frame[..., i].astype(int) for i in range(3))
+    return float(((r > 170) & (b > 150) & (g < 90)).mean())
+
+
+def test_reference_images_put_the_asset_in_the_scene_and_take_the_style_palette(
+        server: LiveServer, http: httpx.Client) -> None:
+    prompt = {"prompt": "mountains at noon, static shot"}
+    plain = decode_mp4(_generate(server, http, prompt, seed=4)[0], keep_frames=True).frames[48]
+    asset = {**prompt, "referenceImages": [
+        {"image": {"bytesBase64Encoded": _solid_png((235, 30, 220)), "mimeType": "image/png"}, "referenceType": "ASSET"}]}
+    with_asset = decode_mp4(_generate(server, http, asset, seed=4)[0], keep_frames=True).frames[48]
+    assert _magenta_share(plain) < 0.001
+    assert _magenta_share(with_asset) > 0.02
+
+    style = {**prompt, "referenceImages": [
+        {"image": {"bytesBase64Encoded": _solid_png((40, 200, 60)), "mimeType": "image/png"}, "referenceType": "style"}]}
+    styled = decode_mp4(_generate(server, http, style, seed=4)[0], keep_frames=True).frames[48]
+    green_share = lambda f: f[..., 1].mean() / f.mean()  # noqa: E731
+    assert green_share(styled) > green_share(plain) * 1.05

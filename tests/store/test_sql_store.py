@@ -84,7 +84,7 @@ def test_a_stale_token_cannot_finish_an_operation(store: SqlStore) -> None:
     first = store.claim("w1", 0.2)
     assert first is not None
     time.sleep(0.4)
-    assert store.requeue_expired(max_attempts=3).requeued == 1
+    assert store.requeue_expired(max_attempts=3).requeued == [op.id]
     second = store.claim("w2", 30)
     assert second is not None and second.fencing_token > first.fencing_token
     assert not store.heartbeat(op.id, first.fencing_token, 30, 50)
@@ -100,7 +100,7 @@ def test_expired_lease_on_the_last_attempt_fails_the_operation(store: SqlStore) 
     op = _queue_one(store)
     assert store.claim("w1", 0.1) is not None
     time.sleep(0.3)
-    assert store.requeue_expired(max_attempts=1).failed == 1
+    assert store.requeue_expired(max_attempts=1).failed == [op.id]
     failed = store.get_operation(op.id)
     assert failed is not None and failed.state is OperationState.FAILED and failed.error is not None
     assert failed.error.grpc_code == 10

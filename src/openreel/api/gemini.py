@@ -31,15 +31,9 @@ def get_operation(version: Version, model: str, operation_id: str, principal: Pr
 
 @router.get("/{version}/models")
 def list_models(version: Version, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
-    return {"models": [gemini_model(spec, _engine_description(runtime, spec.engine))
-                       for spec in runtime.catalog.all()]}
+    return {"models": [gemini_model(spec) for spec in runtime.catalog.all()]}
 
 
 @router.get("/{version}/models/{model}")
 def get_model(version: Version, model: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
-    spec = runtime.catalog.get(model)
-    return gemini_model(spec, _engine_description(runtime, spec.engine))
-
-
-def _engine_description(runtime: RuntimeDep, engine: str) -> str:
-    return f"Served by openreel's '{engine}' engine."
+    return gemini_model(runtime.catalog.get(model))

@@ -101,14 +101,18 @@ def _vertex_response(op: Operation, read_video: Callable[[VideoFile], bytes]) ->
                                  if op.rai_filtered_reasons else {})
 
 
-def gemini_model(spec: ModelSpec, engine_description: str) -> dict[str, Any]:
+def _model_description(spec: ModelSpec) -> str:
+    return spec.description or f"Served by openreel's '{spec.engine}' engine."
+
+
+def gemini_model(spec: ModelSpec) -> dict[str, Any]:
     return {"name": f"models/{spec.id}", "version": spec.version, "displayName": spec.display_name,
-            "description": spec.description or engine_description, "inputTokenLimit": 480,
+            "description": _model_description(spec), "inputTokenLimit": 480,
             "outputTokenLimit": 8192, "supportedGenerationMethods": ["predictLongRunning"],
             "engine": spec.engine}
 
 
-def vertex_publisher_model(spec: ModelSpec, engine_description: str) -> dict[str, Any]:
+def vertex_publisher_model(spec: ModelSpec) -> dict[str, Any]:
     return {"name": f"publishers/google/models/{spec.id}", "versionId": spec.version,
-            "displayName": spec.display_name, "description": spec.description or engine_description,
+            "displayName": spec.display_name, "description": _model_description(spec),
             "launchStage": "GA", "engine": spec.engine}

@@ -78,12 +78,10 @@ def get_operation(version: Version, project: str, location: str, operation_id: s
 
 @router.get("/{version}/publishers/google/models")
 def list_publisher_models(version: Version, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
-    return {"publisherModels": [vertex_publisher_model(s, f"Served by openreel's '{s.engine}' engine.")
-                                for s in runtime.catalog.all()]}
+    return {"publisherModels": [vertex_publisher_model(spec) for spec in runtime.catalog.all()]}
 
 
 @router.get("/{version}/publishers/google/models/{model}")
 def get_publisher_model(version: Version, model: str, principal: PrincipalDep,
                         runtime: RuntimeDep) -> dict[str, Any]:
-    spec = runtime.catalog.get(model)
-    return vertex_publisher_model(spec, f"Served by openreel's '{spec.engine}' engine.")
+    return vertex_publisher_model(runtime.catalog.get(model))

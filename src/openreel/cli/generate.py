@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from openreel.api.to_domain import InputLimits, to_generation_request
+from openreel.service.wire_request import InputLimits, to_generation_request
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.errors import InvalidArgument, OpenreelError

@@ -38,13 +38,13 @@ def fit_image(image: Image.Image, size: tuple[int, int], crop: bool) -> Image.Im
     rgb = image.convert("RGB")
     w, h = size
     cover = max(w / rgb.width, h / rgb.height)
-    filled = rgb.resize((max(round(rgb.width * cover), w), max(round(rgb.height * cover), h)), Image.LANCZOS)
+    filled = rgb.resize((max(round(rgb.width * cover), w), max(round(rgb.height * cover), h)), Image.Resampling.LANCZOS)
     left, top = (filled.width - w) // 2, (filled.height - h) // 2
     filled = filled.crop((left, top, left + w, top + h))
     if crop or (rgb.width * h == rgb.height * w):
         return filled
     contain = min(w / rgb.width, h / rgb.height)
-    inner = rgb.resize((max(round(rgb.width * contain), 1), max(round(rgb.height * contain), 1)), Image.LANCZOS)
+    inner = rgb.resize((max(round(rgb.width * contain), 1), max(round(rgb.height * contain), 1)), Image.Resampling.LANCZOS)
     backdrop = filled.filter(ImageFilter.GaussianBlur(max(w, h) / 40)).point(lambda v: int(v * 0.6))
     backdrop.paste(inner, ((w - inner.width) // 2, (h - inner.height) // 2))
     return backdrop

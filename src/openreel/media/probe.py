@@ -30,7 +30,7 @@ class UnreadableVideo(ValueError):
 def probe_video(data: bytes) -> VideoInfo:
     """Header-level facts about an encoded video; raises UnreadableVideo if it has no video."""
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.video:
                 raise UnreadableVideo("the file holds no video stream")
             video = container.streams.video[0]
@@ -53,7 +53,7 @@ def last_frame(data: bytes) -> np.ndarray:
     """The final decoded frame as uint8 RGB."""
     frame = None
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             for frame in container.decode(video=0):
                 pass
     except av.FFmpegError as exc:

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from openreel.api.to_domain import InputLimits, to_generation_request
+from openreel.service.wire_request import InputLimits, to_generation_request
 from openreel.auth import Principal
 from openreel.domain.naming import new_operation_id, operation_id_from, operation_name
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile

@@ -50,8 +50,8 @@ class Claim:
 
 @dataclass(frozen=True)
 class SweepResult:
-    requeued: int
-    failed: int
+    requeued: list[str]
+    failed: list[str]
 
 
 class SqlStore:
@@ -213,7 +213,8 @@ class SqlStore:
         """Hand operations whose worker stopped heart-beating back to the queue, or fail them
         once they have used all their attempts."""
         now = utcnow()
-        requeued = failed = 0
+        requeued: list[str] = []
+        failed: list[str] = []
         with self._tx() as conn:
             expired = conn.execute(select(operations.c.id, operations.c.attempt, operations.c.fencing_token).where(
                 operations.c.state == OperationState.RUNNING.value,
@@ -231,7 +232,7 @@ class SqlStore:
             with self._tx() as conn:
                 result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(**values))
             if result.rowcount == 1:
-                failed, requeued = failed + exhausted, requeued + (not exhausted)
+                (failed if exhausted else requeued).append(op_id)
         return SweepResult(requeued, failed)
 
     # -- mapping -----------------------------------------------------------------------------

@@ -23,10 +23,9 @@ class Sweeper:
     def sweep(self) -> None:
         result = self.store.requeue_expired(self.max_attempts)
         if result.requeued or result.failed:
-            log.warning("sweeper: requeued %d, failed %d operations with expired leases",
-                        result.requeued, result.failed)
-        for _ in range(result.requeued):
-            self.queue.dispatch("")
+            log.warning("sweeper: requeued %s, failed %s (expired leases)", result.requeued, result.failed)
+        for op_id in result.requeued:
+            self.queue.dispatch(op_id)
 
 
 class WorkerPool:

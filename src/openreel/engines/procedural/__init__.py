@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -82,5 +83,4 @@ def _with_style(scene: SceneDescription, request: GenerationRequest) -> SceneDes
     means = [np.asarray(_open(ref.image.data).convert("RGB").resize((32, 32)), dtype=np.float64)
              .reshape(-1, 3).mean(axis=0) / 255 for ref in styles]
     tint = np.mean(means, axis=0) / max(float(np.mean(means)), 1e-3) * 0.6
-    from dataclasses import replace
     return replace(scene, tint=(float(tint[0]), float(tint[1]), float(tint[2])), tint_strength=0.35)

@@ -49,7 +49,7 @@ class Mist:
                  colour: tuple[int, int, int]) -> None:
         w, h = size
         noise = rng.random((h // 24 + 2, (2 * w) // 24 + 2))
-        field = np.asarray(Image.fromarray((noise * 255).astype(np.uint8)).resize((2 * w, h), Image.BICUBIC)
+        field = np.asarray(Image.fromarray((noise * 255).astype(np.uint8)).resize((2 * w, h), Image.Resampling.BICUBIC)
                            .filter(ImageFilter.GaussianBlur(h / 30)), dtype=np.float32) / 255
         rows = np.arange(h)[:, None] / h
         band = np.exp(-((rows - horizon) / 0.16) ** 2)
@@ -116,7 +116,7 @@ class TurntableProduct:
                    Image.composite(glint.filter(ImageFilter.GaussianBlur(r * 0.12)), Image.new("L", (side, side), 0),
                                    face.getchannel("A")))
         width = max(int(side * (0.3 + 0.7 * abs(math.cos(angle)))), 2)
-        face = face.resize((width, side), Image.BILINEAR)
+        face = face.resize((width, side), Image.Resampling.BILINEAR)
         x, y = (self.w - width) // 2, int(self.h * self.horizon) - side + int(side * 0.08)
         pad = int(side * 0.2)
         shadow = Image.new("L", (width + 2 * pad, int(side * 0.14) + 2 * pad), 0)

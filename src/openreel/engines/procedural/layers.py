@@ -46,7 +46,8 @@ def ridge(rng: np.random.Generator, n: int, roughness: float, octaves: int = 6) 
         total += amplitude
         amplitude *= roughness
     profile /= total
-    return (profile - profile.min()) / max(np.ptp(profile), 1e-6)
+    normalised: np.ndarray = (profile - profile.min()) / max(float(np.ptp(profile)), 1e-6)
+    return normalised
 
 
 def build_layers(scene: SceneDescription, width: int, height: int,
@@ -96,7 +97,7 @@ def _sky(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
 
 def _nebula(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     small = rng.random((h // 40 + 2, w // 40 + 2))
-    field = np.asarray(Image.fromarray((small * 255).astype(np.uint8)).resize((w, h), Image.BICUBIC)
+    field = np.asarray(Image.fromarray((small * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC)
                        .filter(ImageFilter.GaussianBlur(h / 25)), dtype=np.float64) / 255
     return (np.clip(field - 0.35, 0, 1) * 1.6)[:, :, None]
 
@@ -230,9 +231,9 @@ def _water(layers: list[Layer], light: Light, w: int, h: int, horizon: float,
     tint = np.array(mix(light.horizon, (0.05, 0.12, 0.18), 0.6)) * 255
     reflection = reflection * (0.72 - 0.3 * depth) + tint * (0.28 + 0.3 * depth)
     rgba = np.concatenate([np.clip(reflection, 0, 255), np.full((water_h, w, 1), 255.0)], axis=2)
-    layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-    layer.paste(Image.fromarray(rgba.astype(np.uint8), "RGBA"), (0, horizon_px))
-    return Layer(layer, 0.9)
+    surface = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    surface.paste(Image.fromarray(rgba.astype(np.uint8), "RGBA"), (0, horizon_px))
+    return Layer(surface, 0.9)
 
 
 def _city(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,

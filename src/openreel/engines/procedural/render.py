@@ -91,10 +91,10 @@ class Shot:
 
     def _compose(self, boxes: list[Box]) -> Image.Image:
         (_, sky, _), rest = self.layers[0], self.layers[1:]
-        canvas = sky.resize(self.size, Image.BILINEAR, box=boxes[0])
+        canvas = sky.resize(self.size, Image.Resampling.BILINEAR, box=boxes[0])
         for (_, rgb, alpha), box in zip(rest, boxes[1:]):
-            piece = rgb.resize(self.size, Image.BILINEAR, box=box)
-            mask = None if alpha is None else alpha.resize(self.size, Image.BILINEAR, box=box)
+            piece = rgb.resize(self.size, Image.Resampling.BILINEAR, box=box)
+            mask = None if alpha is None else alpha.resize(self.size, Image.Resampling.BILINEAR, box=box)
             canvas.paste(piece, (0, 0), mask)
         return canvas
 
@@ -105,7 +105,7 @@ class Shot:
         if box == (0.0, 0.0, float(self.size[0]), float(self.size[1])):
             moved = first.copy()
         else:
-            moved = first.resize(self.size, Image.BICUBIC, box=box)
+            moved = first.resize(self.size, Image.Resampling.BICUBIC, box=box)
         # Gentle light change: a slow breathing of exposure that is exactly zero at frame 0.
         gain = 1.0 + 0.05 * self.energy * np.sin(np.pi * u) * u
         if gain != 1.0:
@@ -127,7 +127,7 @@ def _asset_layer(asset: Image.Image, panorama: tuple[int, int], horizon: float) 
     pw, ph = panorama
     target_h = int(ph * 0.4)
     scale = target_h / asset.height
-    subject = asset.convert("RGBA").resize((max(int(asset.width * scale), 1), target_h), Image.LANCZOS)
+    subject = asset.convert("RGBA").resize((max(int(asset.width * scale), 1), target_h), Image.Resampling.LANCZOS)
     if asset.mode != "RGBA":
         # An opaque photo gets a feathered oval matte so it sits in the scene instead of on it.
         matte = Image.new("L", subject.size, 0)
