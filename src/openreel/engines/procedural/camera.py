@@ -9,6 +9,16 @@ Box = tuple[float, float, float, float]
 PAN_SPAN = 0.10  # of frame width, at the nearest layer, each way
 TILT_SPAN = 0.07
 ZOOM_SPAN = 0.22
+AT_INFINITY = 0.1  # layers with less parallax than this do not scale under a dolly
+
+
+def travel_axis(move: CameraMove) -> str | None:
+    """The axis along which layers translate during this move, if any."""
+    if move in (CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT, CameraMove.ORBIT, CameraMove.AERIAL):
+        return "x"
+    if move in (CameraMove.TILT_UP, CameraMove.TILT_DOWN):
+        return "y"
+    return None
 
 
 def view_box(move: CameraMove, u: float, parallax: float, energy: float,
@@ -18,6 +28,8 @@ def view_box(move: CameraMove, u: float, parallax: float, energy: float,
     cx, cy, zoom = pw / 2, ph / 2, 1.0
     s = 2 * u - 1
     p = parallax * energy
+    # A dolly moves the camera: what sits at infinity (the sky) slides but never grows.
+    dolly = 0.0 if parallax < AT_INFINITY else p
     if move is CameraMove.PAN_RIGHT or move is CameraMove.ORBIT:
         cx += p * PAN_SPAN * w * s
     elif move is CameraMove.PAN_LEFT:
@@ -27,11 +39,11 @@ def view_box(move: CameraMove, u: float, parallax: float, energy: float,
     elif move is CameraMove.TILT_DOWN:
         cy += p * TILT_SPAN * h * s
     elif move is CameraMove.ZOOM_IN:
-        zoom = 1 + p * ZOOM_SPAN * u
+        zoom = 1 + dolly * ZOOM_SPAN * u
     elif move is CameraMove.ZOOM_OUT:
-        zoom = 1 + p * ZOOM_SPAN * (1 - u)
+        zoom = 1 + dolly * ZOOM_SPAN * (1 - u)
     elif move is CameraMove.AERIAL:
-        zoom = 1 + p * ZOOM_SPAN * 0.6 * u
+        zoom = 1 + dolly * ZOOM_SPAN * 0.6 * u
         cx += p * PAN_SPAN * 0.5 * w * s
     bw, bh = w / zoom, h / zoom
     return (cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)

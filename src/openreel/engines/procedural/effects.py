@@ -12,34 +12,44 @@ from openreel.engines.procedural.scene import SceneDescription, Weather
 
 
 class Precipitation:
-    """Rain streaks or snowflakes that fall through the frame; `onset` fades them in."""
+    """Rain streaks or snowflakes drawn once on two tall sheets (far and near) that scroll down
+    the frame at their own speeds; `onset` fades them in."""
 
     def __init__(self, weather: Weather, size: tuple[int, int], rng: np.random.Generator,
                  energy: float) -> None:
         self.weather = weather
         self.w, self.h = size
-        count = int((650 if weather is Weather.RAIN else 380) * self.w / 1920 * 1.3)
-        self.x0 = rng.uniform(0, self.w, count)
-        self.y0 = rng.uniform(0, self.h, count)
-        self.depth = rng.uniform(0.3, 1.0, count)
-        self.speed = (2.2 if weather is Weather.RAIN else 0.22) * energy * self.h * self.depth
-        self.drift = rng.uniform(-0.05, 0.05, count) * self.w
+        self.energy = energy
+        self.sheets = [self._sheet(rng, depth) for depth in (0.5, 1.0)]
+        self.colour = Image.new("RGB", size, (205, 212, 226) if weather is Weather.RAIN else (246, 248, 255))
+
+    def _sheet(self, rng: np.random.Generator, depth: float) -> Image.Image:
+        w, h = self.w, self.h
+        sheet = Image.new("L", (w, 2 * h), 0)
+        draw = ImageDraw.Draw(sheet)
+        count = int((520 if self.weather is Weather.RAIN else 300) * w / 1920 * (1.5 - depth))
+        for x, y in zip(rng.uniform(0, w, count), rng.uniform(0, 2 * h, count)):
+            if self.weather is Weather.RAIN:
+                length = h * 0.05 * depth
+                draw.line((x, y, x - length * 0.12, y + length), fill=int(150 * depth), width=1 + int(depth > 0.8))
+            else:
+                r = h * 0.004 * (0.6 + depth)
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=int(235 * depth))
+        # Drawn at 2x height and wrapped, so the scrolling sheet tiles seamlessly.
+        sheet.paste(sheet.crop((0, h, w, 2 * h)), (0, 0), sheet.crop((0, h, w, 2 * h)))
+        return sheet
 
     def draw(self, canvas: Image.Image, seconds: float, onset: float = 1.0) -> None:
-        draw = ImageDraw.Draw(canvas, "RGBA")
-        ys = (self.y0 + self.speed * seconds) % (self.h * 1.1) - self.h * 0.05
-        xs = (self.x0 + self.drift * seconds) % self.w
-        alpha = int(150 * onset)
-        if self.weather is Weather.RAIN:
-            length = self.h * 0.045 * self.depth
-            for x, y, ln, d in zip(xs, ys, length, self.depth):
-                draw.line((x, y, x - ln * 0.12, y + ln), fill=(200, 210, 225, int(alpha * d)),
-                          width=1 if d < 0.8 else 2)
-        else:
-            radius = self.h * 0.004 * (0.5 + self.depth)
-            wobble = np.sin(seconds * 1.7 + self.x0) * self.w * 0.004
-            for x, y, r, d in zip(xs + wobble, ys, radius, self.depth):
-                draw.ellipse((x - r, y - r, x + r, y + r), fill=(245, 248, 255, int(230 * onset * d)))
+        speed = (2.0 if self.weather is Weather.RAIN else 0.16) * self.energy * self.h
+        for depth, sheet in zip((0.5, 1.0), self.sheets):
+            offset = int(seconds * speed * depth) % self.h
+            mask = sheet.crop((0, self.h - offset, self.w, 2 * self.h - offset))
+            if self.weather is Weather.SNOW:
+                drift = int(np.sin(seconds * 0.9 + depth) * self.w * 0.01)
+                mask = ImageChops.offset(mask, drift, 0)
+            if onset < 1.0:
+                mask = mask.point(lambda v, k=onset: int(v * k))
+            canvas.paste(self.colour, (0, 0), mask)
 
 
 class Mist:
@@ -54,13 +64,16 @@ class Mist:
         rows = np.arange(h)[:, None] / h
         band = np.exp(-((rows - horizon) / 0.16) ** 2)
         alpha = np.clip((0.45 + 0.55 * field) * band * 200, 0, 255).astype(np.uint8)
-        self.alpha = Image.fromarray(alpha, "L")
-        self.colour = Image.new("RGB", (w, h), colour)
+        rows = np.nonzero(alpha.max(axis=1) > 2)[0]
+        self.top, bottom = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 0)
+        self.alpha = Image.fromarray(alpha[self.top:bottom], "L")
+        self.colour = Image.new("RGB", (w, max(bottom - self.top, 1)), colour)
         self.w = w
 
     def draw(self, canvas: Image.Image, seconds: float) -> None:
         offset = int(seconds * self.w * 0.02) % self.w
-        canvas.paste(self.colour, (0, 0), self.alpha.crop((offset, 0, offset + self.w, self.alpha.height)))
+        band = self.alpha.crop((offset, 0, offset + self.w, self.alpha.height))
+        canvas.paste(self.colour, (0, self.top), band)
 
 
 class FlyingLights:
@@ -130,26 +143,28 @@ _SLACK = 64
 
 
 class Finish:
-    """Vignette and film grain, folded into a few multiply masks prepared once per sample."""
+    """Vignette and/or film grain, folded into a few multiply masks prepared once per sample."""
 
-    def __init__(self, size: tuple[int, int], rng: np.random.Generator, strength: float = 1.0) -> None:
+    def __init__(self, size: tuple[int, int], rng: np.random.Generator, grain: bool, vignette: bool) -> None:
         w, h = size
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         radius = np.hypot((xx - w / 2) / (w / 2), (yy - h / 2) / (h / 2)) / math.sqrt(2)
-        vignette = 1 - np.clip(radius - 0.45, 0, 1) ** 1.6 * 0.75 * strength
+        shade = 1 - np.clip(radius - 0.45, 0, 1) ** 1.6 * 0.75 if vignette else np.ones((h, w), np.float32)
         self.size = size
         self.masks = []
         # Grain is cut from larger tiles at a different offset every frame, so no pattern repeats
         # in place (a repeating grain reads as dirt on the lens).
-        for _ in range(3):
-            grain = rng.standard_normal(((h + _SLACK) // 2, (w + _SLACK) // 2)).astype(np.float32) * 0.018 * strength
-            grain = np.repeat(np.repeat(grain, 2, axis=0), 2, axis=1)
-            padded = np.pad(vignette, ((0, grain.shape[0] - h), (0, grain.shape[1] - w)), mode="edge")
-            factor = np.clip(padded * (0.97 + grain), 0, 1) * 255
-            self.masks.append(Image.fromarray(factor.astype(np.uint8), "L").convert("RGB"))
+        for _ in range(3 if grain else 1):
+            noise = (rng.standard_normal(((h + _SLACK) // 2, (w + _SLACK) // 2)).astype(np.float32) * 0.018
+                     if grain else np.zeros(((h + _SLACK) // 2, (w + _SLACK) // 2), np.float32))
+            noise = np.repeat(np.repeat(noise, 2, axis=0), 2, axis=1)
+            padded = np.pad(shade, ((0, noise.shape[0] - h), (0, noise.shape[1] - w)), mode="edge")
+            factor = np.clip(padded * (0.985 + noise), 0, 1) * 255 if grain else padded * 255
+            self.masks.append(Image.fromarray(np.round(factor).astype(np.uint8), "L").convert("RGB"))
+        self.moving = grain
 
     def draw(self, canvas: Image.Image, frame_index: int) -> Image.Image:
         w, h = self.size
-        dx, dy = (frame_index * 37) % _SLACK, (frame_index * 53) % _SLACK
+        dx, dy = ((frame_index * 37) % _SLACK, (frame_index * 53) % _SLACK) if self.moving else (0, 0)
         mask = self.masks[frame_index % len(self.masks)].crop((dx, dy, dx + w, dy + h))
         return ImageChops.multiply(canvas, mask)

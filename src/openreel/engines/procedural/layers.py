@@ -32,7 +32,9 @@ class Layer:
 
 
 def panorama_size(width: int, height: int) -> tuple[int, int]:
-    return int(width * MARGIN), int(height * MARGIN)
+    # An even margin on each axis keeps the centred, unmoving axis on whole pixels.
+    margin_x, margin_y = round(width * (MARGIN - 1) / 2), round(height * (MARGIN - 1) / 2)
+    return width + 2 * margin_x, height + 2 * margin_y
 
 
 def ridge(rng: np.random.Generator, n: int, roughness: float, octaves: int = 6) -> np.ndarray:
@@ -50,10 +52,10 @@ def ridge(rng: np.random.Generator, n: int, roughness: float, octaves: int = 6) 
     return normalised
 
 
-def build_layers(scene: SceneDescription, width: int, height: int,
+def build_layers(scene: SceneDescription, pw: int, ph: int,
                  rng: np.random.Generator) -> tuple[list[Layer], float]:
-    """All layers back to front, and the horizon's height as a fraction from the top."""
-    pw, ph = panorama_size(width, height)
+    """All layers, back to front, at panorama size (pw, ph), and the horizon's height as a
+    fraction from the top."""
     light = LIGHTS[scene.time_of_day]
     if scene.weather in (Weather.RAIN, Weather.SNOW):
         light = overcast(light)
@@ -69,26 +71,29 @@ def build_layers(scene: SceneDescription, width: int, height: int,
 
 
 def _gradient(top: RGB, bottom: RGB, w: int, h: int) -> np.ndarray:
-    t = np.linspace(0.0, 1.0, h)[:, None, None]
-    column = np.array(top)[None, None, :] * (1 - t) + np.array(bottom)[None, None, :] * t
+    t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
+    column = np.array(top, np.float32)[None, None, :] * (1 - t) + np.array(bottom, np.float32)[None, None, :] * t
     return np.broadcast_to(column, (h, w, 3))
 
 
 def _sky(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
          rng: np.random.Generator) -> Image.Image:
     horizon_px = max(int(h * horizon), 2)
-    sky = np.empty((h, w, 3))
-    sky[:horizon_px] = _gradient(light.sky_top, light.horizon, w, horizon_px)
-    sky[horizon_px:] = np.array(light.horizon) * 0.9
     if scene.setting is Setting.SPACE:
-        sky[:] = _gradient((0.0, 0.0, 0.02), (0.03, 0.02, 0.08), w, h)
-        sky += _nebula(rng, w, h) * np.array([0.35, 0.12, 0.45])
+        space = _gradient((0.0, 0.0, 0.02), (0.03, 0.02, 0.08), w, h) + \
+            _nebula(rng, w, h) * np.array([0.35, 0.12, 0.45], np.float32)
+        sky = _quantise(space, rng)
+    else:
+        column = np.empty((h, 3), np.float32)
+        column[:horizon_px] = _gradient(light.sky_top, light.horizon, 1, horizon_px)[:, 0]
+        column[horizon_px:] = np.array(light.horizon, np.float32) * 0.9
+        sky = _dithered_rows(column, w, rng)
     if light.is_night or scene.setting is Setting.SPACE:
         count = int(w * h / 1800)
         ys, xs = rng.integers(0, h, count), rng.integers(0, w, count)
         keep = np.ones(count, bool) if scene.setting is Setting.SPACE else ys < horizon_px
-        sky[ys[keep], xs[keep]] = rng.uniform(0.5, 1.0, (int(keep.sum()), 1))
-    image = Image.fromarray((np.clip(sky, 0, 1) * 255).astype(np.uint8), "RGB")
+        sky[ys[keep], xs[keep]] = (rng.uniform(0.5, 1.0, (int(keep.sum()), 1)) * 255).astype(np.uint8)
+    image = Image.fromarray(sky, "RGB")
     _sun(image, scene, light, horizon_px)
     if scene.setting in (Setting.SKY, Setting.MOUNTAINS, Setting.SEA, Setting.DESERT) and not light.is_night:
         _clouds(image, light, rng, horizon_px)
@@ -97,53 +102,92 @@ def _sky(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
 
 def _nebula(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     small = rng.random((h // 40 + 2, w // 40 + 2))
-    field = np.asarray(Image.fromarray((small * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC)
-                       .filter(ImageFilter.GaussianBlur(h / 25)), dtype=np.float64) / 255
+    field = np.asarray(Image.fromarray((small * 255).astype(np.uint8)).resize((w // 8, h // 8), Image.Resampling.BICUBIC)
+                       .filter(ImageFilter.GaussianBlur(h / 200)).resize((w, h), Image.Resampling.BILINEAR),
+                       dtype=np.float32) / 255
     return (np.clip(field - 0.35, 0, 1) * 1.6)[:, :, None]
+
+
+def _soft_blot(image: Image.Image, centre: tuple[float, float], radius: float, colour: RGB, strength: int,
+               blur: float) -> None:
+    """Paint a blurred disc of colour, blurring only the square around it."""
+    cx, cy = centre
+    reach = int(radius + 3 * blur) + 2
+    box = (int(cx) - reach, int(cy) - reach, int(cx) + reach, int(cy) + reach)
+    mask = Image.new("L", (2 * reach, 2 * reach), 0)
+    ImageDraw.Draw(mask).ellipse((reach - radius, reach - radius, reach + radius, reach + radius), fill=strength)
+    if blur > 0:
+        mask = mask.filter(ImageFilter.GaussianBlur(blur))
+    image.paste(Image.new("RGB", mask.size, to_bytes(colour)), box[:2], mask)
 
 
 def _sun(image: Image.Image, scene: SceneDescription, light: Light, horizon_px: int) -> None:
     w, h = image.size
-    radius = int(h * (0.035 if light.is_night else 0.05))
-    cx = int(w * (0.62 if scene.setting is not Setting.SPACE else 0.7))
-    cy = int(horizon_px - (horizon_px - radius) * light.sun_height) if scene.setting is not Setting.SPACE else int(h * 0.35)
-    glow = Image.new("L", (w, h), 0)
-    ImageDraw.Draw(glow).ellipse((cx - radius * 5, cy - radius * 5, cx + radius * 5, cy + radius * 5), fill=90)
-    glow = glow.filter(ImageFilter.GaussianBlur(radius * 2.5))
-    image.paste(Image.new("RGB", (w, h), to_bytes(light.sun)), (0, 0), glow)
-    disc = Image.new("L", (w, h), 0)
-    ImageDraw.Draw(disc).ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=255)
-    image.paste(Image.new("RGB", (w, h), to_bytes(mix(light.sun, (1, 1, 1), 0.5))), (0, 0),
-                disc.filter(ImageFilter.GaussianBlur(1.5)))
+    radius = h * (0.035 if light.is_night else 0.05)
+    cx = w * (0.62 if scene.setting is not Setting.SPACE else 0.7)
+    cy = horizon_px - (horizon_px - radius) * light.sun_height if scene.setting is not Setting.SPACE else h * 0.35
+    _soft_blot(image, (cx, cy), radius * 5, light.sun, 90, radius * 2.5)
+    _soft_blot(image, (cx, cy), radius, mix(light.sun, (1, 1, 1), 0.5), 255, 1.5)
 
 
 def _clouds(image: Image.Image, light: Light, rng: np.random.Generator, horizon_px: int) -> None:
+    """Soft cloud banks, drawn and blurred at a quarter of the size, then scaled up."""
     w, h = image.size
-    mask = Image.new("L", (w, h), 0)
+    q = 4
+    mask = Image.new("L", (w // q, max(horizon_px // q, 1)), 0)
     draw = ImageDraw.Draw(mask)
     for _ in range(14):
         cx, cy = rng.uniform(0, w), rng.uniform(0.08, 0.6) * horizon_px
         for _ in range(6):
             rx, ry = rng.uniform(0.04, 0.1) * w, rng.uniform(0.015, 0.035) * h
             ox, oy = rng.normal(0, rx * 0.6), rng.normal(0, ry * 0.4)
-            draw.ellipse((cx + ox - rx, cy + oy - ry, cx + ox + rx, cy + oy + ry), fill=int(rng.uniform(50, 110)))
-    mask = mask.filter(ImageFilter.GaussianBlur(h / 60))
-    image.paste(Image.new("RGB", (w, h), to_bytes(mix(light.horizon, (1, 1, 1), 0.55))), (0, 0), mask)
+            draw.ellipse(((cx + ox - rx) / q, (cy + oy - ry) / q, (cx + ox + rx) / q, (cy + oy + ry) / q),
+                         fill=int(rng.uniform(50, 110)))
+    mask = mask.filter(ImageFilter.GaussianBlur(h / 60 / q)).resize((w, horizon_px), Image.Resampling.BILINEAR)
+    image.paste(Image.new("RGB", mask.size, to_bytes(mix(light.horizon, (1, 1, 1), 0.55))), (0, 0), mask)
 
 
 def _silhouette(heights: np.ndarray, w: int, h: int, colour: RGB, top_shade: RGB | None = None) -> Image.Image:
-    """An RGBA layer filled below a per-column height line (heights are pixel rows)."""
-    rows = np.arange(h)[:, None]
-    inside = rows >= heights[None, :]
-    depth = np.clip((rows - heights[None, :]) / (h * 0.25), 0, 1)[:, :, None]
-    base = np.array(colour)[None, None, :]
-    shade = np.array(top_shade if top_shade else colour)[None, None, :]
-    rgb = shade * (1 - depth) + base * depth
-    alpha = inside.astype(np.float64)
-    rgba = np.concatenate([rgb, alpha[:, :, None]], axis=2)
-    layer = Image.fromarray((np.clip(rgba, 0, 1) * 255).astype(np.uint8), "RGBA")
-    # A sub-pixel soft edge keeps ridgelines from shimmering when the camera moves.
-    return layer.filter(ImageFilter.GaussianBlur(0.7))
+    """An RGBA layer filled below a per-column height line (heights are pixel rows): lit
+    `top_shade` at the highest peak, falling to `colour` a quarter frame lower."""
+    top = int(max(0.0, np.floor(heights.min())))
+    solid_from = int(min(h, np.ceil(heights.max()) + 1))
+    t = np.clip((np.arange(h, dtype=np.float32) - top) / (h * 0.25), 0, 1)[:, None]
+    column = np.array(top_shade or colour, np.float32) * (1 - t) + np.array(colour, np.float32) * t
+    rgb = Image.fromarray(_quantise(column[:, None, :]), "RGB").resize((w, h), Image.Resampling.NEAREST)
+    # Coverage of each edge pixel, so ridgelines are anti-aliased and do not shimmer in motion.
+    mask = np.zeros((h, w), np.uint8)
+    mask[solid_from:] = 255
+    rows = np.arange(top, solid_from, dtype=np.float32)[:, None]
+    mask[top:solid_from] = (np.clip(rows - heights[None, :].astype(np.float32) + 0.5, 0, 1) * 255).astype(np.uint8)
+    rgb.putalpha(Image.fromarray(mask, "L"))
+    return rgb
+
+
+def _dithered_rows(column: np.ndarray, w: int, rng: np.random.Generator) -> np.ndarray:
+    """A (h, w, 3) uint8 image whose every row is column[row] (float RGB in [0, 1]), dithered:
+    the same as _quantise on the broadcast image, in a fraction of the time."""
+    scaled = column * np.float32(255.0)
+    whole = np.floor(scaled)
+    threshold = ((scaled - whole) * 256).astype(np.uint16)
+    h = column.shape[0]
+    tile = rng.integers(0, 256, (64, 64), dtype=np.uint16)
+    noise = np.tile(tile, (h // 64 + 1, w // 64 + 1))[:h, :w, None]
+    rounded = whole.astype(np.uint8)[:, None, :] + (noise < threshold[:, None, :])
+    return np.minimum(rounded, 255).astype(np.uint8)
+
+
+def _quantise(rgb: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Float RGB in [0, 1] to uint8; with rng, dithered so smooth gradients do not band: each
+    pixel rounds up when a tiled noise threshold falls under its fractional part."""
+    scaled = rgb * np.float32(255.0)
+    whole = np.floor(scaled)
+    if rng is None:
+        return np.clip(whole + (scaled - whole >= 0.5), 0, 255).astype(np.uint8)
+    h, w = scaled.shape[:2]
+    tile = rng.random((64, 64), dtype=np.float32)
+    noise = np.tile(tile, (h // 64 + 1, w // 64 + 1))[:h, :w, None]
+    return np.clip(whole + (scaled - whole > noise), 0, 255).astype(np.uint8)
 
 
 def _ridges(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
@@ -319,16 +363,18 @@ def _space(scene: SceneDescription, light: Light, w: int, h: int, horizon: float
 
 def _product(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
              rng: np.random.Generator) -> list[Layer]:
-    """A dark studio: backdrop falling off from a key light and a glossy surface."""
-    yy, xx = np.mgrid[0:h, 0:w]
-    spot = np.clip(1 - np.hypot((xx - w / 2) / w, (yy - h * 0.45) / h) * 2.2, 0, 1)[:, :, None]
-    key = np.array(scene.tint if scene.tint else (0.55, 0.52, 0.5))
-    backdrop = 0.03 + key * 0.35 * spot**1.5
+    """A dark studio: backdrop falling off from a key light and a glossy surface. The light is
+    smooth, so it is computed at a quarter of the size and scaled up."""
+    q = 4
+    yy, xx = np.mgrid[0:h // q, 0:w // q].astype(np.float32)
+    spot = np.clip(1 - np.hypot((xx - w / q / 2) / (w / q), (yy - h / q * 0.45) / (h / q)) * 2.2, 0, 1)[:, :, None]
+    key = np.array(scene.tint if scene.tint else (0.55, 0.52, 0.5), np.float32)
+    backdrop = Image.fromarray(_quantise(0.03 + key * 0.35 * spot**1.5), "RGB").resize((w, h), Image.Resampling.BILINEAR)
     surface_top = int(h * horizon)
-    backdrop[surface_top:] *= 0.55
-    backdrop[surface_top:surface_top + 2] += 0.12
-    rgba = np.concatenate([np.clip(backdrop, 0, 1), np.ones((h, w, 1))], axis=2)
-    return [Layer(Image.fromarray((rgba * 255).astype(np.uint8), "RGBA"), 0.2)]
+    floor = backdrop.crop((0, surface_top, w, h)).point(lambda v: int(v * 0.55))
+    backdrop.paste(floor, (0, surface_top))
+    ImageDraw.Draw(backdrop).rectangle((0, surface_top, w, surface_top + 1), fill=(60, 58, 56))
+    return [Layer(backdrop.convert("RGBA"), 0.2)]
 
 
 _BUILDERS = {

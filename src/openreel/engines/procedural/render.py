@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from openreel.concurrency import prefetch
 from openreel.engines.procedural import effects
-from openreel.engines.procedural.camera import Box, image_box, view_box
+from openreel.engines.procedural.camera import Box, image_box, travel_axis, view_box
+from openreel.engines.procedural.compositor import Compositor
 from openreel.engines.procedural.layers import Layer, build_layers, panorama_size
 from openreel.engines.procedural.palette import LIGHTS, grade_lut, to_bytes
 from openreel.engines.procedural.scene import SceneDescription, Setting, Weather
@@ -30,12 +32,14 @@ class Shot:
         self.scene, self.size, self.frame_count, self.fps = scene, size, frame_count, fps
         self.energy, self.inputs = energy, inputs
         self.panorama = panorama_size(*size)
-        self.layers: list[tuple[float, Image.Image, Image.Image | None]] = []
+        self.compositor: Compositor | None = None
         self.horizon = 0.6
         if inputs.first_frame is None:
             layers, self.horizon = build_layers(scene, self.panorama[0], self.panorama[1], rng)
             layers += [_asset_layer(a, self.panorama, self.horizon) for a in inputs.assets]
-            self.layers = [(layer.parallax, *layer.split()) for layer in layers]
+            ends = [[view_box(scene.camera, u, layer.parallax, energy, size, self.panorama) for layer in layers]
+                    for u in (0.0, 1.0)]
+            self.compositor = Compositor(layers, size, travel_axis(scene.camera), ends[0], ends[1])
         self._background: tuple[list[Box], Image.Image] | None = None
         self.lut = grade_lut(scene)
         self.precipitation = (effects.Precipitation(scene.weather, size, rng, energy)
@@ -46,13 +50,21 @@ class Shot:
         self.flying = effects.FlyingLights(size, self.horizon, rng) if scene.flying_objects else None
         self.product = (effects.TurntableProduct(size, self.horizon, scene.tint)
                         if scene.setting is Setting.PRODUCT and inputs.first_frame is None else None)
-        self.finish = effects.Finish(size, rng) if inputs.first_frame is None else None
+        wants_finish = scene.film_grain or scene.vignette
+        self.finish_pass = (effects.Finish(size, rng, grain=scene.film_grain, vignette=scene.vignette)
+                       if inputs.first_frame is None and wants_finish else None)
 
     def frames(self) -> Iterator[np.ndarray]:
-        for index in range(self.frame_count):
-            yield self.frame(index)
+        # Two stages on two threads: composing the picture, then finishing it (grade, vignette,
+        # grain, the move to numpy); the encoder is a third.
+        for index, canvas in enumerate(prefetch(map(self.compose, range(self.frame_count)), depth=4)):
+            yield self.finish(index, canvas)
 
     def frame(self, index: int) -> np.ndarray:
+        return self.finish(index, self.compose(index))
+
+    def compose(self, index: int) -> Image.Image:
+        """The picture of frame `index` before colour finishing."""
         u = index / max(self.frame_count - 1, 1)
         seconds = index / self.fps
         if self.inputs.first_frame is not None:
@@ -63,7 +75,11 @@ class Shot:
             # In image-to-video the weather arrives over the first half second, so frame 0 is the image.
             onset = 1.0 if self.inputs.first_frame is None else min(1.0, seconds / 0.5)
             self.precipitation.draw(canvas, seconds, onset)
-        rgb = canvas if self.finish is None else self.finish.draw(canvas, index)
+        return canvas
+
+    def finish(self, index: int, canvas: Image.Image) -> np.ndarray:
+        u = index / max(self.frame_count - 1, 1)
+        rgb = canvas if self.finish_pass is None else self.finish_pass.draw(canvas, index)
         if self.inputs.first_frame is None:
             rgb = rgb.point(self.lut)
             if self.scene.monochrome:
@@ -73,12 +89,13 @@ class Shot:
         return np.asarray(rgb)
 
     def _compose_layers(self, u: float, seconds: float) -> Image.Image:
-        boxes = [view_box(self.scene.camera, u, parallax, self.energy, self.size, self.panorama)
-                 for parallax, _, _ in self.layers]
+        assert self.compositor is not None
+        boxes = [view_box(self.scene.camera, u, band.parallax, self.energy, self.size, self.panorama)
+                 for band in self.compositor.bands]
         if self._background is not None and self._background[0] == boxes:
             canvas = self._background[1].copy()  # a locked-off camera: compose the layers once
         else:
-            canvas = self._compose(boxes)
+            canvas = self.compositor.compose(boxes)
             self._background = (boxes, canvas.copy())
         if self.mist is not None:
             self.mist.draw(canvas, seconds)
@@ -87,15 +104,6 @@ class Shot:
         if self.product is not None:
             turns = 0.5 * self.energy if self.scene.camera.value == "orbit" else 0.08 * self.energy
             self.product.draw(canvas, u, turns)
-        return canvas
-
-    def _compose(self, boxes: list[Box]) -> Image.Image:
-        (_, sky, _), rest = self.layers[0], self.layers[1:]
-        canvas = sky.resize(self.size, Image.Resampling.BILINEAR, box=boxes[0])
-        for (_, rgb, alpha), box in zip(rest, boxes[1:]):
-            piece = rgb.resize(self.size, Image.Resampling.BILINEAR, box=box)
-            mask = None if alpha is None else alpha.resize(self.size, Image.Resampling.BILINEAR, box=box)
-            canvas.paste(piece, (0, 0), mask)
         return canvas
 
     def _animate_image(self, u: float) -> Image.Image:

@@ -65,6 +65,9 @@ class SceneDescription:
     tint_strength: float = 0.0
     monochrome: bool = False
     pastel: bool = False
+    # Finishing the prompt asks for: film grain ("35mm", "vintage"...), a vignette ("moody"...).
+    film_grain: bool = False
+    vignette: bool = False
 
 
 def _has(text: str, *words: str) -> bool:
@@ -110,6 +113,9 @@ def describe(prompt: str, negative_prompt: str = "") -> SceneDescription:
         flying_objects=_has(text, "flying car", "drone", "spaceship", "aircraft", "birds flying"),
         monochrome=_has(text, "monochrome", "black and white", "black-and-white", "noir"),
         pastel=_has(text, "pastel"),
+        film_grain=_has(text, "film grain", "grain", "35mm", "16mm", "8mm", "vintage", "retro", "analog",
+                        "noir", "old film"),
+        vignette=_has(text, "dramatic", "moody", "vignette", "noir", "vintage", "old film"),
     )
     scene = _with_palette(scene, text)
     if scene.neon and scene.time_of_day is TimeOfDay.NOON and not _has(text, "day", "noon", "morning"):
@@ -196,6 +202,10 @@ def _without(scene: SceneDescription, negative: str) -> SceneDescription:
         scene = replace(scene, flying_objects=False)
     if _has(negative, "monochrome", "black and white"):
         scene = replace(scene, monochrome=False)
+    if _has(negative, "grain", "noise"):
+        scene = replace(scene, film_grain=False)
+    if _has(negative, "vignette"):
+        scene = replace(scene, vignette=False)
     return scene
 
 
