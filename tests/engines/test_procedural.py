@@ -61,22 +61,6 @@ def test_negative_prompt_removes_what_it_names() -> None:
     assert describe("misty hills", "fog, haze").weather is Weather.CLEAR
 
 
-def test_night_is_darker_than_noon() -> None:
-    night = _frames("mountains at night, static shot")[10].mean()
-    noon = _frames("mountains at noon, static shot")[10].mean()
-    assert night < noon * 0.5
-
-
-def test_pans_move_the_picture_the_way_the_prompt_says() -> None:
-    right = _frames("mountains at noon, slow pan from left to right")
-    left = _frames("mountains at noon, slow pan right to left")
-    still = _frames("mountains at noon, static shot")
-    # Panning the camera to the right moves the picture to the left, and vice versa.
-    assert _global_shift(right[40], right[60]) < -2
-    assert _global_shift(left[40], left[60]) > 2
-    assert abs(_global_shift(still[40], still[60])) < 1
-
-
 def test_temperature_scales_motion() -> None:
     calm = _frames("mountains at noon, slow pan left to right", temperature=0.0)
     lively = _frames("mountains at noon, slow pan left to right", temperature=1.0)

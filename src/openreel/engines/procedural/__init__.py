@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from openreel.domain.request import GenerationRequest, ReferenceType, ResizeMode
+from openreel.domain.request import FPS, GenerationRequest, ReferenceType, ResizeMode
 from openreel.engines.base import Clip, RenderContext
 from openreel.engines.procedural.audio import ambient
-from openreel.engines.procedural.render import Shot, ShotInputs
+from openreel.engines.procedural.render import RAIN_ONSET_SECONDS, Shot, ShotInputs
 from openreel.engines.procedural.scene import SceneDescription, describe, enhanced_prompt
 from openreel.media.images import fit_image
 from openreel.media.probe import last_frame
@@ -43,11 +43,26 @@ class ProceduralEngine:
         temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
         energy = 0.5 + temperature
         width, height = request.size
-        shot = Shot(scene, (width, height), request.frame_count, request.fps, energy, rng,
-                    _shot_inputs(request, (width, height)))
-        audio = ambient(scene, request.duration_seconds, rng) if request.generate_audio else None
+        inputs = _shot_inputs(request, (width, height))
+        flashes = _lightning_flashes(scene, request.duration_seconds, rng)
+        shot = Shot(scene, (width, height), request.frame_count, request.fps, energy, rng, inputs, flashes)
+        audio = None
+        if request.generate_audio:
+            # Sound follows what is on screen: thunder trails each flash as sound lags light, and
+            # rain fades in with the picture's rain when a still image comes to life.
+            thunder = tuple(f + float(rng.uniform(0.3, 1.2)) for f in flashes)
+            onset = RAIN_ONSET_SECONDS if inputs.first_frame is not None else 0.0
+            audio = ambient(scene, request.duration_seconds, rng, rain_onset=onset, thunder_at=thunder)
         return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count,
                     frames=_reporting(shot.frames(), request.frame_count, ctx), audio=audio)
+
+
+def _lightning_flashes(scene: SceneDescription, seconds: int, rng: np.random.Generator) -> tuple[float, ...]:
+    if not scene.lightning:
+        return ()
+    count = 1 + int(rng.integers(0, 2))
+    # On a frame boundary, so the brightest moment of each flash is a frame the viewer sees.
+    return tuple(sorted(round(float(t) * FPS) / FPS for t in rng.uniform(0.5, seconds - 2.0, count)))
 
 
 def _reporting(frames: Iterator[np.ndarray], total: int, ctx: RenderContext) -> Iterator[np.ndarray]:
@@ -83,4 +98,13 @@ def _with_style(scene: SceneDescription, request: GenerationRequest) -> SceneDes
     means = [np.asarray(_open(ref.image.data).convert("RGB").resize((32, 32)), dtype=np.float64)
              .reshape(-1, 3).mean(axis=0) / 255 for ref in styles]
     tint = np.mean(means, axis=0) / max(float(np.mean(means)), 1e-3) * 0.6
-    return replace(scene, tint=(float(tint[0]), float(tint[1]), float(tint[2])), tint_strength=0.35)
+    # A textured style image (photographic grain, halftone...) asks for grain too.
+    grainy = any(_fine_texture(_open(ref.image.data)) > 6.0 for ref in styles)
+    return replace(scene, tint=(float(tint[0]), float(tint[1]), float(tint[2])), tint_strength=0.35,
+                   film_grain=scene.film_grain or grainy)
+
+
+def _fine_texture(image: Image.Image) -> float:
+    """Mean absolute difference between neighbouring pixels of the grey image at 256 px."""
+    grey = np.asarray(image.convert("L").resize((256, 256)), dtype=np.float32)
+    return float(np.abs(np.diff(grey, axis=1)).mean())

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from openreel.engines.procedural.scene import SceneDescription, Setting, TimeOfDay, Weather
+from openreel.media.loudness import integrated_loudness
 
 RATE = 48_000
-TARGET_RMS_DBFS = -23.0
+REFERENCE_LUFS = -23.0  # EBU R 128; each scene sits a few LU above or below it
 PEAK_CEILING = 0.89  # -1 dBFS
 
 
@@ -40,8 +41,19 @@ def _chirps(rng: np.random.Generator, t: np.ndarray, count: int) -> np.ndarray:
     return out
 
 
-def ambient(scene: SceneDescription, seconds: float, rng: np.random.Generator) -> np.ndarray:
-    """Stereo float32 audio, shape (2, seconds * 48000), loudness-normalised."""
+def _thunder(rng: np.random.Generator, t: np.ndarray, start: float) -> np.ndarray:
+    """A rumble: dark noise with a sharp attack and a long, uneven decay."""
+    after = np.clip(t - start, 0, None)
+    envelope = (t >= start) * np.exp(-after / 1.4) * (1 - np.exp(-after / 0.02))
+    rumble: np.ndarray = 3.0 * _shaped_noise(rng, t.size, 25, 300, -2) * envelope
+    return rumble
+
+
+def ambient(scene: SceneDescription, seconds: float, rng: np.random.Generator,
+            rain_onset: float = 0.0, thunder_at: tuple[float, ...] = ()) -> np.ndarray:
+    """Stereo float32 audio, shape (2, seconds * 48000), normalised to the scene's loudness.
+    rain_onset: seconds over which the rain fades in (as it does on screen); thunder_at: when
+    each thunderclap arrives."""
     n = int(round(seconds * RATE))
     t = np.arange(n) / RATE
     channels = []
@@ -53,7 +65,8 @@ def ambient(scene: SceneDescription, seconds: float, rng: np.random.Generator) -
         if scene.has_water or scene.setting is Setting.SEA:
             mix += 0.7 * _shaped_noise(rng, n, 150, 2200, -0.5) * _swell(rng, t, 0.16, 0.85)
         if scene.weather is Weather.RAIN:
-            mix += 1.6 * _shaped_noise(rng, n, 900, 12000, 0.0) * _swell(rng, t, 0.05, 0.15)
+            fade = np.clip(t / rain_onset, 0, 1) if rain_onset > 0 else 1.0
+            mix += 1.6 * _shaped_noise(rng, n, 900, 12000, 0.0) * _swell(rng, t, 0.05, 0.15) * fade
         if scene.setting is Setting.CITY:
             hum = sum(np.sin(2 * np.pi * f * t) / k for k, f in enumerate((60, 120, 180), start=1))
             mix += 0.25 * hum + 0.8 * _shaped_noise(rng, n, 40, 900, -1.5) * _swell(rng, t, 0.2, 0.6)
@@ -65,18 +78,23 @@ def ambient(scene: SceneDescription, seconds: float, rng: np.random.Generator) -
             mix += 0.35 * _chirps(rng, t, int(seconds * 3))
         if not mix.any():
             mix += 0.2 * _shaped_noise(rng, n, 60, 2000, -1)
+        for start in thunder_at:
+            mix += _thunder(rng, t, start)
         channels.append(mix)
     left, right = channels
     stereo = np.stack([0.75 * left + 0.25 * right, 0.25 * left + 0.75 * right])
-    return _normalise(stereo).astype(np.float32)
+    return _normalise(stereo, REFERENCE_LUFS + scene.intensity_lu).astype(np.float32)
 
 
-def _normalise(audio: np.ndarray) -> np.ndarray:
-    rms = float(np.sqrt(np.mean(audio**2))) + 1e-12
-    audio = audio * (10 ** (TARGET_RMS_DBFS / 20) / rms)
-    peak = float(np.max(np.abs(audio)))
-    if peak > PEAK_CEILING:
-        audio *= PEAK_CEILING / peak
+def _normalise(audio: np.ndarray, target_lufs: float) -> np.ndarray:
+    """Gain to the target integrated loudness, then a soft knee above -6 dBFS so rare peaks
+    (a thunderclap) round off under the -1 dBFS ceiling instead of clipping."""
+    audio = audio * 10 ** ((target_lufs - integrated_loudness(audio)) / 20)
+    knee = 0.5
+    over = np.abs(audio) > knee
+    if over.any():
+        excess = np.abs(audio[over]) - knee
+        audio[over] = np.sign(audio[over]) * (knee + (PEAK_CEILING - knee) * np.tanh(excess / (PEAK_CEILING - knee)))
     fade = int(0.03 * RATE)
     ramp = np.linspace(0, 1, fade)
     audio[:, :fade] *= ramp

@@ -69,3 +69,31 @@ def image_box(move: CameraMove, u: float, energy: float, frame: tuple[int, int])
         # The image is frame 0, so there is nothing outside it to pull back to: hold nearly still.
         bw, bh = w / (1 + 0.03 * eased), h / (1 + 0.03 * eased)
     return (cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)
+
+
+PARALLAX_STRIPS = 24
+
+
+def image_mesh(move: CameraMove, u: float, energy: float, frame: tuple[int, int]) -> list[tuple[Box, tuple[float, ...]]]:
+    """Image-to-video parallax: the camera box of image_box, with each horizontal strip moved
+    further the nearer it is. Depth is estimated from height in the picture (a ground plane:
+    lower rows are nearer), so the foreground slides past the background. Returns PIL MESH data:
+    (target strip, source quad NW-SW-SE-NE) pairs."""
+    w, h = frame
+    x0, y0, x1, y1 = image_box(move, u, energy, frame)
+    eased = u * u * (3 - 2 * u)
+    direction = {CameraMove.PAN_RIGHT: 1.0, CameraMove.ORBIT: 1.0, CameraMove.PAN_LEFT: -1.0}.get(move, 0.0)
+    # Keep the nearest row inside the image: it moves at most the slack the push-in leaves.
+    reach = min(x0, w - x1) * direction
+
+    def source_row(y: float) -> tuple[float, float, float]:
+        depth = (y / h) ** 2 - 0.5  # far rows move against the camera, near rows with it
+        shift = reach * eased * depth
+        return x0 + shift, x1 + shift, y0 + (y1 - y0) * y / h
+
+    mesh = []
+    for k in range(PARALLAX_STRIPS):
+        top, bottom = h * k / PARALLAX_STRIPS, h * (k + 1) / PARALLAX_STRIPS
+        (ax0, ax1, ay), (bx0, bx1, by) = source_row(top), source_row(bottom)
+        mesh.append(((0, round(top), w, round(bottom)), (ax0, ay, bx0, by, bx1, by, ax1, ay)))
+    return mesh  # type: ignore[return-value]

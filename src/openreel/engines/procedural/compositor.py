@@ -49,6 +49,8 @@ def _band_of(layer: Layer, axis: str | None, span: tuple[float, float] | None) -
         bbox = mask.getbbox()
         top, bottom = (bbox[1], bbox[3]) if bbox else (0, 0)
         solid_top = _first_solid_row(mask)
+        if solid_top <= top:
+            mask = None  # opaque wherever it has anything: pasted without blending
     band = _Band(layer.parallax, rgb, mask, top, bottom, solid_top, [])
     if span is None or bottom <= top:
         return band
@@ -57,6 +59,7 @@ def _band_of(layer: Layer, axis: str | None, span: tuple[float, float] | None) -
     band.origin = start
     for k in range(PHASES if axis else 1):
         f = k / PHASES if axis else 0.0
+        box: tuple[float, float, float, float]
         if axis == "y":
             lo, hi = max(start, top), min(end, bottom)
             box, size = (0, lo + f, width, hi + f), (width, hi - lo)
@@ -115,12 +118,16 @@ class Compositor:
     def compose(self, boxes: list[Box]) -> Image.Image:
         w, h = self.frame
         canvas = Image.new("RGB", self.frame)
-        for band, box in zip(self.bands, boxes):
-            scale = w / (box[2] - box[0])
+        scales = [w / (box[2] - box[0]) for box in boxes]
+        # The frame row from which each band is opaque, then, for each band, the first row that
+        # some nearer band always covers: resampling stops there.
+        solid_rows = [(band.solid_top - box[1]) * scale for band, box, scale in zip(self.bands, boxes, scales)]
+        covered_from = [min([h, *solid_rows[i + 1:]]) for i in range(len(self.bands))]
+        for band, box, scale, limit in zip(self.bands, boxes, scales, covered_from):
             if band.shifted and abs(scale - 1.0) < 1e-9:
                 self._paste_translated(canvas, band, box)
             else:
-                self._paste_resampled(canvas, band, box, scale)
+                self._paste_resampled(canvas, band, box, scale, limit)
         return canvas
 
     def _paste_translated(self, canvas: Image.Image, band: _Band, box: Box) -> None:
@@ -130,14 +137,17 @@ class Compositor:
         # Pasted whole at a negative offset: PIL clips to the frame without an extra copy.
         canvas.paste(rgb, (band.origin - x, band.top - y), mask)
 
-    def _paste_resampled(self, canvas: Image.Image, band: _Band, box: Box, scale: float) -> None:
+    def _paste_resampled(self, canvas: Image.Image, band: _Band, box: Box, scale: float,
+                         covered_from: float) -> None:
         w, h = self.frame
         x0, y0, x1, _ = box
         visible_top, visible_bottom = max(band.top, y0), min(band.bottom, y0 + h / scale)
         if visible_bottom <= visible_top:
             return
         row0 = max(0, math.floor((visible_top - y0) * scale))
-        row1 = min(h, math.ceil((visible_bottom - y0) * scale))
+        row1 = min(h, math.ceil((visible_bottom - y0) * scale), math.ceil(covered_from) + 1)
+        if row1 <= row0:
+            return
         source = (x0, y0 + row0 / scale, x1, y0 + row1 / scale)
         size = (w, row1 - row0)
         piece = band.rgb.resize(size, _BILINEAR, box=source)

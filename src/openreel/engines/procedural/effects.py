@@ -59,13 +59,15 @@ class Mist:
                  colour: tuple[int, int, int]) -> None:
         w, h = size
         noise = rng.random((h // 24 + 2, (2 * w) // 24 + 2))
-        field = np.asarray(Image.fromarray((noise * 255).astype(np.uint8)).resize((2 * w, h), Image.Resampling.BICUBIC)
-                           .filter(ImageFilter.GaussianBlur(h / 30)), dtype=np.float32) / 255
-        rows = np.arange(h)[:, None] / h
-        band = np.exp(-((rows - horizon) / 0.16) ** 2)
+        # Fog is soft: shaped and blurred at an eighth of the size, then scaled up.
+        small = Image.fromarray((noise * 255).astype(np.uint8)).resize((2 * w // 8, h // 8), Image.Resampling.BICUBIC)
+        field = np.asarray(small.filter(ImageFilter.GaussianBlur(h / 240)).resize((2 * w, h), Image.Resampling.BILINEAR),
+                           dtype=np.float32) / 255
+        heights = np.arange(h, dtype=np.float32)[:, None] / h
+        band = np.exp(-((heights - horizon) / 0.16) ** 2)
         alpha = np.clip((0.45 + 0.55 * field) * band * 200, 0, 255).astype(np.uint8)
-        rows = np.nonzero(alpha.max(axis=1) > 2)[0]
-        self.top, bottom = (int(rows[0]), int(rows[-1]) + 1) if rows.size else (0, 0)
+        used = np.nonzero(alpha.max(axis=1) > 2)[0]
+        self.top, bottom = (int(used[0]), int(used[-1]) + 1) if used.size else (0, 0)
         self.alpha = Image.fromarray(alpha[self.top:bottom], "L")
         self.colour = Image.new("RGB", (w, max(bottom - self.top, 1)), colour)
         self.w = w
@@ -96,6 +98,35 @@ class FlyingLights:
             draw.line((x, y, x + trail, y), fill=(120, 200, 255, 120), width=max(int(size * 0.6), 1))
             draw.ellipse((x - size * 2, y - size, x + size * 2, y + size), fill=(40, 44, 60, 255))
             draw.ellipse((x - size * 0.5, y - size * 0.5, x + size * 0.5, y + size * 0.5), fill=(255, 240, 200, 255))
+
+
+class Crowd:
+    """People walking along the pavement: dark figures with a gait bob, at two depths."""
+
+    def __init__(self, size: tuple[int, int], ground: float, rng: np.random.Generator) -> None:
+        self.w, self.h = size
+        count = 34
+        self.depth = rng.uniform(0.55, 1.0, count)
+        self.x0 = rng.uniform(-0.1, 1.1, count) * self.w
+        self.speed = rng.uniform(0.02, 0.05, count) * self.w * rng.choice([-1, 1], count)
+        self.base = (ground + 0.02 + 0.2 * (self.depth - 0.55)) * self.h
+        self.phase = rng.uniform(0, 2 * np.pi, count)
+        self.shade = rng.integers(10, 45, count)
+        self.order = np.argsort(self.depth)
+
+    def draw(self, canvas: Image.Image, seconds: float) -> None:
+        draw = ImageDraw.Draw(canvas)
+        for i in self.order:
+            height = self.h * 0.16 * self.depth[i]
+            x = (self.x0[i] + self.speed[i] * seconds) % (self.w * 1.2) - self.w * 0.1
+            bob = abs(math.sin(seconds * 7 + self.phase[i])) * height * 0.02
+            top = self.base[i] - height - bob
+            width = height * 0.26
+            shade = int(self.shade[i])
+            draw.rounded_rectangle((x - width / 2, top + height * 0.17, x + width / 2, self.base[i] - bob),
+                                   radius=width * 0.3, fill=(shade, shade, shade + 8))
+            head = height * 0.085
+            draw.ellipse((x - head, top, x + head, top + 2 * head), fill=(shade, shade, shade + 8))
 
 
 class TurntableProduct:

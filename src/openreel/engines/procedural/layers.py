@@ -5,7 +5,7 @@ Everything is drawn once per sample; per-frame work is only cropping, compositin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -57,6 +57,8 @@ def build_layers(scene: SceneDescription, pw: int, ph: int,
     """All layers, back to front, at panorama size (pw, ph), and the horizon's height as a
     fraction from the top."""
     light = LIGHTS[scene.time_of_day]
+    if scene.setting is Setting.ABSTRACT:
+        light = replace(light, sky_top=(0.02, 0.02, 0.05), horizon=(0.08, 0.05, 0.12), sun_height=2.0)
     if scene.weather in (Weather.RAIN, Weather.SNOW):
         light = overcast(light)
     horizon = {Setting.SKY: 0.85, Setting.SPACE: 1.0, Setting.PRODUCT: 0.62,
@@ -183,11 +185,13 @@ def _quantise(rgb: np.ndarray, rng: np.random.Generator | None = None) -> np.nda
     scaled = rgb * np.float32(255.0)
     whole = np.floor(scaled)
     if rng is None:
-        return np.clip(whole + (scaled - whole >= 0.5), 0, 255).astype(np.uint8)
-    h, w = scaled.shape[:2]
-    tile = rng.random((64, 64), dtype=np.float32)
-    noise = np.tile(tile, (h // 64 + 1, w // 64 + 1))[:h, :w, None]
-    return np.clip(whole + (scaled - whole > noise), 0, 255).astype(np.uint8)
+        threshold: np.ndarray | float = 0.5
+    else:
+        h, w = scaled.shape[:2]
+        tile = rng.random((64, 64), dtype=np.float32)
+        threshold = np.tile(tile, (h // 64 + 1, w // 64 + 1))[:h, :w, None]
+    result: np.ndarray = np.clip(whole + (scaled - whole > threshold), 0, 255).astype(np.uint8)
+    return result
 
 
 def _ridges(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
@@ -377,8 +381,43 @@ def _product(scene: SceneDescription, light: Light, w: int, h: int, horizon: flo
     return [Layer(backdrop.convert("RGBA"), 0.2)]
 
 
+_VIVID: tuple[RGB, ...] = ((0.95, 0.3, 0.55), (0.3, 0.55, 1.0), (1.0, 0.75, 0.25), (0.35, 0.9, 0.75),
+                           (0.7, 0.35, 0.95))
+
+
+def _abstract(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+              rng: np.random.Generator) -> list[Layer]:
+    """Soft glowing shapes and ribbons in the prompt's palette, at three depths, drawn small and
+    blurred, then scaled up (they are soft, so nothing is lost)."""
+    palette = [mix(c, scene.tint, 0.6) for c in _VIVID] if scene.tint else list(_VIVID)
+    q = 4
+    layers = []
+    for depth in (0.3, 0.6, 0.95):
+        mask = Image.new("L", (w // q, h // q), 0)
+        colour = Image.new("RGB", (w // q, h // q), 0)
+        draw, paint = ImageDraw.Draw(mask), ImageDraw.Draw(colour)
+        for _ in range(int(7 - 3 * depth)):
+            r = rng.uniform(0.05, 0.16) * h / q * (0.6 + depth)
+            cx, cy = rng.uniform(0, w / q), rng.uniform(0.1, 0.9) * h / q
+            fill = to_bytes(palette[int(rng.integers(0, len(palette)))])
+            if rng.random() < 0.5:
+                draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=int(150 + 100 * depth))
+                paint.ellipse((cx - r * 1.4, cy - r * 1.4, cx + r * 1.4, cy + r * 1.4), fill=fill)
+            else:  # a ribbon: a thick sine stroke across
+                xs = np.linspace(cx - 3 * r, cx + 3 * r, 24)
+                ys = cy + np.sin((xs - cx) / r * 1.3) * r * 0.6
+                points = list(zip(xs.tolist(), ys.tolist()))
+                draw.line(points, fill=int(140 + 100 * depth), width=max(int(r * 0.35), 2))
+                paint.line(points, fill=fill, width=max(int(r * 0.9), 3))
+        blur = h / q / 90 * (1.6 - depth)
+        rgb = colour.filter(ImageFilter.GaussianBlur(blur * 2)).resize((w, h), Image.Resampling.BILINEAR)
+        rgb.putalpha(mask.filter(ImageFilter.GaussianBlur(blur)).resize((w, h), Image.Resampling.BILINEAR))
+        layers.append(Layer(rgb, depth))
+    return layers
+
+
 _BUILDERS = {
     Setting.MOUNTAINS: _mountains, Setting.SEA: _sea, Setting.FOREST: _forest,
     Setting.DESERT: _desert, Setting.CITY: _city, Setting.SKY: _sky_only,
-    Setting.SPACE: _space, Setting.PRODUCT: _product,
+    Setting.SPACE: _space, Setting.PRODUCT: _product, Setting.ABSTRACT: _abstract,
 }

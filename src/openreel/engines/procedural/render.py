@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,11 +11,11 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from openreel.concurrency import prefetch
 from openreel.engines.procedural import effects
-from openreel.engines.procedural.camera import Box, image_box, travel_axis, view_box
+from openreel.engines.procedural.camera import Box, image_box, image_mesh, travel_axis, view_box
 from openreel.engines.procedural.compositor import Compositor
 from openreel.engines.procedural.layers import Layer, build_layers, panorama_size
 from openreel.engines.procedural.palette import LIGHTS, grade_lut, to_bytes
-from openreel.engines.procedural.scene import SceneDescription, Setting, Weather
+from openreel.engines.procedural.scene import CameraMove, SceneDescription, Setting, Weather
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,16 @@ class ShotInputs:
     assets: tuple[Image.Image, ...] = ()
 
 
+RAIN_ONSET_SECONDS = 0.5
+FLASH_DECAY_SECONDS = 0.09
+
+
 class Shot:
     def __init__(self, scene: SceneDescription, size: tuple[int, int], frame_count: int, fps: int,
-                 energy: float, rng: np.random.Generator, inputs: ShotInputs) -> None:
+                 energy: float, rng: np.random.Generator, inputs: ShotInputs,
+                 flashes: tuple[float, ...] = ()) -> None:
         self.scene, self.size, self.frame_count, self.fps = scene, size, frame_count, fps
-        self.energy, self.inputs = energy, inputs
+        self.energy, self.inputs, self.flashes = energy, inputs, flashes
         self.panorama = panorama_size(*size)
         self.compositor: Compositor | None = None
         self.horizon = 0.6
@@ -48,6 +54,9 @@ class Shot:
         self.mist = (effects.Mist(size, self.horizon, rng, mist_colour)
                      if scene.weather is Weather.MIST and inputs.first_frame is None else None)
         self.flying = effects.FlyingLights(size, self.horizon, rng) if scene.flying_objects else None
+        # The pavement's top edge, moved from panorama rows to frame rows (the camera is centred).
+        pavement = ((self.horizon + 0.12) * self.panorama[1] - (self.panorama[1] - size[1]) / 2) / size[1]
+        self.crowd = effects.Crowd(size, pavement, rng) if scene.crowd and inputs.first_frame is None else None
         self.product = (effects.TurntableProduct(size, self.horizon, scene.tint)
                         if scene.setting is Setting.PRODUCT and inputs.first_frame is None else None)
         wants_finish = scene.film_grain or scene.vignette
@@ -73,20 +82,26 @@ class Shot:
             canvas = self._compose_layers(u, seconds)
         if self.precipitation is not None:
             # In image-to-video the weather arrives over the first half second, so frame 0 is the image.
-            onset = 1.0 if self.inputs.first_frame is None else min(1.0, seconds / 0.5)
+            onset = 1.0 if self.inputs.first_frame is None else min(1.0, seconds / RAIN_ONSET_SECONDS)
             self.precipitation.draw(canvas, seconds, onset)
         return canvas
 
     def finish(self, index: int, canvas: Image.Image) -> np.ndarray:
         u = index / max(self.frame_count - 1, 1)
         rgb = canvas if self.finish_pass is None else self.finish_pass.draw(canvas, index)
+        flash = self.flash_strength(index / self.fps)
         if self.inputs.first_frame is None:
-            rgb = rgb.point(self.lut)
+            lut = self.lut if flash < 0.01 else [int(v + (255 - v) * 0.85 * flash) for v in self.lut]
+            rgb = rgb.point(lut)
             if self.scene.monochrome:
                 rgb = rgb.convert("L").convert("RGB")
         if self.inputs.last_frame is not None:
             rgb = _toward_last_frame(rgb, self.inputs.last_frame, u)
         return np.asarray(rgb)
+
+    def flash_strength(self, seconds: float) -> float:
+        """Lightning: full white-out at each flash, decaying over a few frames."""
+        return min(1.0, sum(math.exp(-(seconds - f) / FLASH_DECAY_SECONDS) for f in self.flashes if seconds >= f))
 
     def _compose_layers(self, u: float, seconds: float) -> Image.Image:
         assert self.compositor is not None
@@ -101,6 +116,8 @@ class Shot:
             self.mist.draw(canvas, seconds)
         if self.flying is not None:
             self.flying.draw(canvas, seconds)
+        if self.crowd is not None:
+            self.crowd.draw(canvas, seconds)
         if self.product is not None:
             turns = 0.5 * self.energy if self.scene.camera.value == "orbit" else 0.08 * self.energy
             self.product.draw(canvas, u, turns)
@@ -111,7 +128,10 @@ class Shot:
         assert first is not None
         box = image_box(self.scene.camera, u, self.energy, self.size)
         if box == (0.0, 0.0, float(self.size[0]), float(self.size[1])):
-            moved = first.copy()
+            moved = first.copy()  # frame 0 is exactly the given image
+        elif self.scene.camera in (CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT, CameraMove.ORBIT):
+            mesh = image_mesh(self.scene.camera, u, self.energy, self.size)
+            moved = first.transform(self.size, Image.Transform.MESH, mesh, Image.Resampling.BILINEAR)
         else:
             moved = first.resize(self.size, Image.Resampling.BICUBIC, box=box)
         # Gentle light change: a slow breathing of exposure that is exactly zero at frame 0.

@@ -68,6 +68,10 @@ class SceneDescription:
     # Finishing the prompt asks for: film grain ("35mm", "vintage"...), a vignette ("moody"...).
     film_grain: bool = False
     vignette: bool = False
+    lightning: bool = False
+    crowd: bool = False
+    # How loud the place is meant to sound, in LU around the -23 LUFS reference.
+    intensity_lu: float = 0.0
 
 
 def _has(text: str, *words: str) -> bool:
@@ -116,11 +120,29 @@ def describe(prompt: str, negative_prompt: str = "") -> SceneDescription:
         film_grain=_has(text, "film grain", "grain", "35mm", "16mm", "8mm", "vintage", "retro", "analog",
                         "noir", "old film"),
         vignette=_has(text, "dramatic", "moody", "vignette", "noir", "vintage", "old film"),
+        lightning=_has(text, "storm", "thunder", "lightning"),  # "thunder" also finds "thunderstorm"
+        intensity_lu=_intensity(text),
     )
     scene = _with_palette(scene, text)
     if scene.neon and scene.time_of_day is TimeOfDay.NOON and not _has(text, "day", "noon", "morning"):
         scene = replace(scene, time_of_day=TimeOfDay.NIGHT)
+    if scene.setting is Setting.ABSTRACT and scene.camera is CameraMove.STATIC and not _has(text, "static", "still"):
+        scene = replace(scene, camera=CameraMove.PAN_RIGHT)  # abstract motion drifts unless told to hold
+    if scene.setting is Setting.CITY and _has(text, "crowd", "people", "pedestrians", "busy"):
+        scene = replace(scene, crowd=True)
     return _without(scene, negative_prompt.lower()) if negative_prompt else scene
+
+
+def _intensity(text: str) -> float:
+    """Quiet places are normalised below the -23 LUFS reference, loud ones above it."""
+    level = 0.0
+    if _has(text, "heavy", "storm", "busy", "roaring", "pouring", "downpour", "crowded", "thunder"):
+        level += 4.0
+    if _has(text, "quiet", "calm", "still", "silent", "gentle", "peaceful", "serene", "tranquil"):
+        level -= 5.0
+    if _has(text, "night", "midnight") and not _has(text, "busy", "neon", "city", "street"):
+        level -= 2.0
+    return level
 
 
 def _time_of_day(text: str) -> TimeOfDay:
@@ -138,7 +160,7 @@ def _time_of_day(text: str) -> TimeOfDay:
 def _weather(text: str) -> Weather:
     if _has(text, "snow", "blizzard", "snowfall", "wintry"):
         return Weather.SNOW
-    if _has(text, "rain", "storm", "drizzle", "downpour"):
+    if _has(text, "rain", "storm", "thunderstorm", "drizzle", "downpour"):
         return Weather.RAIN
     if _has(text, "mist", "fog", "haze", "misty", "foggy"):
         return Weather.MIST
@@ -188,6 +210,8 @@ def _without(scene: SceneDescription, negative: str) -> SceneDescription:
     """Drop what the negative prompt names ("rain", "fog", "people"...)."""
     if scene.weather is Weather.RAIN and _has(negative, "rain", "storm"):
         scene = replace(scene, weather=Weather.CLEAR)
+    if _has(negative, "lightning", "thunder", "storm"):
+        scene = replace(scene, lightning=False)
     if scene.weather is Weather.SNOW and _has(negative, "snow"):
         scene = replace(scene, weather=Weather.CLEAR)
     if scene.weather is Weather.MIST and _has(negative, "mist", "fog", "haze"):
@@ -198,6 +222,8 @@ def _without(scene: SceneDescription, negative: str) -> SceneDescription:
         scene = replace(scene, has_water=False, wet_ground=False)
     if _has(negative, "camera movement", "camera motion", "motion", "movement", "shaky"):
         scene = replace(scene, camera=CameraMove.STATIC)
+    if _has(negative, "people", "crowd", "pedestrians"):
+        scene = replace(scene, crowd=False)
     if _has(negative, "flying", "drone", "cars"):
         scene = replace(scene, flying_objects=False)
     if _has(negative, "monochrome", "black and white"):
