@@ -61,7 +61,7 @@ class Shot:
                         if scene.setting is Setting.PRODUCT and inputs.first_frame is None else None)
         wants_finish = scene.film_grain or scene.vignette
         self.finish_pass = (effects.Finish(size, rng, grain=scene.film_grain, vignette=scene.vignette)
-                       if inputs.first_frame is None and wants_finish else None)
+                            if inputs.first_frame is None and wants_finish else None)
 
     def frames(self) -> Iterator[np.ndarray]:
         # Two stages on two threads: composing the picture, then finishing it (grade, vignette,
