@@ -1,0 +1,84 @@
+"""The async twin: AsyncVideoGenerationModel.generate_video(...) -> AsyncOperation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from openreel.client import config as client_config
+from openreel.client.exceptions import DeadlineExceeded, OpenreelAPIError, from_operation_error
+from openreel.client.model import GeneratedVideo, GenerationResponse, generation_request
+from openreel.client.transport import AsyncTransport
+from openreel.client.wire import ParsedOperation, Route, VideoRef, download_path, parse_operation, route_for
+
+
+class AsyncOperation:
+    poll_interval = 2.0
+
+    def __init__(self, body: dict[str, Any], route: Route, transport: AsyncTransport) -> None:
+        self._route, self._transport = route, transport
+        self._state: ParsedOperation = parse_operation(body)
+
+    @property
+    def name(self) -> str:
+        return self._state.name
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self._state.metadata
+
+    async def refresh(self) -> None:
+        method, path, body = self._route.poll(self.name)
+        self._state = parse_operation(await self._transport.request(method, path, json=body))
+
+    async def done(self) -> bool:
+        if not self._state.done:
+            await self.refresh()
+        return self._state.done
+
+    async def exception(self) -> OpenreelAPIError | None:
+        if not await self.done() or self._state.error is None:
+            return None
+        return from_operation_error(self._state.error)
+
+    async def result(self, timeout: float | None = None) -> GenerationResponse:
+        """Wait for the videos and fetch their bytes, so .save() needs no further I/O."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not await self.done():
+            if deadline is not None and time.monotonic() >= deadline:
+                raise DeadlineExceeded(f"operation {self.name} not done after {timeout} s")
+            await asyncio.sleep(self.poll_interval)
+        error = await self.exception()
+        if error is not None:
+            raise error
+        refs = []
+        for ref in self._state.videos:
+            data = ref.data
+            path = download_path(ref.uri or "")
+            if data is None and path is not None:
+                data = await self._transport.download(path)
+            refs.append(VideoRef(ref.uri, data, ref.mime_type))
+        return GenerationResponse([GeneratedVideo(ref, None) for ref in refs],
+                                  self._state.rai_filtered_count, list(self._state.rai_filtered_reasons))
+
+    async def cancel(self) -> None:
+        await self._transport.request("POST", self._route.cancel_path(self.name))
+        await self.refresh()
+
+
+class AsyncVideoGenerationModel:
+    def __init__(self, model_name: str, config: client_config.ClientConfig | None = None) -> None:
+        self.model_name = model_name
+        self.config = config or client_config.current()
+        self._route = route_for(self.config, model_name)
+        self._transport = AsyncTransport(self.config)
+
+    @classmethod
+    def from_pretrained(cls, model_name: str) -> AsyncVideoGenerationModel:
+        return cls(model_name)
+
+    async def generate_video(self, prompt: str | None = None, **options: Any) -> AsyncOperation:
+        body = await self._transport.request("POST", self._route.create_path,
+                                             json=generation_request(prompt, **options))
+        return AsyncOperation(body, self._route, self._transport)

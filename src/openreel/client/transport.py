@@ -1,0 +1,88 @@
+"""HTTP for the client (httpx), sync and async: auth headers, error mapping, and retries with
+exponential backoff and jitter on 429/503 that honour the server's RetryInfo."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+import httpx
+
+from openreel.client.config import ClientConfig, RetryPolicy
+from openreel.client.exceptions import RETRYABLE, OpenreelAPIError, from_http
+
+
+def _headers(config: ClientConfig) -> dict[str, str]:
+    headers = {"Content-Type": "application/json", "User-Agent": "openreel-client"}
+    if config.api_key:
+        headers["x-goog-api-key"] = config.api_key
+    return headers
+
+
+def backoff_delay(policy: RetryPolicy, attempt: int, error: OpenreelAPIError) -> float:
+    """The wait before retry `attempt` (1-based): the server's RetryInfo if it gave one, else
+    exponential backoff with full jitter."""
+    if error.retry_delay is not None:
+        return min(error.retry_delay, policy.max_delay)
+    ceiling = min(policy.initial_delay * policy.multiplier ** (attempt - 1), policy.max_delay)
+    return random.uniform(0, ceiling)
+
+
+def _checked(response: httpx.Response) -> Any:
+    if response.status_code == 200:
+        return response.json() if response.content else {}
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    raise from_http(response.status_code, body)
+
+
+class Transport:
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.http = httpx.Client(base_url=config.base_url, headers=_headers(config), timeout=config.timeout)
+
+    def request(self, method: str, path: str, json: Any = None) -> Any:
+        attempt = 1
+        while True:
+            try:
+                return _checked(self.http.request(method, path, json=json))
+            except RETRYABLE as error:
+                policy = self.config.retry
+                if policy is None or attempt >= policy.max_attempts:
+                    raise
+                time.sleep(backoff_delay(policy, attempt, error))
+                attempt += 1
+
+    def download(self, path: str) -> bytes:
+        response = self.http.get(path, params={"alt": "media"}, follow_redirects=True)
+        if response.status_code != 200:
+            _checked(response)
+        return response.content
+
+
+class AsyncTransport:
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self.http = httpx.AsyncClient(base_url=config.base_url, headers=_headers(config), timeout=config.timeout)
+
+    async def request(self, method: str, path: str, json: Any = None) -> Any:
+        attempt = 1
+        while True:
+            try:
+                return _checked(await self.http.request(method, path, json=json))
+            except RETRYABLE as error:
+                policy = self.config.retry
+                if policy is None or attempt >= policy.max_attempts:
+                    raise
+                await asyncio.sleep(backoff_delay(policy, attempt, error))
+                attempt += 1
+
+    async def download(self, path: str) -> bytes:
+        response = await self.http.get(path, params={"alt": "media"}, follow_redirects=True)
+        if response.status_code != 200:
+            _checked(response)
+        return response.content

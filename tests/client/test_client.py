@@ -1,0 +1,129 @@
+"""The Python client against a live server: each error class from a real response, both Google
+shapes, cancel, progress metadata, client-side timeouts, and the retry policy's waits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import openreel
+from openreel.client import (Cancelled, DeadlineExceeded, InvalidArgument, NotFound, PermissionDenied,
+                             RetryPolicy, Unauthenticated, VideoGenerationModel)
+from openreel.client.exceptions import ResourceExhausted, ServiceUnavailable, from_http
+from openreel.client.transport import backoff_delay
+from tests.support import STATIC_PROMPT, LiveServer, decode_mp4
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
+    server = LiveServer(tmp_path_factory.mktemp("client"), generation_timeout_seconds=20)
+    key = server.create_key(project="studio")
+    server.start()
+    yield server, key
+    server.stop()
+
+
+def _model(live: tuple[LiveServer, str], model: str = "veo-3.0-generate-001", **init: object) -> VideoGenerationModel:
+    server, key = live
+    openreel.init(base_url=server.url, **{"api_key": key, **init})  # type: ignore[arg-type]
+    return VideoGenerationModel.from_pretrained(model)
+
+
+def test_gemini_shape_gives_uris_and_downloads_on_save(live: tuple[LiveServer, str], tmp_path: Path) -> None:
+    operation = _model(live).generate_video(prompt=STATIC_PROMPT, duration_seconds=4, resolution="720p")
+    assert re.fullmatch(r"models/veo-3\.0-generate-001/operations/[a-z0-9]+", operation.name)
+    result = operation.result(timeout=300)
+    video = result.videos[0]
+    assert video.uri is not None and "/files/" in video.uri
+    video.save(tmp_path / "a.mp4")
+    assert decode_mp4((tmp_path / "a.mp4").read_bytes()).frame_count == 96
+    assert operation.metadata["state"] == "SUCCEEDED" and operation.metadata["progressPercent"] == 100
+
+
+def test_vertex_shape_with_a_project(live: tuple[LiveServer, str]) -> None:
+    operation = _model(live, project="studio").generate_video(prompt=STATIC_PROMPT, duration_seconds=4,
+                                                             resolution="720p", seed=3)
+    assert operation.name.startswith("projects/studio/locations/us-central1/publishers/google/models/")
+    assert decode_mp4(operation.result(timeout=300).videos[0].video_bytes).frame_count == 96
+
+
+def test_invalid_argument_carries_the_field_violations(live: tuple[LiveServer, str]) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        _model(live).generate_video(prompt=STATIC_PROMPT, duration_seconds=5)
+    assert caught.value.code == 400 and caught.value.status == "INVALID_ARGUMENT"
+    assert caught.value.details[0]["fieldViolations"][0]["field"] == "parameters.durationSeconds"
+
+
+def test_bad_key_is_unauthenticated(live: tuple[LiveServer, str]) -> None:
+    with pytest.raises(Unauthenticated):
+        _model(live, api_key="ork_wrong").generate_video(prompt=STATIC_PROMPT)
+
+
+def test_another_project_is_permission_denied(live: tuple[LiveServer, str]) -> None:
+    with pytest.raises(PermissionDenied):
+        _model(live, project="not-mine").generate_video(prompt=STATIC_PROMPT)
+
+
+def test_unknown_model_is_not_found(live: tuple[LiveServer, str]) -> None:
+    with pytest.raises(NotFound):
+        _model(live, model="veo-9-imaginary").generate_video(prompt=STATIC_PROMPT)
+
+
+def test_cancelled_operation_raises_cancelled(live: tuple[LiveServer, str]) -> None:
+    model = _model(live)
+    model.generate_video(prompt="mountains, slow pan left to right", duration_seconds=8)  # keeps the worker busy
+    queued = model.generate_video(prompt=STATIC_PROMPT, duration_seconds=4)
+    assert queued.metadata["state"] == "QUEUED" and queued.metadata["queuePosition"] >= 0
+    queued.cancel()
+    assert queued.done()
+    assert isinstance(queued.exception(), Cancelled)
+    with pytest.raises(Cancelled):
+        queued.result()
+
+
+def test_result_timeout_is_a_deadline_exceeded_and_a_timeout_error(live: tuple[LiveServer, str]) -> None:
+    operation = _model(live).generate_video(prompt="a city at sunset, slow pan left to right", duration_seconds=8)
+    with pytest.raises(DeadlineExceeded):
+        operation.result(timeout=0.05)
+    with pytest.raises(TimeoutError):
+        operation.result(timeout=0.05)
+    operation.result(timeout=300)
+
+
+def test_generation_past_the_server_deadline_raises_deadline_exceeded(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "slow", generation_timeout_seconds=0.3)
+    key = server.create_key()
+    server.start()
+    try:
+        openreel.init(base_url=server.url, api_key=key)
+        operation = VideoGenerationModel.from_pretrained("veo-3.0-generate-001").generate_video(
+            prompt="mountains at golden hour, slow pan left to right", duration_seconds=8)
+        with pytest.raises(DeadlineExceeded) as caught:
+            operation.result(timeout=120)
+        assert "deadline" in caught.value.message
+    finally:
+        server.stop()
+
+
+def test_rate_limit_and_unavailable_envelopes_map_to_retryable_errors() -> None:
+    envelope = {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": "quota",
+                          "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "2.500s"}]}}
+    error = from_http(429, envelope)
+    assert isinstance(error, ResourceExhausted) and error.retry_delay == 2.5
+    assert isinstance(from_http(503, {"error": {"code": 503, "status": "UNAVAILABLE", "message": "busy"}}),
+                      ServiceUnavailable)
+
+
+def test_backoff_honours_retry_info_and_grows_exponentially_otherwise() -> None:
+    policy = RetryPolicy(initial_delay=1.0, multiplier=2.0, max_delay=10.0)
+    told = from_http(429, {"error": {"status": "RESOURCE_EXHAUSTED", "message": "",
+                                     "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                                                  "retryDelay": "3s"}]}})
+    assert backoff_delay(policy, 1, told) == 3.0
+    silent = from_http(503, {"error": {"status": "UNAVAILABLE", "message": ""}})
+    waits = [backoff_delay(policy, attempt, silent) for attempt in (1, 2, 3, 4, 5, 6) for _ in range(50)]
+    assert all(0 <= w <= 10.0 for w in waits)
+    assert max(backoff_delay(policy, 4, silent) for _ in range(200)) > 4.0  # the ceiling doubles per attempt
