@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 import openreel
-from openreel.api import files, gemini, operations, vertex
+from openreel.api import files, gemini, operations, stream, vertex
 from openreel.api.deps import RuntimeDep
 from openreel.api.errors import install_error_handlers
 from openreel.api.json_body import JsonBodyMiddleware
@@ -45,6 +45,6 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok", "version": openreel.__version__, "workers": settings.workers}
 
     # Operations first: its literal /operations paths must win over the models/{model} patterns.
-    for router in (operations.router, files.router, vertex.router, gemini.router):
+    for router in (stream.router, operations.router, files.router, vertex.router, gemini.router):
         app.include_router(router)
     return app

@@ -56,7 +56,24 @@ def generate(
     negative_prompt: Annotated[str | None, typer.Option(help="What to leave out.")] = None,
     samples: Annotated[int, typer.Option(help="How many videos (1-4).")] = 1,
     temperature: Annotated[float | None, typer.Option(help="0.0-1.0: variation and motion energy.")] = None,
+    server: Annotated[str | None, typer.Option("--server", envvar="OPENREEL_BASE_URL",
+                                               help="Generate on this openreel server instead of locally.")] = None,
+    api_key: Annotated[str | None, typer.Option("--api-key", envvar="OPENREEL_API_KEY")] = None,
+    prompts_file: Annotated[Path | None, typer.Option(help="One prompt per line; needs --server.")] = None,
+    parallel: Annotated[int, typer.Option(help="Prompts in flight at once (stay within your quota).")] = 2,
+    output_template: Annotated[str, typer.Option(help="Names for --prompts-file outputs.")] = "{index:02d}-{slug}.mp4",
 ) -> None:
+    if server is not None:
+        from openreel.cli.remote import generate_remote, output_name
+        prompts = ([line.strip() for line in prompts_file.read_text().splitlines() if line.strip()]
+                   if prompts_file else [prompt])
+        outputs = ([output_name(output_template, i, p) for i, p in enumerate(prompts)] if prompts_file else [output])
+        options = {"duration_seconds": duration, "aspect_ratio": aspect_ratio, "resolution": resolution,
+                   "generate_audio": audio, "seed": seed, "negative_prompt": negative_prompt,
+                   "number_of_videos": samples, "temperature": temperature,
+                   "image": None if image is None else _client_image(image)}
+        generate_remote(prompts, outputs, model, options, server, api_key, parallel)
+        return
     settings = Settings()
     catalog = Catalog.load(settings.catalog_path)
     try:
@@ -87,6 +104,11 @@ def generate(
             encode_clip(clip, sample_path(output, index, request.sample_count), request.compression_quality)
     for index in range(request.sample_count):
         typer.echo(f"wrote {sample_path(output, index, request.sample_count)} (seed {request.seed})")
+
+
+def _client_image(path: Path) -> Any:
+    from openreel.client import Image
+    return Image.load_from_file(path)
 
 
 def _fail(message: str, code: int) -> typer.Exit:

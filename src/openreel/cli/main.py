@@ -10,13 +10,16 @@ import typer
 
 from openreel.auth import Tier
 from openreel.cli.generate import generate
+from openreel.cli.remote import list_models, operations_app
 from openreel.settings import Settings
 
 app = typer.Typer(help="openreel: self-hosted video generation that speaks Google's Veo API.",
                   no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-app.command(help="Generate a video locally (no server needed) with a progress bar.")(generate)
+app.command(help="Generate a video with a progress bar: locally, or on a server with --server.")(generate)
+app.add_typer(operations_app, name="operations")
+app.command("models", help="The models a server offers and the engine behind each.")(list_models)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="SQLite file and local videos (OPENREEL_DATA_DIR).")]
 DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="OPENREEL_DATABASE_URL")]

@@ -1,0 +1,62 @@
+"""Server-sent events: an operation's state and progress, pushed until it finishes.
+
+    GET /{v}/operations/{id}:stream      (same auth; browsers pass ?key=, EventSource sends no headers)
+
+Each change of state, progress or queue position is one `progress` event whose data is the
+operation's summary JSON; the finished operation (response or error) is the last, `done`, event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from openreel.api.deps import PrincipalDep, RuntimeDep
+from openreel.api.to_wire import render_operation, summarize_operation
+from openreel.auth import Principal
+from openreel.runtime import Runtime
+
+router = APIRouter(tags=["Operations"])
+POLL_SECONDS = 0.25
+KEEPALIVE_SECONDS = 15.0
+
+
+def _event(name: str, data: dict[str, Any]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def _events(request: Request, runtime: Runtime, principal: Principal, operation_id: str) -> AsyncIterator[str]:
+    last: tuple[Any, ...] | None = None
+    quiet = 0.0
+    while not await request.is_disconnected():
+        op = await run_in_threadpool(runtime.operations.get, principal, operation_id)
+        if op.is_done:
+            body = await run_in_threadpool(render_operation, op, runtime.settings.resolved_public_url,
+                                           runtime.operations.read_video)
+            # Results can be large (inline Vertex bytes); the stream says where, polling fetches.
+            body.get("response", {}).pop("videos", None)
+            yield _event("done", body)
+            return
+        current = (op.state, op.progress_percent, op.queue_position)
+        if current != last:
+            last, quiet = current, 0.0
+            yield _event("progress", summarize_operation(op))
+        elif quiet >= KEEPALIVE_SECONDS:
+            quiet = 0.0
+            yield ": keep-alive\n\n"
+        await asyncio.sleep(POLL_SECONDS)
+        quiet += POLL_SECONDS
+
+
+@router.get("/{version}/operations/{operation_id}:stream")
+async def stream_operation(version: str, operation_id: str, request: Request, principal: PrincipalDep,
+                           runtime: RuntimeDep) -> StreamingResponse:
+    await run_in_threadpool(runtime.operations.get, principal, operation_id)  # 404 before streaming
+    return StreamingResponse(_events(request, runtime, principal, operation_id), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
