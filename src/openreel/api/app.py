@@ -6,7 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 import openreel
@@ -43,6 +47,13 @@ def create_app(settings: Settings) -> FastAPI:
         with runtime.store.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": openreel.__version__, "workers": settings.workers}
+
+    web = Path(__file__).resolve().parent.parent / "web"
+    app.mount("/static", StaticFiles(directory=web), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def playground() -> FileResponse:
+        return FileResponse(web / "index.html", media_type="text/html")
 
     # Operations first: its literal /operations paths must win over the models/{model} patterns.
     for router in (stream.router, operations.router, files.router, vertex.router, gemini.router):

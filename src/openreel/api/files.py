@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from openreel.api.deps import PrincipalDep, RuntimeDep, gemini_version
 from openreel.api.to_wire import gemini_file_uri
+from openreel.media.thumbnail import first_frame_jpeg
 
 router = APIRouter(tags=["Files"])
 Version = Annotated[str, Depends(gemini_version)]
@@ -23,6 +24,15 @@ def download(version: Version, file_id: str, principal: PrincipalDep, runtime: R
         return FileResponse(blob.path, media_type=blob.file.mime_type, filename=filename)
     return Response(runtime.operations.read_video(blob.file), media_type=blob.file.mime_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/{version}/files/{file_id}:thumbnail", response_model=None)
+def thumbnail(version: Version, file_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> Response:
+    """The first frame as a small JPEG, for listings such as the playground's."""
+    blob = runtime.operations.video(principal, file_id)
+    data = runtime.operations.read_video(blob.file)
+    return Response(first_frame_jpeg(data), media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/{version}/files/{file_id}")
