@@ -51,7 +51,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "OPENREEL_DATA_DIR": str(data_dir), "OPENREEL_PORT": str(self.port),
                     "OPENREEL_WORKERS": str(workers)}
-        key = subprocess.run([sys.executable, "-m", "openreel.cli", "keys", "create", "--project", "bench"],
+        key = subprocess.run([sys.executable, "-m", "openreel.cli", "keys", "create", "--project", "bench", "--tier", "enterprise"],
                              env=self.env, capture_output=True, text=True, check=True)
         self.key = key.stdout.strip().splitlines()[-1]
         self.proc = subprocess.Popen([sys.executable, "-m", "openreel.cli", "serve", "--log-level", "warning"],

@@ -53,7 +53,7 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
 
-    def create_key(self, project: str = "my-proj", tier: str = "standard") -> str:
+    def create_key(self, project: str = "my-proj", tier: str = "enterprise") -> str:
         done = openreel_cli("keys", "create", "--project", project, "--tier", tier, env=self.env)
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().splitlines()[-1]

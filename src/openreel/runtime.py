@@ -39,7 +39,7 @@ class Runtime:
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
         return cls(settings=settings, store=store, storage=storage, queue=queue, catalog=catalog,
                    engines=EngineRegistry(),
-                   operations=OperationService(store, storage, queue, catalog, limits),
+                   operations=OperationService(store, storage, queue, catalog, limits, settings.max_queued),
                    keys=KeyService(store))
 
     def worker_pool(self) -> WorkerPool:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = Field(default=0.5, gt=0)
     # Attempts an operation gets when its worker dies mid-run before it is failed for good.
     max_attempts: int = Field(default=3, ge=1)
+    # Load shedding: with this many operations queued, new ones get 503 UNAVAILABLE.
+    max_queued: int = Field(default=1000, ge=1)
     # A generation running longer than this fails with DEADLINE_EXCEEDED (the guide: up to 10 min).
     generation_timeout_seconds: float = Field(default=600.0, gt=0)
 

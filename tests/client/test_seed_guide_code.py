@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,71 +170,161 @@ def test_error_handling_block(in_tmp: Path, capsys: pytest.CaptureFixture[str]) 
     assert "Invalid request: 400 INVALID_ARGUMENT" in out and "parameters.durationSeconds" in out
 
 
-def test_complete_production_pipeline_uploads_to_s3(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+# The guide's "Complete Production Example" class, as written but for its imports.
+import tempfile  # noqa: E402
+import uuid  # noqa: E402
+
+import boto3  # noqa: E402
+
+
+class Veo3Pipeline:
+    def __init__(self, project_id: str, location: str = "us-central1"):
+        openreel.init(project=project_id, location=location)
+        self.model = VideoGenerationModel.from_pretrained("veo-3.0-generate-001")
+
+    def generate(self, prompt: str, aspect_ratio: str = "16:9") -> Path:
+        """Generate video and return local file path."""
+        print(f"Generating: {prompt[:60]}...")
+        operation = self.model.generate_video(
+            prompt=prompt,
+            aspect_ratio=aspect_ratio,
+            duration_seconds=8,
+            generate_audio=True,
+        )
+        result = operation.result(timeout=600)
+        # Save to temp file
+        output_path = Path(tempfile.mktemp(suffix=".mp4"))
+        result.videos[0].save(str(output_path))
+        print(f"Saved to: {output_path}")
+        return output_path
+
+    def upload_to_s3(self, file_path: Path, bucket: str, key: str) -> str:
+        """Upload to S3/R2-compatible storage and return URL."""
+        s3 = boto3.client('s3', endpoint_url=os.environ['STORAGE_ENDPOINT'])
+        s3.upload_file(str(file_path), bucket, key,
+                       ExtraArgs={'ContentType': 'video/mp4'})
+        return f"{os.environ['STORAGE_URL']}/{key}"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on loopback, with the guide's buckets."""
     from moto.server import ThreadedMotoServer
-    import boto3
 
     from tests.support import free_port
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     moto.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
+                          region_name="us-east-1")
+    for bucket in ("my-bucket", "videos-bucket"):
+        client.create_bucket(Bucket=bucket)
+    yield endpoint
+    moto.stop()
+
+
+@pytest.fixture
+def as_my_project(in_tmp: Path, guide_server: tuple[LiveServer, str], s3_endpoint: str,
+                  monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The production examples pass project_id="my-project": a key of that project, and S3."""
+    live, _ = guide_server
+    monkeypatch.setenv("OPENREEL_API_KEY", live.create_key(project="my-project"))
+    monkeypatch.setenv("STORAGE_ENDPOINT", s3_endpoint)
+    monkeypatch.setenv("STORAGE_URL", f"{s3_endpoint}/my-bucket")
+    for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+    return in_tmp
+
+
+def _stored_mp4(url: str) -> bytes:
+    bucket, key = url.split("/", 4)[3], url.split("/", 4)[4]
+    stored = boto3.client("s3", endpoint_url=os.environ["STORAGE_ENDPOINT"]).get_object(Bucket=bucket, Key=key)
+    assert stored["ContentType"] == "video/mp4"
+    return bytes(stored["Body"].read())
+
+
+def test_complete_production_pipeline_uploads_to_s3(as_my_project: Path) -> None:
+    # Usage
+    pipeline = Veo3Pipeline(project_id="my-project")
+    video_path = pipeline.generate(
+        "A professional product showcase video for a luxury watch, "
+        "rotating on a dark surface, dramatic lighting, cinematic close-up"
+    )
+    url = pipeline.upload_to_s3(video_path, "my-bucket", f"videos/{uuid.uuid4()}.mp4")
+    print(f"Video available at: {url}")
+
+    mp4 = decode_mp4(_stored_mp4(url))
+    assert (mp4.width, mp4.height, mp4.frame_count, mp4.audio_codec) == (1920, 1080, 192, "aac")
+
+
+def test_microservice_worker_on_celery_and_redis(as_my_project: Path) -> None:
+    import http.server
+    import json
+    import threading
+
+    redis_url = os.environ.get("OPENREEL_TEST_REDIS_URL", "redis://localhost:6379/0")
+    import redis
     try:
-        monkeypatch.setenv("STORAGE_ENDPOINT", f"http://127.0.0.1:{port}")
-        monkeypatch.setenv("STORAGE_URL", f"http://127.0.0.1:{port}/my-bucket")
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        boto3.client("s3", endpoint_url=os.environ["STORAGE_ENDPOINT"]).create_bucket(Bucket="my-bucket")
+        redis.Redis.from_url(redis_url).ping()
+    except redis.exceptions.ConnectionError:
+        from tests.support import require_or_skip
+        require_or_skip(f"no Redis at {redis_url} (set OPENREEL_TEST_REDIS_URL)")
 
-        import uuid
-        import tempfile
-        from pathlib import Path as _Path
-        from openreel.client import VideoGenerationModel
+    received: list[dict[str, object]] = []
 
-        class Veo3Pipeline:
-            def __init__(self, project_id: str, location: str = "us-central1"):
-                openreel.init(project=project_id, location=location)
-                self.model = VideoGenerationModel.from_pretrained("veo-3.0-generate-001")
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
 
-            def generate(self, prompt: str, aspect_ratio: str = "16:9") -> _Path:
-                """Generate video and return local file path."""
-                print(f"Generating: {prompt[:60]}...")
-                operation = self.model.generate_video(
-                    prompt=prompt,
-                    aspect_ratio=aspect_ratio,
-                    duration_seconds=8,
-                    generate_audio=True,
-                )
-                result = operation.result(timeout=600)
-                # Save to temp file
-                output_path = _Path(tempfile.mktemp(suffix=".mp4"))
-                result.videos[0].save(str(output_path))
-                print(f"Saved to: {output_path}")
-                return output_path
+        def log_message(self, *args: object) -> None:
+            pass
 
-            def upload_to_s3(self, file_path: _Path, bucket: str, key: str) -> str:
-                """Upload to S3/R2-compatible storage and return URL."""
-                s3 = boto3.client('s3', endpoint_url=os.environ['STORAGE_ENDPOINT'])
-                s3.upload_file(str(file_path), bucket, key,
-                               ExtraArgs={'ContentType': 'video/mp4'})
-                return f"{os.environ['STORAGE_URL']}/{key}"
+    hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
 
-        # Usage
-        pipeline = Veo3Pipeline(project_id="your-project-id")
-        video_path = pipeline.generate(
-            "A professional product showcase video for a luxury watch, "
-            "rotating on a dark surface, dramatic lighting, cinematic close-up"
-        )
-        url = pipeline.upload_to_s3(video_path, "my-bucket", f"videos/{uuid.uuid4()}.mp4")
-        print(f"Video available at: {url}")
+    # The guide's worker service, as written (the broker is the machine's Redis).
+    from celery import Celery
 
-        key = url.split("/my-bucket/", 1)[1]
-        stored = boto3.client("s3", endpoint_url=os.environ["STORAGE_ENDPOINT"]).get_object(Bucket="my-bucket", Key=key)
-        assert stored["ContentType"] == "video/mp4"
-        mp4 = decode_mp4(stored["Body"].read())
-        assert (mp4.width, mp4.height, mp4.frame_count, mp4.audio_codec) == (1920, 1080, 192, "aac")
+    app = Celery('veo3_worker', broker=redis_url)
+    app.conf.task_default_queue = f"veo3-test-{uuid.uuid4().hex}"  # isolation from other runs
+
+    @app.task(bind=True, max_retries=3)
+    def generate_video_task(self, job_id: str, prompt: str, webhook_url: str):  # type: ignore[no-untyped-def]
+        """Celery task for async Veo 3 generation."""
+        try:
+            pipeline = Veo3Pipeline(project_id="my-project")
+            video_path = pipeline.generate(prompt)
+            storage_url = pipeline.upload_to_s3(video_path, "videos-bucket", f"{job_id}.mp4")
+            # Notify client via webhook
+            import requests
+            requests.post(webhook_url, json={
+                "job_id": job_id,
+                "status": "complete",
+                "video_url": storage_url
+            })
+            return storage_url
+        except Exception as exc:
+            # Retry with exponential backoff
+            raise self.retry(exc=exc, countdown=60 * (2 ** self.request.retries))
+
+    os.environ["STORAGE_URL"] = f"{os.environ['STORAGE_ENDPOINT']}/videos-bucket"
+    from celery.contrib.testing.worker import start_worker
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            generate_video_task.delay("job-42", "Sunset over San Francisco Bay, golden hour, aerial view",
+                                      f"http://127.0.0.1:{hook.server_address[1]}/done")
+            deadline = time.monotonic() + 300
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.5)
     finally:
-        moto.stop()
+        hook.shutdown()
+    assert received and received[0]["job_id"] == "job-42" and received[0]["status"] == "complete"
+    mp4 = decode_mp4(_stored_mp4(str(received[0]["video_url"])))
+    assert (mp4.frame_count, mp4.audio_codec) == (192, "aac")
 
 
 def test_async_twin_generates_and_fetches_bytes(in_tmp: Path) -> None:

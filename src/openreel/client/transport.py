@@ -4,6 +4,7 @@ exponential backoff and jitter on 429/503 that honour the server's RetryInfo."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from typing import Any
@@ -12,6 +13,8 @@ import httpx
 
 from openreel.client.config import ClientConfig, RetryPolicy
 from openreel.client.exceptions import RETRYABLE, OpenreelAPIError, from_http
+
+log = logging.getLogger("openreel.client")
 
 
 def _headers(config: ClientConfig) -> dict[str, str]:
@@ -28,6 +31,10 @@ def backoff_delay(policy: RetryPolicy, attempt: int, error: OpenreelAPIError) ->
         return min(error.retry_delay, policy.max_delay)
     ceiling = min(policy.initial_delay * policy.multiplier ** (attempt - 1), policy.max_delay)
     return random.uniform(0, ceiling)
+
+
+def _announce(error: OpenreelAPIError, attempt: int, delay: float) -> None:
+    log.info("%s %s on attempt %d; retrying in %.1f s", error.code, error.status, attempt, delay)
 
 
 def _checked(response: httpx.Response) -> Any:
@@ -54,7 +61,9 @@ class Transport:
                 policy = self.config.retry
                 if policy is None or attempt >= policy.max_attempts:
                     raise
-                time.sleep(backoff_delay(policy, attempt, error))
+                delay = backoff_delay(policy, attempt, error)
+                _announce(error, attempt, delay)
+                time.sleep(delay)
                 attempt += 1
 
     def download(self, path: str) -> bytes:
@@ -78,7 +87,9 @@ class AsyncTransport:
                 policy = self.config.retry
                 if policy is None or attempt >= policy.max_attempts:
                     raise
-                await asyncio.sleep(backoff_delay(policy, attempt, error))
+                delay = backoff_delay(policy, attempt, error)
+                _announce(error, attempt, delay)
+                await asyncio.sleep(delay)
                 attempt += 1
 
     async def download(self, path: str) -> bytes:

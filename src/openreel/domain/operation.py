@@ -90,6 +90,7 @@ class Operation:
     error: OperationError | None = None
     videos: tuple[VideoFile, ...] = ()
     rai_filtered_reasons: tuple[str, ...] = field(default_factory=tuple)
+    api_key_id: str | None = None
     # Derived at read time (how many queued operations are ahead), never stored.
     queue_position: int | None = None
 

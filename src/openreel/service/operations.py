@@ -14,6 +14,7 @@ from openreel.engines.catalog import Catalog
 from openreel.errors import FailedPrecondition, InvalidArgument, NotFound
 from openreel.protocol.veo import PredictLongRunningRequest
 from openreel.queue.local import LocalQueue
+from openreel.quota.admission import admit
 from openreel.storage.base import Storage
 from openreel.store.sql import SqlStore, utcnow
 
@@ -26,21 +27,24 @@ class VideoBlob:
 
 class OperationService:
     def __init__(self, store: SqlStore, storage: Storage, queue: LocalQueue, catalog: Catalog,
-                 limits: InputLimits) -> None:
+                 limits: InputLimits, max_queued: int) -> None:
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
+        self.max_queued = max_queued
 
     def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
                body: PredictLongRunningRequest) -> Operation:
-        """Validate fully, then persist and dispatch; bad input raises before anything is stored."""
+        """Validate fully, admit against the key's quota, then persist and dispatch. Bad input and
+        refused requests raise before anything is stored (so they are never counted)."""
         spec = self.catalog.get(model_id)
         request = to_generation_request(
             body, spec, self.limits, seed_if_absent=secrets.randbelow(2**32),
             video_exists=lambda file_id: self._owned_video(principal, file_id) is not None)
-        op_id = new_operation_id()
         now = utcnow()
+        admit(self.store, principal, now, self.max_queued)
+        op_id = new_operation_id()
         op = Operation(id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
                        model=spec.id, project=principal.project, state=OperationState.QUEUED,
-                       request=request, created_at=now, updated_at=now)
+                       request=request, created_at=now, updated_at=now, api_key_id=principal.key_id)
         self.store.add_operation(op)
         self.queue.dispatch(op_id)
         return self.get(principal, op_id)

@@ -95,7 +95,7 @@ class SqlStore:
         with self._tx() as conn:
             conn.execute(operations.insert().values(
                 id=op.id, name=op.name, surface=op.surface.value, model=op.model,
-                project=op.project, state=op.state.value, request=request_to_json(op.request),
+                project=op.project, api_key_id=op.api_key_id, state=op.state.value, request=request_to_json(op.request),
                 progress_percent=0, attempt=0, fencing_token=0, created_at=op.created_at,
                 updated_at=op.updated_at))
 
@@ -148,6 +148,29 @@ class SqlStore:
         with self._tx() as conn:
             row = conn.execute(query).first()
         return None if row is None else (_video(row), row.project)
+
+    # -- quotas ----------------------------------------------------------------------------
+
+    def created_since(self, api_key_id: str, since: datetime) -> list[datetime]:
+        """Creation times of the key's operations since `since`, oldest first."""
+        query = select(operations.c.created_at).where(operations.c.api_key_id == api_key_id,
+                                                      operations.c.created_at >= since)
+        with self._tx() as conn:
+            return list(conn.execute(query.order_by(operations.c.created_at)).scalars())
+
+    def count_active(self, api_key_id: str | None = None) -> int:
+        """Queued or running operations, of one key or of everyone."""
+        query = select(func.count()).select_from(operations).where(
+            operations.c.state.in_([s.value for s in ACTIVE_STATES]))
+        if api_key_id is not None:
+            query = query.where(operations.c.api_key_id == api_key_id)
+        with self._tx() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def count_queued(self) -> int:
+        query = select(func.count()).select_from(operations).where(operations.c.state == OperationState.QUEUED.value)
+        with self._tx() as conn:
+            return int(conn.execute(query).scalar_one())
 
     # -- workers -----------------------------------------------------------------------------
 
@@ -254,7 +277,7 @@ class SqlStore:
                     and_(operations.c.created_at == row.created_at, operations.c.id < row.id)))).scalar_one()
         return Operation(
             id=row.id, name=row.name, surface=Surface(row.surface), model=row.model,
-            project=row.project, state=state, request=request_from_json(row.request),
+            project=row.project, api_key_id=row.api_key_id, state=state, request=request_from_json(row.request),
             created_at=row.created_at, updated_at=row.updated_at,
             progress_percent=row.progress_percent, attempt=row.attempt,
             enhanced_prompt=row.enhanced_prompt,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Integer, MetaData,
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, TypeDecorator)
 
 
@@ -48,6 +48,7 @@ operations = Table(
     Column("surface", String(16), nullable=False),
     Column("model", String(256), nullable=False),
     Column("project", String(128), nullable=False, index=True),
+    Column("api_key_id", String(32), nullable=True),
     Column("state", String(16), nullable=False, index=True),
     Column("request", JSON, nullable=False),
     Column("progress_percent", Integer, nullable=False, default=0),
@@ -64,6 +65,7 @@ operations = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("started_at", UtcDateTime(), nullable=True),
     Column("finished_at", UtcDateTime(), nullable=True),
+    Index("ix_operations_api_key_created", "api_key_id", "created_at"),
 )
 
 videos = Table(

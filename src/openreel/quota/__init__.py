@@ -1,0 +1,1 @@
+"""Per-key rate-limit tiers and the admission check every create call passes."""

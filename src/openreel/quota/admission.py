@@ -1,0 +1,54 @@
+"""Quota admission for create calls: concurrent operations, requests per minute, requests per day,
+per API key, counted from the operations table so limits hold across restarts and replicas.
+
+Refusals are 429 RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the limit and a
+google.rpc.RetryInfo saying when a retry can succeed. Bad requests are refused before this check
+and never count. A server whose queue is full answers 503 UNAVAILABLE instead (load shedding).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from openreel.auth import Principal
+from openreel.errors import ResourceExhausted, ServiceUnavailable
+from openreel.protocol.rpc import retry_info
+from openreel.quota.tiers import TIER_LIMITS
+from openreel.store.sql import SqlStore
+
+MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
+# A concurrency slot frees when an operation finishes; clients are asked to look again soon.
+CONCURRENCY_RETRY_SECONDS = 2.0
+QUEUE_FULL_RETRY_SECONDS = 5.0
+
+
+def _refuse(principal: Principal, limit_name: str, limit: int, retry_seconds: float) -> ResourceExhausted:
+    subject = f"apikey:{principal.key_id}"
+    description = f"{limit_name} limit of {limit} for the {principal.tier.value} tier"
+    return ResourceExhausted(
+        f"Quota exceeded: {description}. Retry in {retry_seconds:.1f} s.",
+        details=[{"@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                  "violations": [{"subject": subject, "description": description}]},
+                 retry_info(retry_seconds)])
+
+
+def admit(store: SqlStore, principal: Principal, now: datetime, max_queued: int) -> None:
+    """Raise if this create call must be refused; otherwise return (nothing is recorded here:
+    the stored operation itself is what later calls count)."""
+    if store.count_queued() >= max_queued:
+        raise ServiceUnavailable(f"The service is at capacity ({max_queued} operations queued). Retry later.",
+                                 details=[retry_info(QUEUE_FULL_RETRY_SECONDS)])
+    limits = TIER_LIMITS[principal.tier]
+    if principal.key_id is None:
+        return
+    if limits.concurrent is not None and store.count_active(principal.key_id) >= limits.concurrent:
+        raise _refuse(principal, "concurrent operations", limits.concurrent, CONCURRENCY_RETRY_SECONDS)
+    for window, limit, name in ((MINUTE, limits.requests_per_minute, "requests per minute"),
+                                (DAY, limits.requests_per_day, "requests per day")):
+        if limit is None:
+            continue
+        recent = store.created_since(principal.key_id, now - window)
+        if len(recent) >= limit:
+            # The window frees up when the oldest counted request leaves it.
+            wait = (recent[len(recent) - limit] + window - now).total_seconds()
+            raise _refuse(principal, name, limit, max(wait, 0.1))
