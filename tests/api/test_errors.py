@@ -3,10 +3,8 @@ and leaves nothing stored or queued. Bad input is never a 500."""
 
 from __future__ import annotations
 
-import base64
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx

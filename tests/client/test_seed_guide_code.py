@@ -117,7 +117,7 @@ def test_handling_async_operations(in_tmp: Path, capsys: pytest.CaptureFixture[s
         """Generate a video with proper async handling and timeout."""
         openreel.init(project="your-project-id", location="us-central1")
         model = VideoGenerationModel.from_pretrained("veo-3.0-generate-001")
-        print(f"Submitting generation request...")
+        print(f"Submitting generation request...")  # noqa: F541 (the guide's line, as written)
         operation = model.generate_video(
             prompt=prompt,
             duration_seconds=8,

@@ -7,26 +7,16 @@ import time
 from typing import Any
 
 from openreel.client import config as client_config
-from openreel.client.exceptions import DeadlineExceeded, OpenreelAPIError, from_operation_error
-from openreel.client.model import GeneratedVideo, GenerationResponse, generation_request
+from openreel.client.exceptions import OpenreelAPIError
+from openreel.client.model import GeneratedVideo, GenerationResponse, OperationState, generation_request
 from openreel.client.transport import AsyncTransport
-from openreel.client.wire import ParsedOperation, Route, VideoRef, download_path, parse_operation, route_for
+from openreel.client.wire import Route, VideoRef, download_path, parse_operation, route_for
 
 
-class AsyncOperation:
-    poll_interval = 2.0
-
+class AsyncOperation(OperationState):
     def __init__(self, body: dict[str, Any], route: Route, transport: AsyncTransport) -> None:
-        self._route, self._transport = route, transport
-        self._state: ParsedOperation = parse_operation(body)
-
-    @property
-    def name(self) -> str:
-        return self._state.name
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return self._state.metadata
+        super().__init__(body, route)
+        self._transport = transport
 
     async def refresh(self) -> None:
         method, path, body = self._route.poll(self.name)
@@ -38,16 +28,14 @@ class AsyncOperation:
         return self._state.done
 
     async def exception(self) -> OpenreelAPIError | None:
-        if not await self.done() or self._state.error is None:
-            return None
-        return from_operation_error(self._state.error)
+        return self._finished_error() if await self.done() else None
 
     async def result(self, timeout: float | None = None) -> GenerationResponse:
         """Wait for the videos and fetch their bytes, so .save() needs no further I/O."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not await self.done():
             if deadline is not None and time.monotonic() >= deadline:
-                raise DeadlineExceeded(f"operation {self.name} not done after {timeout} s")
+                raise self._deadline_error(timeout)
             await asyncio.sleep(self.poll_interval)
         error = await self.exception()
         if error is not None:
@@ -59,8 +47,7 @@ class AsyncOperation:
             if data is None and path is not None:
                 data = await self._transport.download(path)
             refs.append(VideoRef(ref.uri, data, ref.mime_type))
-        return GenerationResponse([GeneratedVideo(ref, None) for ref in refs],
-                                  self._state.rai_filtered_count, list(self._state.rai_filtered_reasons))
+        return self._response([GeneratedVideo(ref, None) for ref in refs])
 
     async def cancel(self) -> None:
         await self._transport.request("POST", self._route.cancel_path(self.name))

@@ -63,13 +63,13 @@ class GenerationResponse:
     rai_media_filtered_reasons: list[str] = field(default_factory=list)
 
 
-class Operation:
-    """A long-running generation. Polls the server when asked whether it is done."""
+class OperationState:
+    """What the sync and async operations share: the last polled state and how to read it."""
 
     poll_interval = 2.0
 
-    def __init__(self, body: dict[str, Any], route: Route, transport: Transport) -> None:
-        self._route, self._transport = route, transport
+    def __init__(self, body: dict[str, Any], route: Route) -> None:
+        self._route = route
         self._state: ParsedOperation = parse_operation(body)
 
     @property
@@ -80,6 +80,23 @@ class Operation:
     def metadata(self) -> dict[str, Any]:
         """State, progressPercent, queuePosition, create/update time, as of the last poll."""
         return self._state.metadata
+
+    def _finished_error(self) -> OpenreelAPIError | None:
+        return None if self._state.error is None else from_operation_error(self._state.error)
+
+    def _response(self, videos: list[GeneratedVideo]) -> GenerationResponse:
+        return GenerationResponse(videos, self._state.rai_filtered_count, list(self._state.rai_filtered_reasons))
+
+    def _deadline_error(self, timeout: float | None) -> DeadlineExceeded:
+        return DeadlineExceeded(f"operation {self.name} not done after {timeout} s")
+
+
+class Operation(OperationState):
+    """A long-running generation. Polls the server when asked whether it is done."""
+
+    def __init__(self, body: dict[str, Any], route: Route, transport: Transport) -> None:
+        super().__init__(body, route)
+        self._transport = transport
 
     def refresh(self) -> None:
         method, path, body = self._route.poll(self.name)
@@ -92,9 +109,7 @@ class Operation:
 
     def exception(self) -> OpenreelAPIError | None:
         """The error the operation finished with, or None (also while it runs)."""
-        if not self.done() or self._state.error is None:
-            return None
-        return from_operation_error(self._state.error)
+        return self._finished_error() if self.done() else None
 
     def result(self, timeout: float | None = None) -> GenerationResponse:
         """Wait for the videos; raises DeadlineExceeded after `timeout` seconds, or the error
@@ -102,14 +117,13 @@ class Operation:
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self.done():
             if deadline is not None and time.monotonic() >= deadline:
-                raise DeadlineExceeded(f"operation {self.name} not done after {timeout} s")
+                raise self._deadline_error(timeout)
             wait = self.poll_interval if deadline is None else min(self.poll_interval, max(deadline - time.monotonic(), 0))
             time.sleep(wait)
         error = self.exception()
         if error is not None:
             raise error
-        return GenerationResponse([GeneratedVideo(ref, self._transport) for ref in self._state.videos],
-                                  self._state.rai_filtered_count, list(self._state.rai_filtered_reasons))
+        return self._response([GeneratedVideo(ref, self._transport) for ref in self._state.videos])
 
     def cancel(self) -> None:
         self._transport.request("POST", self._route.cancel_path(self.name))

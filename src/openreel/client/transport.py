@@ -33,8 +33,13 @@ def backoff_delay(policy: RetryPolicy, attempt: int, error: OpenreelAPIError) ->
     return random.uniform(0, ceiling)
 
 
-def _announce(error: OpenreelAPIError, attempt: int, delay: float) -> None:
+def next_delay(policy: RetryPolicy | None, attempt: int, error: OpenreelAPIError) -> float | None:
+    """How long to wait before retrying after `error` on `attempt`, or None to give up."""
+    if policy is None or attempt >= policy.max_attempts:
+        return None
+    delay = backoff_delay(policy, attempt, error)
     log.info("%s %s on attempt %d; retrying in %.1f s", error.code, error.status, attempt, delay)
+    return delay
 
 
 def _checked(response: httpx.Response) -> Any:
@@ -58,11 +63,9 @@ class Transport:
             try:
                 return _checked(self.http.request(method, path, json=json))
             except RETRYABLE as error:
-                policy = self.config.retry
-                if policy is None or attempt >= policy.max_attempts:
+                delay = next_delay(self.config.retry, attempt, error)
+                if delay is None:
                     raise
-                delay = backoff_delay(policy, attempt, error)
-                _announce(error, attempt, delay)
                 time.sleep(delay)
                 attempt += 1
 
@@ -84,11 +87,9 @@ class AsyncTransport:
             try:
                 return _checked(await self.http.request(method, path, json=json))
             except RETRYABLE as error:
-                policy = self.config.retry
-                if policy is None or attempt >= policy.max_attempts:
+                delay = next_delay(self.config.retry, attempt, error)
+                if delay is None:
                     raise
-                delay = backoff_delay(policy, attempt, error)
-                _announce(error, attempt, delay)
                 await asyncio.sleep(delay)
                 attempt += 1
 

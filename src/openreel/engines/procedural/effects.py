@@ -8,7 +8,7 @@ import math
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from openreel.engines.procedural.scene import SceneDescription, Weather
+from openreel.engines.procedural.scene import Weather
 
 
 class Precipitation:
