@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import openreel
-from openreel.client import (Cancelled, DeadlineExceeded, InvalidArgument, NotFound, PermissionDenied,
+from openreel.client import (Cancelled, DeadlineExceeded, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied,
                              RetryPolicy, Unauthenticated, VideoGenerationModel)
 from openreel.client.exceptions import ResourceExhausted, ServiceUnavailable, from_http
 from openreel.client.transport import backoff_delay
@@ -127,3 +127,19 @@ def test_backoff_honours_retry_info_and_grows_exponentially_otherwise() -> None:
     waits = [backoff_delay(policy, attempt, silent) for attempt in (1, 2, 3, 4, 5, 6) for _ in range(50)]
     assert all(0 <= w <= 10.0 for w in waits)
     assert max(backoff_delay(policy, 4, silent) for _ in range(200)) > 4.0  # the ceiling doubles per attempt
+
+
+def test_model_mapped_to_a_missing_engine_fails_with_failed_precondition(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text('{"models": [{"id": "wan2.2-ti2v-5b", "engine": "diffusers", "displayName": "Wan 2.2"}]}')
+    server = LiveServer(tmp_path / "srv", catalog_path=catalog)
+    key = server.create_key()
+    server.start()
+    try:
+        openreel.init(base_url=server.url, api_key=key)
+        operation = VideoGenerationModel.from_pretrained("wan2.2-ti2v-5b").generate_video(prompt=STATIC_PROMPT)
+        with pytest.raises(FailedPrecondition) as caught:
+            operation.result(timeout=120)
+        assert "engine 'diffusers' is not installed" in caught.value.message
+    finally:
+        server.stop()

@@ -170,6 +170,31 @@ def test_error_handling_block(in_tmp: Path, capsys: pytest.CaptureFixture[str]) 
     assert "Invalid request: 400 INVALID_ARGUMENT" in out and "parameters.durationSeconds" in out
 
 
+def test_safety_error_handling_block_runs_as_written(in_tmp: Path) -> None:
+    import logging
+    logger = logging.getLogger("guide")
+    from openreel.client import exceptions as gcp_exceptions
+    openreel.init(project="your-project-id", location="us-central1")
+    model = VideoGenerationModel.from_pretrained("veo-3.0-generate-001")
+    user_prompt = "A calm lake at dawn, static shot"
+
+    def guide_block() -> object:
+        try:
+            operation = model.generate_video(prompt=user_prompt)
+            result = operation.result()
+        except gcp_exceptions.InvalidArgument as e:
+            if "safety" in str(e).lower() or "content_filter" in str(e).lower():
+                # Safety block - log for review, don't retry as-is
+                logger.warning(f"Safety block for prompt: {user_prompt[:100]}")
+                return {"error": "content_policy", "message": "Prompt was blocked by safety filters"}
+            raise
+        return result
+
+    # A harmless prompt goes through; the blocked branch waits for openreel's safety filters.
+    outcome = guide_block()
+    assert len(outcome.videos) == 1  # type: ignore[attr-defined]
+
+
 # The guide's "Complete Production Example" class, as written but for its imports.
 import tempfile  # noqa: E402
 import uuid  # noqa: E402
