@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     # In-process workers started by `openreel serve`; 0 runs an API-only replica.
     workers: int = Field(default=1, ge=0)
     lease_seconds: float = Field(default=30.0, gt=0)
-    heartbeat_seconds: float = Field(default=5.0, gt=0)
+    # Each heartbeat also saves progress, so this is how often progress bars move.
+    heartbeat_seconds: float = Field(default=1.0, gt=0)
     poll_interval_seconds: float = Field(default=0.5, gt=0)
     # Attempts an operation gets when its worker dies mid-run before it is failed for good.
     max_attempts: int = Field(default=3, ge=1)
