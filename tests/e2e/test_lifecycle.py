@@ -96,3 +96,20 @@ def test_cancelling_a_running_operation_stops_it_and_keeps_no_video(fresh_server
     time.sleep(2)  # the worker notices at its next heartbeat and discards what it wrote
     assert fresh_server.client(key).get(f"/v1beta/{name}").json()["metadata"]["state"] == "CANCELLED"
     assert not list((fresh_server.data_dir / "videos").rglob("*.mp4"))
+
+
+def test_graceful_shutdown_hands_running_work_back_at_once(fresh_server: LiveServer) -> None:
+    key = fresh_server.create_key()
+    fresh_server.start(lease_seconds=600)  # a lease that would hold the work for ten minutes
+    name = _submit(fresh_server, key, prompt="mountains at golden hour, slow pan left to right",
+                   durationSeconds=8, resolution="1080p")
+    _wait_state(fresh_server, key, name, {"RUNNING"})
+    fresh_server.stop()  # SIGTERM: a rolling restart
+
+    fresh_server.start(workers=0, lease_seconds=600)
+    released = fresh_server.client(key).get(f"/v1beta/{name}").json()
+    assert released["metadata"]["state"] == "QUEUED" and released["metadata"]["attempt"] == 0
+    fresh_server.stop()
+    fresh_server.start(lease_seconds=600)
+    done = fresh_server.wait_done(fresh_server.client(key), f"/v1beta/{name}", timeout=300)
+    assert "response" in done and done["metadata"]["attempt"] == 1

@@ -128,3 +128,15 @@ def test_listing_pages_newest_first_within_a_project(store: SqlStore) -> None:
         if token is None:
             break
     assert seen == list(reversed(ids))
+
+
+def test_release_requeues_without_using_an_attempt_and_fences_the_old_token(store: SqlStore) -> None:
+    op = _queue_one(store)
+    claim = store.claim("w1", 30)
+    assert claim is not None
+    assert store.release(op.id, claim.fencing_token)
+    released = store.get_operation(op.id)
+    assert released is not None and released.state is OperationState.QUEUED and released.attempt == 0
+    assert not store.complete(op.id, claim.fencing_token, [], None, [])
+    again = store.claim("w2", 30)
+    assert again is not None and again.operation.attempt == 1 and again.fencing_token > claim.fencing_token

@@ -232,6 +232,15 @@ class SqlStore:
                 error_message=error.message, lease_owner=None, updated_at=now, finished_at=now))
         return result.rowcount == 1
 
+    def release(self, op_id: str, token: int) -> bool:
+        """Hand a running operation back to the queue untouched, e.g. when its worker shuts down
+        gracefully; the attempt it was on is not counted against it."""
+        with self._tx() as conn:
+            result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
+                state=OperationState.QUEUED.value, lease_owner=None, lease_expires_at=None, progress_percent=0,
+                attempt=operations.c.attempt - 1, updated_at=utcnow()))
+        return result.rowcount == 1
+
     def requeue_expired(self, max_attempts: int) -> SweepResult:
         """Hand operations whose worker stopped heart-beating back to the queue, or fail them
         once they have used all their attempts."""

@@ -10,13 +10,19 @@ from openreel.errors import Cancelled, DeadlineExceeded, OpenreelError
 from openreel.store.sql import SqlStore
 
 
+class ShuttingDown(Exception):
+    """The worker is stopping: hand the operation back instead of finishing it."""
+
+
 class RunControl:
-    def __init__(self, total_frames: int, timeout_seconds: float) -> None:
+    def __init__(self, total_frames: int, timeout_seconds: float,
+                 shutting_down: threading.Event | None = None) -> None:
         self.total_frames = max(total_frames, 1)
         self.timeout_seconds = timeout_seconds
         self.deadline = time.monotonic() + timeout_seconds
         self.done_frames = 0
         self._stop: OpenreelError | None = None
+        self._shutting_down = shutting_down
 
     @property
     def percent(self) -> int:
@@ -29,6 +35,8 @@ class RunControl:
     def raise_if_stopped(self) -> None:
         if self._stop is not None:
             raise self._stop
+        if self._shutting_down is not None and self._shutting_down.is_set():
+            raise ShuttingDown()
         if time.monotonic() > self.deadline:
             raise DeadlineExceeded(
                 f"Generation took longer than the {self.timeout_seconds:g} s deadline.")

@@ -53,7 +53,8 @@ class WorkerPool:
             except Exception:
                 log.exception("sweep failed")
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Workers stop between frames and hand their operations back to the queue."""
         self._stopping.set()
         self.queue.wake_all()
         for thread in self._threads:

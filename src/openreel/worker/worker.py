@@ -19,7 +19,7 @@ from openreel.queue.local import LocalQueue
 from openreel.settings import Settings
 from openreel.storage.base import Storage
 from openreel.store.sql import Claim, SqlStore
-from openreel.worker.control import Heartbeat, RunControl
+from openreel.worker.control import Heartbeat, RunControl, ShuttingDown
 from openreel.worker.pipeline import encode_clip
 
 log = logging.getLogger(__name__)
@@ -42,13 +42,13 @@ class Worker:
             if claim is None:
                 self.queue.wait_for_work(self.settings.poll_interval_seconds)
                 continue
-            self.run(claim)
+            self.run(claim, stopping)
 
-    def run(self, claim: Claim) -> None:
+    def run(self, claim: Claim, stopping: threading.Event | None = None) -> None:
         op, token = claim.operation, claim.fencing_token
         request = op.request
         control = RunControl(request.frame_count * request.sample_count,
-                             self.settings.generation_timeout_seconds)
+                             self.settings.generation_timeout_seconds, stopping)
         heartbeat = Heartbeat(self.store, op.id, token, control, self.settings.heartbeat_seconds,
                               self.settings.lease_seconds)
         heartbeat.start()
@@ -61,6 +61,10 @@ class Worker:
         except Cancelled:
             heartbeat.finish()
             self._discard(written)
+        except ShuttingDown:
+            heartbeat.finish()
+            self._discard(written)
+            self.store.release(op.id, token)  # another worker (or this one, restarted) takes it now
         except OpenreelError as exc:
             heartbeat.finish()
             self._discard(written)
