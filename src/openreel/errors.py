@@ -103,17 +103,3 @@ class ServiceUnavailable(OpenreelError):
 
 class DeadlineExceeded(OpenreelError):
     status, http_code, grpc_code, retryable = "DEADLINE_EXCEEDED", 504, 4, True
-
-
-_BY_GRPC_CODE: dict[int, type[OpenreelError]] = {
-    cls.grpc_code: cls
-    for cls in (InvalidArgument, FailedPrecondition, Unauthenticated, PermissionDenied, NotFound,
-                Aborted, ResourceExhausted, Cancelled, InternalError, Unimplemented,
-                ServiceUnavailable, DeadlineExceeded)
-}
-
-
-def status_name(grpc_code: int) -> str:
-    """The canonical status name of a gRPC code (UNKNOWN for codes openreel never emits)."""
-    cls = _BY_GRPC_CODE.get(grpc_code)
-    return cls.status if cls else "UNKNOWN"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+
+from openreel.api.to_wire import render_operation
+from openreel.domain.operation import Operation
 
 from openreel.auth import Principal, Tier
 from openreel.errors import NotFound, PermissionDenied, Unauthenticated
@@ -47,6 +50,11 @@ def authenticate(request: Request, runtime: RuntimeDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+def render(runtime: Runtime, op: Operation) -> dict[str, Any]:
+    """The operation as JSON in the Google shape it was created in (Vertex inlines the bytes)."""
+    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
 
 
 def gemini_version(version: str) -> str:

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from openreel.api.deps import PrincipalDep, RuntimeDep, gemini_version
-from openreel.api.to_wire import gemini_model, render_operation
+from openreel.api.deps import PrincipalDep, RuntimeDep, gemini_version, render
+from openreel.api.to_wire import gemini_model
 from openreel.domain.operation import Surface
 from openreel.protocol.veo import PredictLongRunningRequest
 
@@ -19,14 +19,14 @@ Version = Annotated[str, Depends(gemini_version)]
 def predict_long_running(version: Version, model: str, body: PredictLongRunningRequest,
                          principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
     op = runtime.operations.submit(principal, Surface.GEMINI, f"models/{model}", model, body)
-    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+    return render(runtime, op)
 
 
 @router.get("/{version}/models/{model}/operations/{operation_id}")
 def get_operation(version: Version, model: str, operation_id: str, principal: PrincipalDep,
                   runtime: RuntimeDep) -> dict[str, Any]:
     op = runtime.operations.get(principal, operation_id)
-    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+    return render(runtime, op)
 
 
 @router.get("/{version}/models")

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from openreel.api.deps import GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, RuntimeDep, check_project
-from openreel.api.to_wire import render_operation, summarize_operation
+from openreel.api.deps import GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, RuntimeDep, check_project, render
+from openreel.api.to_wire import summarize_operation
 from openreel.errors import NotFound
 from openreel.runtime import Runtime
 
@@ -22,10 +22,6 @@ VERTEX_OPS = "/{version}/projects/{project}/locations/{location}/operations"
 def _check_version(version: str) -> None:
     if version not in GEMINI_VERSIONS | VERTEX_VERSIONS:
         raise NotFound(f"API version '{version}' is not served.")
-
-
-def _render(runtime: Runtime, op: Any) -> dict[str, Any]:
-    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
 
 
 def _list(runtime: Runtime, principal: PrincipalDep, page_size: int, page_token: str | None) -> dict[str, Any]:
@@ -47,7 +43,7 @@ def list_operations(version: str, principal: PrincipalDep, runtime: RuntimeDep,
 @router.get("/{version}/operations/{operation_id}")
 def get_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
     _check_version(version)
-    return _render(runtime, runtime.operations.get(principal, operation_id))
+    return render(runtime, runtime.operations.get(principal, operation_id))
 
 
 @router.post("/{version}/operations/{operation_id}:cancel")

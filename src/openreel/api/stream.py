@@ -17,8 +17,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from openreel.api.deps import PrincipalDep, RuntimeDep
-from openreel.api.to_wire import render_operation, summarize_operation
+from openreel.api.deps import PrincipalDep, RuntimeDep, render
+from openreel.api.to_wire import summarize_operation
 from openreel.auth import Principal
 from openreel.runtime import Runtime
 
@@ -37,8 +37,7 @@ async def _events(request: Request, runtime: Runtime, principal: Principal, oper
     while not await request.is_disconnected():
         op = await run_in_threadpool(runtime.operations.get, principal, operation_id)
         if op.is_done:
-            body = await run_in_threadpool(render_operation, op, runtime.settings.resolved_public_url,
-                                           runtime.operations.read_video)
+            body = await run_in_threadpool(render, runtime, op)
             # Results can be large (inline Vertex bytes); the stream says where, polling fetches.
             body.get("response", {}).pop("videos", None)
             yield _event("done", body)

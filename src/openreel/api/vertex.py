@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from openreel.api.deps import PrincipalDep, RuntimeDep, check_project, vertex_version
-from openreel.api.to_wire import render_operation, vertex_publisher_model
+from openreel.api.deps import PrincipalDep, RuntimeDep, check_project, render, vertex_version
+from openreel.api.to_wire import vertex_publisher_model
 from openreel.auth import Principal
 from openreel.domain.operation import Surface
 from openreel.errors import InvalidArgument
@@ -24,14 +24,14 @@ EXPRESS_MODEL = "/{version}/publishers/google/models/{model}"
 def _submit(runtime: Runtime, principal: Principal, resource: str, model: str,
             body: PredictLongRunningRequest) -> dict[str, Any]:
     op = runtime.operations.submit(principal, Surface.VERTEX, resource, model, body)
-    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+    return render(runtime, op)
 
 
 def _fetch(runtime: Runtime, principal: Principal, resource: str, operation_name: str) -> dict[str, Any]:
     if not operation_name.startswith(resource + "/operations/"):
         raise InvalidArgument.for_field("operationName", f"must be an operation of {resource}")
     op = runtime.operations.get(principal, operation_name)
-    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+    return render(runtime, op)
 
 
 @router.post(MODEL + ":predictLongRunning")
@@ -73,7 +73,7 @@ def get_operation(version: Version, project: str, location: str, operation_id: s
     """The seed guide's poll: the last segment of the operation name, as an alias of fetch."""
     check_project(principal, project)
     op = runtime.operations.get(principal, operation_id)
-    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+    return render(runtime, op)
 
 
 @router.get("/{version}/publishers/google/models")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openreel.auth import NewKey, Principal, Tier, hash_key, new_key
 from openreel.errors import PermissionDenied, Unauthenticated
+from openreel.protocol.rpc import error_info
 from openreel.store.sql import SqlStore
 
 
@@ -20,9 +21,7 @@ class KeyService:
         record = self.store.find_api_key(hash_key(presented))
         if record is None:
             raise Unauthenticated("API key not valid. Please pass a valid API key.",
-                                  details=[{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                                            "reason": "API_KEY_INVALID", "domain": "openreel",
-                                            "metadata": {}}])
+                                  details=[error_info("API_KEY_INVALID")])
         if record.revoked_at is not None:
             raise PermissionDenied("This API key has been revoked.")
         return Principal(project=record.project, tier=Tier(record.tier), key_id=record.id)

@@ -158,12 +158,10 @@ class SqlStore:
         with self._tx() as conn:
             return list(conn.execute(query.order_by(operations.c.created_at)).scalars())
 
-    def count_active(self, api_key_id: str | None = None) -> int:
-        """Queued or running operations, of one key or of everyone."""
+    def count_active(self, api_key_id: str) -> int:
+        """Queued or running operations of one key."""
         query = select(func.count()).select_from(operations).where(
-            operations.c.state.in_([s.value for s in ACTIVE_STATES]))
-        if api_key_id is not None:
-            query = query.where(operations.c.api_key_id == api_key_id)
+            operations.c.state.in_([s.value for s in ACTIVE_STATES]), operations.c.api_key_id == api_key_id)
         with self._tx() as conn:
             return int(conn.execute(query).scalar_one())
 
