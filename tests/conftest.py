@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.inprocess import InProcessServer, explicit_settings
 from tests.support import LiveServer
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -21,8 +22,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
+    """The fast tier: `server`'s settings, but the app runs in this process (see tests/inprocess.py)."""
+    settings = explicit_settings(tmp_path_factory.mktemp("app"), public_url="https://openreel.test")
+    with InProcessServer(settings) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
 def api_key(server: LiveServer) -> str:
     return server.create_key(project="my-proj")
+
+
+@pytest.fixture(scope="module")
+def app_key(app_server: InProcessServer) -> str:
+    return app_server.create_key(project="my-proj")
 
 
 @pytest.fixture

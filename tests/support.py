@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import av
@@ -27,6 +29,15 @@ def require_or_skip(reason: str) -> None:
     if os.environ.get("OPENREEL_REQUIRE_SERVICES") == "1":
         pytest.fail(f"required test service missing: {reason}")
     pytest.skip(reason)
+
+
+def import_or_require(module: str, reason: str) -> ModuleType:
+    """Import an optional test dependency, or skip (fail in CI) via require_or_skip."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        require_or_skip(reason)
+        raise  # not reached: require_or_skip always raises
 
 
 def free_port() -> int:
@@ -58,11 +69,12 @@ class LiveServer:
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().splitlines()[-1]
 
-    def start(self, **overrides: Any) -> LiveServer:
+    def start(self, *, log_level: str = "warning", **overrides: Any) -> LiveServer:
+        """Start and wait until healthy; `log_level` is uvicorn's ("info" adds the access log)."""
         env = {**os.environ, **self.env, **{f"OPENREEL_{k.upper()}": str(v) for k, v in overrides.items()}}
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "openreel.cli", "serve", "--log-level", "warning"],
+        self.process = subprocess.Popen([sys.executable, "-m", "openreel.cli", "serve", "--log-level", log_level],
                                         env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -18,20 +18,25 @@ def prefetch(items: Iterable[T], depth: int) -> Iterator[T]:
     ready: queue.Queue[object] = queue.Queue(maxsize=depth)
     abandon = threading.Event()
 
+    def put(item: object) -> bool:
+        # Every hand-over gives up once the consumer is gone: it joins this thread on close, so
+        # a put that waited for room in a queue nobody reads would hang it forever.
+        while not abandon.is_set():
+            try:
+                ready.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not abandon.is_set():
-                    try:
-                        ready.put(item, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if abandon.is_set():
+                if not put(item):
                     return
-            ready.put(_END)
+            put(_END)
         except BaseException as exc:  # handed to the consumer, which re-raises it
-            ready.put(exc)
+            put(exc)
 
     thread = threading.Thread(target=produce, name="prefetch", daemon=True)
     thread.start()

@@ -33,8 +33,17 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     # Load shedding: with this many operations queued, new ones get 503 UNAVAILABLE.
     max_queued: int = Field(default=1000, ge=1)
+    # Per-tier overrides of the seed guide's rate limits, e.g. OPENREEL_TIER_LIMITS=
+    # '{"enterprise": {"requests_per_minute": 600, "concurrent": 50}}' (null: no limit).
+    tier_limits: dict[str, dict[str, int | None]] = Field(default_factory=dict)
     # A generation running longer than this fails with DEADLINE_EXCEEDED (the guide: up to 10 min).
     generation_timeout_seconds: float = Field(default=600.0, gt=0)
+    # How long a SQLite write waits for the lock before the call answers 503 with RetryInfo.
+    database_busy_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Creates answer 503 (and /readyz says why) once the storage has less free space than this.
+    min_free_disk_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    # On SIGTERM, open connections get this long to end before the server closes them.
+    shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
 
     max_image_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 40_000_000
@@ -53,3 +62,7 @@ class Settings(BaseSettings):
     @property
     def resolved_public_url(self) -> str:
         return (self.public_url or f"https://{self.host}:{self.port}").rstrip("/")
+
+    # The largest request body accepted, in bytes. Unset means "the largest legal create request":
+    # base64 of max_video_bytes plus five images (image, lastFrame, three references) plus JSON slack.
+    max_request_bytes: int | None = Field(default=None, gt=0)

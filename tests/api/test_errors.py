@@ -5,34 +5,34 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
 from tests.images import b64, inline_image, png_bytes, tiny_mp4
-from tests.support import STATIC_PROMPT, LiveServer
+from tests.inprocess import InProcessClient, InProcessServer, explicit_settings
+from tests.support import STATIC_PROMPT
 
 GEMINI = "/v1beta/models/veo-3.0-generate-001:predictLongRunning"
 VERTEX_BASE = "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
     # No workers: whatever got stored would stay visible as queued, and small input limits.
-    live = LiveServer(tmp_path_factory.mktemp("errors"), workers=0, max_image_bytes=200_000,
-                      max_image_pixels=4_000_000)
-    live.start()
-    yield live
-    live.stop()
+    settings = explicit_settings(tmp_path_factory.mktemp("errors"), workers=0, max_image_bytes=200_000,
+                                 max_image_pixels=4_000_000)
+    with InProcessServer(settings) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
-def http(server: LiveServer, api_key: str) -> httpx.Client:
-    return server.client(api_key)
+def http(app_server: InProcessServer, app_key: str) -> InProcessClient:
+    return app_server.client(app_key)
 
 
 def _bomb_png() -> str:
@@ -96,14 +96,19 @@ BAD_REQUESTS = [
 ]
 
 
-def _stored_operation_count(http: httpx.Client) -> int:
+def _stored_operation_count(http: InProcessClient) -> int:
     return len(http.get("/v1beta/operations", params={"pageSize": 100}).json()["operations"])
+
+
+def _stored_files(server: InProcessServer) -> set[Path]:
+    """Every blob in storage: videos, and the inputs a create call stores."""
+    return {path for path in (server.data_dir / "videos").rglob("*") if path.is_file()}
 
 
 @pytest.mark.parametrize(("body", "field"), BAD_REQUESTS, ids=[f for _, f in BAD_REQUESTS])
 def test_bad_parameter_is_400_naming_the_field_and_stores_nothing(
-        server: LiveServer, http: httpx.Client, body: dict[str, Any], field: str) -> None:
-    before = _stored_operation_count(http)
+        app_server: InProcessServer, http: InProcessClient, body: dict[str, Any], field: str) -> None:
+    before, files_before = _stored_operation_count(http), _stored_files(app_server)
     response = http.post(GEMINI, json=body)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
@@ -111,33 +116,34 @@ def test_bad_parameter_is_400_naming_the_field_and_stores_nothing(
     [bad_request] = [d for d in error["details"] if d["@type"] == "type.googleapis.com/google.rpc.BadRequest"]
     assert field in [v["field"] for v in bad_request["fieldViolations"]]
     assert _stored_operation_count(http) == before
-    assert not list((server.data_dir / "videos").rglob("*.mp4"))
+    assert _stored_files(app_server) == files_before
 
 
-def test_veo2_refuses_audio_and_four_second_clips(http: httpx.Client) -> None:
+def test_veo2_refuses_audio_and_four_second_clips(http: InProcessClient) -> None:
     response = http.post("/v1beta/models/veo-2.0-generate-001:predictLongRunning",
                          json=_body(durationSeconds=4, generateAudio=True))
     fields = {v["field"] for v in response.json()["error"]["details"][0]["fieldViolations"]}
     assert fields == {"parameters.durationSeconds", "parameters.generateAudio"}
 
 
-def test_malformed_json_is_400(http: httpx.Client) -> None:
+def test_malformed_json_is_400(http: InProcessClient) -> None:
     response = http.post(GEMINI, content=b'{"instances": [', headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"]["status"] == "INVALID_ARGUMENT"
 
 
-def test_missing_key_is_401_and_bad_key_is_401_api_key_invalid(server: LiveServer) -> None:
-    missing = httpx.post(f"{server.url}{GEMINI}", json=_body())
+def test_missing_key_is_401_and_bad_key_is_401_api_key_invalid(app_server: InProcessServer) -> None:
+    anonymous = app_server.client()
+    missing = anonymous.post(GEMINI, json=_body())
     assert missing.status_code == 401 and missing.json()["error"]["status"] == "UNAUTHENTICATED"
-    bad = httpx.post(f"{server.url}{GEMINI}", json=_body(), headers={"x-goog-api-key": "ork_nope"})
+    bad = anonymous.post(GEMINI, json=_body(), headers={"x-goog-api-key": "ork_nope"})
     assert bad.status_code == 401
     assert bad.json()["error"]["details"][0]["reason"] == "API_KEY_INVALID"
-    bearer = httpx.get(f"{server.url}/v1beta/models", headers={"Authorization": "Bearer ork_nope"})
+    bearer = anonymous.get("/v1beta/models", headers={"Authorization": "Bearer ork_nope"})
     assert bearer.status_code == 401
 
 
-def test_vertex_call_into_another_project_is_403(http: httpx.Client) -> None:
+def test_vertex_call_into_another_project_is_403(http: InProcessClient) -> None:
     response = http.post("/v1beta1/projects/someone-else/locations/us-central1/publishers/google/models/"
                          "veo-3.0-generate-001:predictLongRunning", json=_body())
     assert response.status_code == 403
@@ -149,26 +155,26 @@ def test_vertex_call_into_another_project_is_403(http: httpx.Client) -> None:
     "/v1beta/files/0123456789abcdef0123456789abcdef0:download?alt=media", "/v1beta/operations/not-an-id",
     "/v2/models", "/no/such/route",
 ])
-def test_unknown_things_are_404_not_found(http: httpx.Client, path: str) -> None:
+def test_unknown_things_are_404_not_found(http: InProcessClient, path: str) -> None:
     response = http.get(path)
     assert response.status_code == 404
     assert response.json()["error"] | {"message": ""} == {"code": 404, "status": "NOT_FOUND", "message": "",
                                                           "details": response.json()["error"]["details"]}
 
 
-def test_unknown_model_on_create_is_404_on_both_surfaces(http: httpx.Client) -> None:
+def test_unknown_model_on_create_is_404_on_both_surfaces(http: InProcessClient) -> None:
     assert http.post("/v1beta/models/veo-9:predictLongRunning", json=_body()).status_code == 404
     assert http.post(f"{VERTEX_BASE}/veo-9:predictLongRunning", json=_body()).status_code == 404
 
 
-def test_another_projects_operation_is_not_found(server: LiveServer, http: httpx.Client) -> None:
+def test_another_projects_operation_is_not_found(app_server: InProcessServer, http: InProcessClient) -> None:
     stub = http.post(GEMINI, json=_body(durationSeconds=4)).json()
-    other = server.client(server.create_key(project="other-proj"))
+    other = app_server.client(app_server.create_key(project="other-proj"))
     assert other.get(f"/v1beta/{stub['name']}").status_code == 404
     assert http.get(f"/v1beta/{stub['name']}").status_code == 200
 
 
-def test_cancel_a_queued_operation_finishes_it_with_cancelled(http: httpx.Client) -> None:
+def test_cancel_a_queued_operation_finishes_it_with_cancelled(http: InProcessClient) -> None:
     stub = http.post(GEMINI, json=_body(durationSeconds=4)).json()
     op_id = stub["name"].rsplit("/", 1)[1]
     assert http.post(f"/v1beta/operations/{op_id}:cancel").json() == {}
@@ -178,7 +184,7 @@ def test_cancel_a_queued_operation_finishes_it_with_cancelled(http: httpx.Client
     assert http.post(f"/v1beta/operations/{op_id}:cancel").status_code == 200  # idempotent
 
 
-def test_queued_operation_reports_its_queue_position(http: httpx.Client) -> None:
+def test_queued_operation_reports_its_queue_position(http: InProcessClient) -> None:
     first = http.post(GEMINI, json=_body(durationSeconds=4)).json()
     second = http.post(GEMINI, json=_body(durationSeconds=4)).json()
     p1 = http.get(f"/v1beta/{first['name']}").json()["metadata"]["queuePosition"]
@@ -198,7 +204,7 @@ parameter_names = st.sampled_from(["durationSeconds", "sampleCount", "seed", "te
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(prompt=json_values, parameters=st.dictionaries(parameter_names, json_values, max_size=4),
        extra=st.dictionaries(st.text(max_size=8), json_values, max_size=2))
-def test_fuzzed_bodies_never_produce_a_500(http: httpx.Client, prompt: Any, parameters: dict[str, Any],
+def test_fuzzed_bodies_never_produce_a_500(http: InProcessClient, prompt: Any, parameters: dict[str, Any],
                                            extra: dict[str, Any]) -> None:
     response = http.post(GEMINI, json={"instances": [{"prompt": prompt}], "parameters": parameters, **extra})
     assert response.status_code in (200, 400, 404), response.text

@@ -1,16 +1,17 @@
-"""Golden request/response shapes from shared/spec/veo-wire.md, route by route, on a live server."""
+"""Golden request/response shapes from shared/spec/veo-wire.md, route by route, on the app in process."""
 
 from __future__ import annotations
 
 import base64
 import re
+import time
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.images import inline_image
-from tests.support import STATIC_PROMPT, LiveServer, decode_mp4
+from tests.inprocess import InProcessClient, InProcessServer
+from tests.support import STATIC_PROMPT, decode_mp4
 
 GEMINI_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
 VERTEX_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
@@ -18,23 +19,22 @@ VERTEX_MODEL = "/v1beta1/projects/my-proj/locations/us-central1/publishers/googl
 
 
 @pytest.fixture(scope="module")
-def http(server: LiveServer, api_key: str) -> httpx.Client:
-    return server.client(api_key)
+def http(app_server: InProcessServer, app_key: str) -> InProcessClient:
+    return app_server.client(app_key)
 
 
-def _vertex_poll(server: LiveServer, http: httpx.Client, resource: str, name: str) -> dict[str, Any]:
-    import time
-    for _ in range(1000):
-        body = http.post(f"{resource}:fetchPredictOperation", json={"operationName": name}).json()
+def _vertex_poll(http: InProcessClient, resource: str, name: str) -> dict[str, Any]:
+    for _ in range(3000):
+        body: dict[str, Any] = http.post(f"{resource}:fetchPredictOperation", json={"operationName": name}).json()
         if body.get("done"):
             return body
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise TimeoutError(name)
 
 
 @pytest.mark.parametrize("version", ["v1beta", "v1", "v1alpha"])
 def test_gemini_create_returns_lro_stub_and_poll_returns_generated_samples(
-        server: LiveServer, http: httpx.Client, version: str) -> None:
+        app_server: InProcessServer, http: InProcessClient, version: str) -> None:
     # The request Python 2.34 sends with every Gemini-legal field set (spec §3.3), shortened to 4 s.
     request = {"instances": [{"prompt": STATIC_PROMPT}],
                "parameters": {"sampleCount": 1, "durationSeconds": 4, "aspectRatio": "16:9",
@@ -47,7 +47,7 @@ def test_gemini_create_returns_lro_stub_and_poll_returns_generated_samples(
     assert stub["done"] is False
     assert stub["metadata"]["state"] in ("QUEUED", "RUNNING")
 
-    done = server.wait_done(http, f"/{version}/{stub['name']}")
+    done = app_server.wait_done(http, f"/{version}/{stub['name']}")
     assert set(done) == {"name", "metadata", "done", "response"}
     assert done["response"]["@type"] == GEMINI_TYPE
     samples = done["response"]["generateVideoResponse"]["generatedSamples"]
@@ -64,21 +64,23 @@ def test_gemini_create_returns_lro_stub_and_poll_returns_generated_samples(
     assert decode_mp4(download.content).frame_count == 96
 
 
-def test_download_accepts_the_key_as_query_parameter(server: LiveServer, http: httpx.Client, api_key: str) -> None:
+def test_download_accepts_the_key_as_query_parameter(app_server: InProcessServer, http: InProcessClient,
+                                                     app_key: str) -> None:
     stub = http.post("/v1beta/models/veo-3.0-generate-001:predictLongRunning",
                      json={"instances": [{"prompt": STATIC_PROMPT}],
                            "parameters": {"durationSeconds": 4, "resolution": "720p"}}).json()
-    done = server.wait_done(http, f"/v1beta/{stub['name']}")
+    done = app_server.wait_done(http, f"/v1beta/{stub['name']}")
     file_id = re.search(r"files/([a-z0-9]+)", done["response"]["generateVideoResponse"]
                         ["generatedSamples"][0]["video"]["uri"]).group(1)
-    plain = httpx.get(f"{server.url}/v1beta/files/{file_id}:download", params={"alt": "media", "key": api_key})
+    anonymous = app_server.client()
+    plain = anonymous.get(f"/v1beta/files/{file_id}:download", params={"alt": "media", "key": app_key})
     assert plain.status_code == 200 and plain.content[4:8] == b"ftyp"
-    meta = httpx.get(f"{server.url}/v1beta/files/{file_id}", params={"key": api_key}).json()
+    meta = anonymous.get(f"/v1beta/files/{file_id}", params={"key": app_key}).json()
     assert meta["name"] == f"files/{file_id}" and meta["source"] == "GENERATED"
 
 
 @pytest.mark.slow
-def test_vertex_full_parameter_request_writes_gcs_uris(server: LiveServer, http: httpx.Client) -> None:
+def test_vertex_full_parameter_request_writes_gcs_uris(http: InProcessClient) -> None:
     # The Vertex request captured from Python 2.34 with every config field set (spec §4.3).
     request = {"instances": [{"prompt": "a cat surfing, static shot"}],
                "parameters": {"sampleCount": 2, "storageUri": "gs://bucket/out/", "fps": 24,
@@ -92,7 +94,7 @@ def test_vertex_full_parameter_request_writes_gcs_uris(server: LiveServer, http:
     name = stub["name"]
     assert re.fullmatch(r"projects/my-proj/locations/us-central1/publishers/google/models/"
                         r"veo-3\.0-generate-001/operations/[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}", name)
-    done = _vertex_poll(server, http, VERTEX_MODEL, name)
+    done = _vertex_poll(http, VERTEX_MODEL, name)
     response = done["response"]
     assert response["@type"] == VERTEX_TYPE
     assert response["raiMediaFilteredCount"] == 0
@@ -101,28 +103,28 @@ def test_vertex_full_parameter_request_writes_gcs_uris(server: LiveServer, http:
         {"gcsUri": f"gs://bucket/out/{op_uuid}/sample_{i}.mp4", "mimeType": "video/mp4"} for i in range(2)]
 
 
-def test_vertex_without_storage_uri_returns_inline_bytes(server: LiveServer, http: httpx.Client) -> None:
+def test_vertex_without_storage_uri_returns_inline_bytes(http: InProcessClient) -> None:
     request = {"instances": [{"prompt": STATIC_PROMPT, "image": inline_image()}],
                "parameters": {"durationSeconds": 4, "resolution": "720p", "resizeMode": "crop"}}
     stub = http.post(f"{VERTEX_MODEL}:predictLongRunning", json=request).json()
-    done = _vertex_poll(server, http, VERTEX_MODEL, stub["name"])
+    done = _vertex_poll(http, VERTEX_MODEL, stub["name"])
     [video] = done["response"]["videos"]
     assert set(video) == {"bytesBase64Encoded", "mimeType"}
     mp4 = decode_mp4(base64.b64decode(video["bytesBase64Encoded"]))
     assert (mp4.width, mp4.height, mp4.frame_count) == (1280, 720, 96)
 
 
-def test_vertex_express_mode_uses_the_short_model_resource(server: LiveServer, http: httpx.Client) -> None:
+def test_vertex_express_mode_uses_the_short_model_resource(http: InProcessClient) -> None:
     resource = "/v1beta1/publishers/google/models/veo-3.0-fast-generate-001"
     stub = http.post(f"{resource}:predictLongRunning",
                      json={"instances": [{"prompt": STATIC_PROMPT}],
                            "parameters": {"durationSeconds": 4, "resolution": "720p"}}).json()
     assert re.fullmatch(r"publishers/google/models/veo-3\.0-fast-generate-001/operations/[0-9a-f-]{36}", stub["name"])
-    done = _vertex_poll(server, http, resource, stub["name"])
+    done = _vertex_poll(http, resource, stub["name"])
     assert len(done["response"]["videos"]) == 1
 
 
-def test_models_are_listed_in_both_shapes(http: httpx.Client) -> None:
+def test_models_are_listed_in_both_shapes(http: InProcessClient) -> None:
     gemini = http.get("/v1beta/models").json()["models"]
     by_name = {m["name"]: m for m in gemini}
     for model_id in ("veo-2.0-generate-001", "veo-3.0-generate-001", "veo-3.0-fast-generate-001",
@@ -138,11 +140,11 @@ def test_models_are_listed_in_both_shapes(http: httpx.Client) -> None:
     assert "publishers/google/models/veo-3.1-generate-preview" in {m["name"] for m in vertex}
 
 
-def test_operations_list_pages_and_delete_removes_the_video(server: LiveServer, http: httpx.Client) -> None:
+def test_operations_list_pages_and_delete_removes_the_video(app_server: InProcessServer, http: InProcessClient) -> None:
     stub = http.post("/v1beta/models/veo-3.0-generate-001:predictLongRunning",
                      json={"instances": [{"prompt": STATIC_PROMPT}],
                            "parameters": {"durationSeconds": 4, "resolution": "720p"}}).json()
-    done = server.wait_done(http, f"/v1beta/{stub['name']}")
+    done = app_server.wait_done(http, f"/v1beta/{stub['name']}")
     first = http.get("/v1beta/operations", params={"pageSize": 1}).json()
     assert len(first["operations"]) == 1 and first["nextPageToken"]
     assert first["operations"][0]["name"] == stub["name"]  # newest first
@@ -155,4 +157,4 @@ def test_operations_list_pages_and_delete_removes_the_video(server: LiveServer, 
     assert http.delete(f"/v1beta/operations/{op_id}").json() == {}
     assert http.get(f"/v1beta/{stub['name']}").status_code == 404
     assert http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).status_code == 404
-    assert not list((server.data_dir / "videos" / "videos" / op_id).glob("*.mp4"))
+    assert not list((app_server.data_dir / "videos" / "videos" / op_id).glob("*.mp4"))

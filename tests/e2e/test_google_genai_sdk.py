@@ -9,9 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
-from tests.support import REPO, LiveServer, decode_mp4, require_or_skip
+from tests.support import REPO, LiveServer, decode_mp4, import_or_require, require_or_skip
 
 
 def _genai2_python() -> str:
@@ -44,7 +42,7 @@ def test_genai_2x_gemini_mode_generates_polls_and_downloads_two_samples(
 
 
 def test_genai_3x_vertex_mode_returns_inline_mp4_with_audio(server: LiveServer, api_key: str) -> None:
-    genai = pytest.importorskip("google.genai")
+    genai = import_or_require("google.genai", "google-genai 3.x is not installed")
     import google.oauth2.credentials
     from google.genai import types
 
@@ -76,7 +74,7 @@ def test_genai_3x_vertex_mode_returns_inline_mp4_with_audio(server: LiveServer, 
 
 
 def test_genai_3x_vertex_mode_lists_the_catalog(server: LiveServer, api_key: str) -> None:
-    genai = pytest.importorskip("google.genai")
+    genai = import_or_require("google.genai", "google-genai 3.x is not installed")
     import google.oauth2.credentials
     from google.genai import types
 

@@ -3,50 +3,33 @@ the latest token, expired leases are swept back to the queue or failed when atte
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 
 from openreel.domain.naming import new_operation_id
 from openreel.domain.operation import Operation, OperationError, OperationState, Surface, VideoFile
 from openreel.domain.request import GenerationRequest
 from openreel.store.sql import SqlStore
-from tests.support import require_or_skip
-
-
-def _postgres_url() -> str:
-    url = os.environ.get("OPENREEL_TEST_DATABASE_URL", "")
-    if not url:
-        require_or_skip("OPENREEL_TEST_DATABASE_URL is not set (a PostgreSQL database to test against)")
-    return url
+from tests.databases import postgres_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    if request.param == "sqlite":
-        sql = SqlStore(f"sqlite:///{tmp_path / 'store.db'}")
-    else:
-        base = _postgres_url()
-        schema = f"t_{uuid.uuid4().hex[:10]}"
-        admin = sqlalchemy.create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
-        sep = "&" if "?" in base else "?"
-        sql = SqlStore(f"{base}{sep}options=-csearch_path%3D{schema}")
-    sql.migrate()
-    yield sql
-    sql.close()
-    if request.param == "postgresql":
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'store.db'}"
+        else:
+            url, _ = stack.enter_context(postgres_schema())
+        sql = SqlStore(url)
+        sql.migrate()
+        yield sql
+        sql.close()
 
 
 def _queue_one(store: SqlStore, project: str = "p") -> Operation:

@@ -9,15 +9,17 @@ from typing import Any
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
 import openreel
 from openreel.api import files, gemini, operations, stream, vertex
+from openreel.api.body_limit import BodyLimitMiddleware, request_size_limit
 from openreel.api.deps import RuntimeDep
 from openreel.api.errors import install_error_handlers
 from openreel.api.json_body import JsonBodyMiddleware
+from openreel.observability.log_redaction import install_log_redaction
+from openreel.readiness import check_readiness
 from openreel.runtime import Runtime
 from openreel.settings import Settings
 
@@ -25,28 +27,35 @@ from openreel.settings import Settings
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_log_redaction()  # here, not in create_app: uvicorn configures logging in between
         runtime = Runtime.build(settings)
         app.state.runtime = runtime
-        pool = runtime.worker_pool() if settings.workers > 0 else None
-        if pool is not None:
-            pool.start()
+        runtime.start_workers()
         try:
             yield
         finally:
-            if pool is not None:
-                pool.stop()
             runtime.close()
 
     app = FastAPI(title="openreel", version=openreel.__version__, lifespan=lifespan,
                   description="Self-hosted video generation that speaks Google's Veo API.")
     install_error_handlers(app)
     app.add_middleware(JsonBodyMiddleware)
+    # Added last, so it runs first: no body is read before the key is checked.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=request_size_limit(settings))
 
     @app.get("/healthz", tags=["Health"])
-    def healthz(runtime: RuntimeDep) -> dict[str, Any]:
-        with runtime.store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "version": openreel.__version__, "workers": settings.workers}
+    async def healthz() -> dict[str, Any]:
+        """Liveness: the process answers. Whether it can serve work is /readyz."""
+        return {"status": "ok", "version": openreel.__version__}
+
+    @app.get("/readyz", tags=["Health"])
+    def readyz(runtime: RuntimeDep) -> JSONResponse:
+        """Readiness: database, storage and workers, each with the reason when it is not usable."""
+        checks = check_readiness(runtime)
+        ready = all(check.ok for check in checks)
+        body = {"status": "ready" if ready else "unavailable",
+                "checks": {c.name: {"ok": c.ok, **({"reason": c.reason} if c.reason else {})} for c in checks}}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     web = Path(__file__).resolve().parent.parent / "web"
     app.mount("/static", StaticFiles(directory=web), name="static")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from openreel.api.to_wire import render_operation
 from openreel.domain.operation import Operation
@@ -15,6 +16,8 @@ from openreel.runtime import Runtime
 
 GEMINI_VERSIONS = frozenset({"v1beta", "v1", "v1alpha"})
 VERTEX_VERSIONS = frozenset({"v1beta1", "v1"})
+# Where the authenticated Principal is kept in the request scope's state.
+PRINCIPAL_STATE = "principal"
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -25,20 +28,24 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def _presented_key(request: Request) -> str | None:
-    """Gemini clients send x-goog-api-key (curl users often ?key=); Vertex sends a Bearer token."""
-    if key := request.headers.get("x-goog-api-key"):
+def presented_key(conn: HTTPConnection) -> str | None:
+    """The API key a request carries, read from headers and query only (never the body).
+
+    Gemini clients send x-goog-api-key (curl users often ?key=); Vertex sends a Bearer token.
+    """
+    if key := conn.headers.get("x-goog-api-key"):
         return key
-    if key := request.query_params.get("key"):
+    if key := conn.query_params.get("key"):
         return key
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    scheme, _, token = conn.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token:
         return token.strip()
     return None
 
 
-def authenticate(request: Request, runtime: RuntimeDep) -> Principal:
-    key = _presented_key(request)
+def resolve_principal(conn: HTTPConnection, runtime: Runtime) -> Principal:
+    """Who is calling, or Unauthenticated / PermissionDenied. Blocking: it may query the store."""
+    key = presented_key(conn)
     if key is None:
         if not runtime.settings.require_api_key:
             return Principal(project="default", tier=Tier.ENTERPRISE, key_id=None)
@@ -47,6 +54,12 @@ def authenticate(request: Request, runtime: RuntimeDep) -> Principal:
             "header, the key query parameter, or as an Authorization: Bearer token. "
             "Create one with `openreel keys create`.")
     return runtime.keys.authenticate(key)
+
+
+def authenticate(request: Request, runtime: RuntimeDep) -> Principal:
+    # BodyLimitMiddleware has normally resolved the caller already, before reading the body.
+    resolved = getattr(request.state, PRINCIPAL_STATE, None)
+    return resolved if isinstance(resolved, Principal) else resolve_principal(request, runtime)
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]

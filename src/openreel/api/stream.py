@@ -1,6 +1,7 @@
 """Server-sent events: an operation's state and progress, pushed until it finishes.
 
-    GET /{v}/operations/{id}:stream      (same auth; browsers pass ?key=, EventSource sends no headers)
+    GET /{v}/operations/{id}:stream      (same auth as every route; the playground reads it with
+                                          fetch() so the key stays in a header, never in the URL)
 
 Each change of state, progress or queue position is one `progress` event whose data is the
 operation's summary JSON; the finished operation (response or error) is the last, `done`, event.
@@ -34,7 +35,9 @@ def _event(name: str, data: dict[str, Any]) -> str:
 async def _events(request: Request, runtime: Runtime, principal: Principal, operation_id: str) -> AsyncIterator[str]:
     last: tuple[Any, ...] | None = None
     quiet = 0.0
-    while not await request.is_disconnected():
+    # A stopping server ends its streams, so that shutdown does not wait on them; clients
+    # reconnect to another replica or poll.
+    while not runtime.stopping.is_set() and not await request.is_disconnected():
         op = await run_in_threadpool(runtime.operations.get, principal, operation_id)
         if op.is_done:
             body = await run_in_threadpool(render, runtime, op)

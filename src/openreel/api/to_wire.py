@@ -10,6 +10,7 @@ from typing import Any
 
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.engines.catalog import ModelSpec
+from openreel.errors import NotFound
 from openreel.protocol.rpc import operation_error
 
 GEMINI_RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
@@ -91,11 +92,14 @@ def _vertex_response(op: Operation, read_video: Callable[[VideoFile], bytes]) ->
         if op.request.storage_uri:
             videos.append({"gcsUri": vertex_gcs_uri(op.request.storage_uri, op.id, v.sample_index),
                            "mimeType": v.mime_type})
-        else:
-            # Without storageUri Vertex returns the bytes inline; it is the only way the Vertex
-            # SDK receives a video without Cloud Storage.
-            videos.append({"bytesBase64Encoded": base64.b64encode(read_video(v)).decode("ascii"),
-                           "mimeType": v.mime_type})
+            continue
+        # Without storageUri Vertex returns the bytes inline; it is the only way the Vertex
+        # SDK receives a video without Cloud Storage.
+        try:
+            data = read_video(v)
+        except NotFound:
+            continue  # its blob was lost (logged by the service): the poll still answers
+        videos.append({"bytesBase64Encoded": base64.b64encode(data).decode("ascii"), "mimeType": v.mime_type})
     return {"@type": VERTEX_RESPONSE_TYPE, "raiMediaFilteredCount": len(op.rai_filtered_reasons),
             "videos": videos} | ({"raiMediaFilteredReasons": list(op.rai_filtered_reasons)}
                                  if op.rai_filtered_reasons else {})

@@ -40,17 +40,21 @@ def serve(
     public_url: Annotated[str | None, typer.Option(help="OPENREEL_PUBLIC_URL")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
-    import uvicorn
-
-    from openreel.api.app import create_app
+    from openreel.api.server import run_server
+    from openreel.preflight import StartupRefused, preflight
 
     settings = settings_from(host=host, port=port, data_dir=data_dir, database_url=database_url,
                              workers=workers, public_url=public_url)
+    try:
+        preflight(settings)
+    except StartupRefused as exc:
+        typer.echo(f"openreel: refusing to start. {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"openreel listening on http://{settings.host}:{settings.port} "
                f"(data: {settings.data_dir.resolve()}, workers: {settings.workers})")
     typer.echo("Create an API key with:  openreel keys create --project NAME"
                + (f" --data-dir {settings.data_dir}" if data_dir else ""))
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+    run_server(settings, log_level)
 
 
 @keys_app.command("create", help="Create an API key; it is printed once, alone on the last line.")

@@ -45,10 +45,19 @@ _SHORT_SIDE = {Resolution.HD: 720, Resolution.FULL_HD: 1080}
 
 @dataclass(frozen=True)
 class ImageInput:
-    """A decoded-and-checked input image, kept as the bytes the caller sent."""
+    """A checked input image. The API holds the bytes the caller sent until the operation is
+    stored; from then on the operation keeps only `storage_key`, and the worker loads the bytes
+    back before an engine sees them (engines read `content`)."""
 
-    data: bytes
+    data: bytes | None
     mime_type: str
+    storage_key: str | None = None
+
+    @property
+    def content(self) -> bytes:
+        if self.data is None:
+            raise RuntimeError(f"input image {self.storage_key} was not loaded from storage")
+        return self.data
 
 
 @dataclass(frozen=True)
@@ -59,11 +68,13 @@ class ReferenceImage:
 
 @dataclass(frozen=True)
 class VideoInput:
-    """A video to extend: either bytes the caller sent or a file openreel generated earlier."""
+    """A video to extend: bytes the caller sent (kept in storage under `storage_key` once the
+    operation is stored) or a file openreel generated earlier (`file_id`)."""
 
     data: bytes | None = None
     file_id: str | None = None
     mime_type: str = "video/mp4"
+    storage_key: str | None = None
 
 
 @dataclass(frozen=True)

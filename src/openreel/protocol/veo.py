@@ -4,14 +4,49 @@ Both spellings of every field are accepted (lowerCamelCase as the SDKs send it, 
 seed guide's REST call and proto3 JSON parsers allow). Scalar coercion is lax on purpose: Google's
 docs sometimes quote numbers as strings ("8"). Unknown fields are rejected so a typo gets a 400
 naming it instead of being silently ignored, as Google's own endpoints do.
+
+Text must be storable and printable: a string holding NUL or an unpaired UTF-16 surrogate (JSON
+"\\u0000", "\\ud800") is refused here, naming its field, because PostgreSQL cannot store NUL and
+UTF-8 cannot encode a lone surrogate. Base64 payloads are left to their decoder, which refuses them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+BAD_TEXT = "must not contain NUL characters or unpaired surrogates"
+# json.loads joins a valid surrogate pair into one character, so any surrogate left is unpaired.
+_BAD_CHARACTER = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def has_bad_text(value: str) -> bool:
+    """Whether `value` holds a NUL or an unpaired surrogate (neither can be stored or encoded)."""
+    return _BAD_CHARACTER.search(value) is not None
+
+
+def _text(value: str) -> str:
+    if has_bad_text(value):
+        raise PydanticCustomError("bad_text", BAD_TEXT)
+    return value
+
+
+def _text_map(value: Any) -> Any:
+    # Checked before the items: an item's error would be reported under its key, and a key
+    # holding a lone surrogate cannot even be written into the error response.
+    if isinstance(value, dict) and any(isinstance(s, str) and has_bad_text(s)
+                                       for item in value.items() for s in item):
+        raise PydanticCustomError("bad_text", f"keys and values {BAD_TEXT}")
+    return value
+
+
+# Every free-text string of the create body is one of these.
+WireText = Annotated[str, AfterValidator(_text)]
+WireTextMap = Annotated[dict[str, str], BeforeValidator(_text_map)]
 
 
 class WireModel(BaseModel):
@@ -20,52 +55,61 @@ class WireModel(BaseModel):
         serialize_by_alias=True, extra="forbid",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _printable_field_names(cls, data: Any) -> Any:
+        # An unknown field is reported by its name, so a name that cannot be printed is
+        # reported here instead, at the object that holds it.
+        if isinstance(data, dict) and any(isinstance(k, str) and has_bad_text(k) for k in data):
+            raise PydanticCustomError("bad_text", f"field names {BAD_TEXT}")
+        return data
+
 
 class WireImage(WireModel):
     bytes_base64_encoded: str | None = None
-    mime_type: str | None = None
-    gcs_uri: str | None = None
-    uri: str | None = None
+    mime_type: WireText | None = None
+    gcs_uri: WireText | None = None
+    uri: WireText | None = None
 
 
 class WireReferenceImage(WireModel):
     image: WireImage
-    reference_type: str = "asset"
+    reference_type: WireText = "asset"
 
 
 class WireVideo(WireModel):
     # Gemini spells the video object {uri, encodedVideo, encoding}; Vertex {gcsUri, bytesBase64Encoded, mimeType}.
-    uri: str | None = None
+    uri: WireText | None = None
     encoded_video: str | None = None
-    encoding: str | None = None
-    gcs_uri: str | None = None
+    encoding: WireText | None = None
+    gcs_uri: WireText | None = None
     bytes_base64_encoded: str | None = None
-    mime_type: str | None = None
+    mime_type: WireText | None = None
 
 
 class WireMask(WireModel):
-    gcs_uri: str | None = None
+    gcs_uri: WireText | None = None
     bytes_base64_encoded: str | None = None
-    mime_type: str | None = None
-    mask_mode: str | None = None
+    mime_type: WireText | None = None
+    mask_mode: WireText | None = None
 
 
 class WireParameters(WireModel):
     sample_count: int | None = None
     duration_seconds: int | None = None
-    aspect_ratio: str | None = None
-    resolution: str | None = None
-    person_generation: str | None = None
-    negative_prompt: str | None = None
+    aspect_ratio: WireText | None = None
+    resolution: WireText | None = None
+    person_generation: WireText | None = None
+    negative_prompt: WireText | None = None
     enhance_prompt: bool | None = None
     generate_audio: bool | None = None
     seed: int | None = None
     temperature: float | None = None
     fps: int | None = None
-    storage_uri: str | None = None
-    compression_quality: str | None = None
-    resize_mode: str | None = None
-    pubsub_topic: str | None = None
+    storage_uri: WireText | None = None
+    compression_quality: WireText | None = None
+    resize_mode: WireText | None = None
+    pubsub_topic: WireText | None = None
 
 
 # The seed guide puts generate_audio and aspect_ratio inside the instance; they are accepted
@@ -76,7 +120,7 @@ PARAMETER_FIELDS = frozenset(WireParameters.model_fields) | frozenset(
 
 
 class WireInstance(WireModel):
-    prompt: str | None = None
+    prompt: WireText | None = None
     image: WireImage | None = None
     last_frame: WireImage | None = None
     reference_images: list[WireReferenceImage] | None = None
@@ -85,15 +129,15 @@ class WireInstance(WireModel):
 
 
 class WireWebhookConfig(WireModel):
-    uris: list[str] = Field(default_factory=list)
+    uris: list[WireText] = Field(default_factory=list)
     # google-genai sends user_metadata in snake_case (an SDK quirk); both spellings arrive here.
-    user_metadata: dict[str, str] | None = None
+    user_metadata: WireTextMap | None = None
 
 
 class PredictLongRunningRequest(WireModel):
     instances: list[WireInstance] = Field(min_length=1, max_length=1)
     parameters: WireParameters | None = None
-    labels: dict[str, str] | None = None
+    labels: WireTextMap | None = None
     webhook_config: WireWebhookConfig | None = None
 
     @model_validator(mode="before")
@@ -103,7 +147,7 @@ class PredictLongRunningRequest(WireModel):
 
 
 class FetchPredictOperationRequest(WireModel):
-    operation_name: str
+    operation_name: WireText
 
 
 def hoist_instance_parameters(body: dict[str, Any]) -> dict[str, Any]:

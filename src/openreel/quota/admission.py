@@ -1,5 +1,7 @@
 """Quota admission for create calls: concurrent operations, requests per minute, requests per day,
 per API key, counted from the operations table so limits hold across restarts and replicas.
+The counts are read inside the same locked transaction that inserts the operation
+(SqlStore.admission), so simultaneous creates admit exactly what the limits allow.
 
 Refusals are 429 RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the limit and a
 google.rpc.RetryInfo saying when a retry can succeed. Bad requests are refused before this check
@@ -10,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from openreel.auth import Principal
+from openreel.auth import Principal, Tier
 from openreel.errors import ResourceExhausted, ServiceUnavailable
 from openreel.protocol.rpc import retry_info
-from openreel.quota.tiers import TIER_LIMITS
-from openreel.store.sql import SqlStore
+from openreel.quota.tiers import TierLimits
+from openreel.store.sql import Admission
 
 MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
 # A concurrency slot frees when an operation finishes; clients are asked to look again soon.
@@ -32,13 +34,14 @@ def _refuse(principal: Principal, limit_name: str, limit: int, retry_seconds: fl
                  retry_info(retry_seconds)])
 
 
-def admit(store: SqlStore, principal: Principal, now: datetime, max_queued: int) -> None:
-    """Raise if this create call must be refused; otherwise return (nothing is recorded here:
-    the stored operation itself is what later calls count)."""
+def admit(store: Admission, principal: Principal, now: datetime, max_queued: int,
+          tiers: dict[Tier, TierLimits]) -> None:
+    """Raise if this create call must be refused; otherwise return. Nothing is recorded here:
+    the operation the caller then inserts through the same Admission is what later calls count."""
     if store.count_queued() >= max_queued:
         raise ServiceUnavailable(f"The service is at capacity ({max_queued} operations queued). Retry later.",
                                  details=[retry_info(QUEUE_FULL_RETRY_SECONDS)])
-    limits = TIER_LIMITS[principal.tier]
+    limits = tiers[principal.tier]
     if principal.key_id is None:
         return
     if limits.concurrent is not None and store.count_active(principal.key_id) >= limits.concurrent:

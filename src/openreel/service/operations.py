@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from openreel.service.wire_request import InputLimits, to_generation_request
-from openreel.auth import Principal
+from openreel.auth import Principal, Tier
 from openreel.domain.naming import new_operation_id, operation_id_from, operation_name
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.engines.catalog import Catalog
@@ -15,8 +16,12 @@ from openreel.errors import FailedPrecondition, InvalidArgument, NotFound
 from openreel.protocol.veo import PredictLongRunningRequest
 from openreel.queue.local import LocalQueue
 from openreel.quota.admission import admit
+from openreel.quota.tiers import TierLimits
 from openreel.storage.base import Storage
+from openreel.storage.inputs import InputBlobs
 from openreel.store.sql import SqlStore, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,25 +32,34 @@ class VideoBlob:
 
 class OperationService:
     def __init__(self, store: SqlStore, storage: Storage, queue: LocalQueue, catalog: Catalog,
-                 limits: InputLimits, max_queued: int) -> None:
+                 limits: InputLimits, tiers: dict[Tier, TierLimits], max_queued: int, min_free_bytes: int) -> None:
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
-        self.max_queued = max_queued
+        self.tiers, self.max_queued, self.min_free_bytes = tiers, max_queued, min_free_bytes
+        self.inputs = InputBlobs(storage)
 
     def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
                body: PredictLongRunningRequest) -> Operation:
-        """Validate fully, admit against the key's quota, then persist and dispatch. Bad input and
-        refused requests raise before anything is stored (so they are never counted)."""
+        """Validate fully, store the inputs, then admit against the quotas and insert as one
+        atomic step, and dispatch. Bad input and refused requests leave nothing stored (so they
+        are never counted); a full disk or a locked database answers 503 with RetryInfo."""
         spec = self.catalog.get(model_id)
         request = to_generation_request(
             body, spec, self.limits, seed_if_absent=secrets.randbelow(2**32),
             video_exists=lambda file_id: self._owned_video(principal, file_id) is not None)
-        now = utcnow()
-        admit(self.store, principal, now, self.max_queued)
+        self.storage.check_free_space(self.min_free_bytes)
         op_id = new_operation_id()
+        stored_request, written = self.inputs.save(op_id, request)
+        now = utcnow()
         op = Operation(id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
                        model=spec.id, project=principal.project, state=OperationState.QUEUED,
-                       request=request, created_at=now, updated_at=now, api_key_id=principal.key_id)
-        self.store.add_operation(op)
+                       request=stored_request, created_at=now, updated_at=now, api_key_id=principal.key_id)
+        try:
+            with self.store.admission() as admission:
+                admit(admission, principal, now, self.max_queued, self.tiers)
+                admission.add_operation(op)
+        except BaseException:
+            self.inputs.delete(written)
+            raise
         self.queue.dispatch(op_id)
         return self.get(principal, op_id)
 
@@ -76,17 +90,26 @@ class OperationService:
         op = self.get(principal, name_or_id)
         if not op.is_done:
             self.store.cancel(op.id)
-        for key in self.store.delete_operation(op.id):
+        for key in self.store.delete_operation(op.id) + InputBlobs.keys(op.request):
             self.storage.delete(key)
 
     def video(self, principal: Principal, file_id: str) -> VideoBlob:
         found = self._owned_video(principal, file_id)
         if found is None:
             raise NotFound(f"File 'files/{file_id}' was not found.")
-        return VideoBlob(found, self.storage.local_path(found.storage_key))
+        path = self.storage.local_path(found.storage_key)
+        if path is None:
+            self.read_video(found)  # NotFound when the blob is gone, before any response starts
+        return VideoBlob(found, path)
 
     def read_video(self, file: VideoFile) -> bytes:
-        return self.storage.read_bytes(file.storage_key)
+        """The video's bytes; NotFound naming the file when its blob is gone from storage."""
+        try:
+            return self.storage.read_bytes(file.storage_key)
+        except FileNotFoundError:
+            log.error("files/%s: its video (%s) is missing from storage", file.id, file.storage_key)
+            raise NotFound(f"File 'files/{file.id}' is missing from storage: its video data was deleted "
+                           "or lost.") from None
 
     def _owned_video(self, principal: Principal, file_id: str) -> VideoFile | None:
         found = self.store.get_video(file_id)

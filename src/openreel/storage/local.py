@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from openreel.storage.base import Storage, check_key
+from openreel.storage.base import Storage, check_key, unavailable
 
 
 class LocalStorage(Storage):
@@ -18,12 +21,22 @@ class LocalStorage(Storage):
         return self.root / check_key(key)
 
     def put_file(self, key: str, source: Path, content_type: str) -> int:
+        return self._publish(key, lambda partial: shutil.copyfile(source, partial))
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> int:
+        return self._publish(key, lambda partial: partial.write_bytes(data))
+
+    def _publish(self, key: str, write: Callable[[Path], object]) -> int:
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Copy then rename, so a reader never sees a half-written video.
+        # Write then rename, so a reader never sees a half-written blob.
         partial = target.with_name(target.name + ".partial")
-        shutil.copyfile(source, partial)
-        os.replace(partial, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write(partial)
+            os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise unavailable(exc) from exc
         return target.stat().st_size
 
     def read_bytes(self, key: str) -> bytes:
@@ -34,4 +47,34 @@ class LocalStorage(Storage):
         return path if path.exists() else None
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + ".partial").unlink(missing_ok=True)
+        # Folders are per operation and attempt: remove them once empty, up to the root.
+        for folder in path.parents:
+            if folder == self.root or not folder.is_relative_to(self.root):
+                break
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not empty (or already gone)
+
+    def has_keys(self, prefix: str) -> bool:
+        folder = self.root / prefix
+        return folder.is_dir() and any(path.is_file() for path in folder.rglob("*"))
+
+    def check_free_space(self, min_free_bytes: int) -> None:
+        free = shutil.disk_usage(self.root).free
+        if free < min_free_bytes:
+            raise unavailable(OSError(errno.ENOSPC, f"disk full: {free // 2**20} MiB free in {self.root}, "
+                                                    f"{min_free_bytes // 2**20} MiB required"))
+
+    def check_writable(self) -> None:
+        try:
+            with tempfile.TemporaryFile(dir=self.root) as probe:
+                probe.write(b"openreel")
+                probe.flush()
+                os.fsync(probe.fileno())
+        except OSError as exc:
+            raise unavailable(exc) from exc
+

@@ -1,4 +1,8 @@
-"""Pure mapping between domain objects and what the tables hold (the request as JSON)."""
+"""Pure mapping between domain objects and what the tables hold (the request as JSON).
+
+Input images and videos are kept in storage; the row holds their keys ({"key", "mimeType"}).
+Rows written before inputs moved to storage hold base64 bytes ({"data", "mimeType"}), and still
+read back."""
 
 from __future__ import annotations
 
@@ -10,16 +14,36 @@ from openreel.domain.request import (AspectRatio, CompressionQuality, Generation
                                      Resolution, VideoInput, WebhookConfig)
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def _image_to_json(image: ImageInput | None) -> dict[str, str] | None:
-    return None if image is None else {"data": _b64(image.data), "mimeType": image.mime_type}
+    if image is None:
+        return None
+    if image.storage_key is None:
+        raise ValueError("store input images (storage/inputs.py) before the operation")
+    return {"key": image.storage_key, "mimeType": image.mime_type}
 
 
 def _image_from_json(value: dict[str, str] | None) -> ImageInput | None:
-    return None if value is None else ImageInput(base64.b64decode(value["data"]), value["mimeType"])
+    if value is None:
+        return None
+    if "key" in value:
+        return ImageInput(None, value["mimeType"], storage_key=value["key"])
+    return ImageInput(base64.b64decode(value["data"]), value["mimeType"])
+
+
+def _video_to_json(video: VideoInput | None) -> dict[str, Any] | None:
+    if video is None:
+        return None
+    if video.data is not None and video.storage_key is None:
+        raise ValueError("store the input video (storage/inputs.py) before the operation")
+    return {"key": video.storage_key, "fileId": video.file_id, "mimeType": video.mime_type}
+
+
+def _video_from_json(value: dict[str, Any] | None) -> VideoInput | None:
+    if value is None:
+        return None
+    legacy = value.get("data")
+    return VideoInput(data=None if legacy is None else base64.b64decode(legacy), file_id=value["fileId"],
+                      mime_type=value["mimeType"], storage_key=value.get("key"))
 
 
 def request_to_json(r: GenerationRequest) -> dict[str, Any]:
@@ -33,9 +57,7 @@ def request_to_json(r: GenerationRequest) -> dict[str, Any]:
         "image": _image_to_json(r.image), "lastFrame": _image_to_json(r.last_frame),
         "referenceImages": [{"image": _image_to_json(ref.image), "referenceType": ref.reference_type.value}
                             for ref in r.reference_images],
-        "video": None if r.video is None else {
-            "data": None if r.video.data is None else _b64(r.video.data),
-            "fileId": r.video.file_id, "mimeType": r.video.mime_type},
+        "video": _video_to_json(r.video),
         "storageUri": r.storage_uri, "compressionQuality": r.compression_quality.value,
         "resizeMode": r.resize_mode.value, "fps": r.fps, "labels": r.labels,
         "webhook": None if r.webhook is None else {"uris": list(r.webhook.uris),
@@ -45,7 +67,6 @@ def request_to_json(r: GenerationRequest) -> dict[str, Any]:
 
 
 def request_from_json(j: dict[str, Any]) -> GenerationRequest:
-    video = j.get("video")
     webhook = j.get("webhook")
     return GenerationRequest(
         model=j["model"], prompt=j["prompt"], seed=j["seed"],
@@ -58,9 +79,7 @@ def request_from_json(j: dict[str, Any]) -> GenerationRequest:
         reference_images=tuple(
             ReferenceImage(_image_from_json(ref["image"]), ReferenceType(ref["referenceType"]))  # type: ignore[arg-type]
             for ref in j["referenceImages"]),
-        video=None if video is None else VideoInput(
-            data=None if video["data"] is None else base64.b64decode(video["data"]),
-            file_id=video["fileId"], mime_type=video["mimeType"]),
+        video=_video_from_json(j.get("video")),
         storage_uri=j["storageUri"], compression_quality=CompressionQuality(j["compressionQuality"]),
         resize_mode=ResizeMode(j["resizeMode"]), fps=j["fps"], labels=dict(j["labels"]),
         webhook=None if webhook is None else WebhookConfig(tuple(webhook["uris"]),

@@ -3,14 +3,15 @@
 Workers claim an operation with a lease and a fencing token. Every later write by that worker
 (heartbeat, success, failure) is conditional on still holding the latest token in RUNNING state,
 so a worker whose lease expired and was re-claimed elsewhere, or whose operation was cancelled,
-can no longer change it.
+can no longer change it. Every change of state goes through `_move`, which checks it against the
+lifecycle table in domain/operation.py before it reaches the database.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,14 +19,20 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_, select, update
+from sqlalchemy import Connection, and_, func, inspect, or_, select, text, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
 
 from openreel.domain.operation import (ACTIVE_STATES, Operation, OperationError, OperationState,
                                        Surface, VideoFile, transition)
 from openreel.errors import Aborted
 from openreel.store.codec import request_from_json, request_to_json
+from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
 from openreel.store.tables import api_keys, operations, videos
+
+PROBE_TIMEOUT_SECONDS = 1.0
+# Any constant will do: the one advisory lock all PostgreSQL admissions serialise on.
+_ADMISSION_LOCK_KEY = 0x6F72_6164
 
 
 def utcnow() -> datetime:
@@ -54,36 +61,95 @@ class SweepResult:
     failed: list[str]
 
 
+class Admission:
+    """Counts and the insert of one create call, inside one transaction that holds the admission
+    lock, so that concurrent creates cannot both see room for one more (see SqlStore.admission)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def count_queued(self) -> int:
+        query = select(func.count()).select_from(operations).where(
+            operations.c.state == OperationState.QUEUED.value)
+        return int(self._conn.execute(query).scalar_one())
+
+    def count_active(self, api_key_id: str) -> int:
+        """Queued or running operations of one key."""
+        query = select(func.count()).select_from(operations).where(
+            operations.c.state.in_([s.value for s in ACTIVE_STATES]), operations.c.api_key_id == api_key_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def created_since(self, api_key_id: str, since: datetime) -> list[datetime]:
+        """Creation times of the key's operations since `since`, oldest first."""
+        query = select(operations.c.created_at).where(operations.c.api_key_id == api_key_id,
+                                                      operations.c.created_at >= since)
+        return list(self._conn.execute(query.order_by(operations.c.created_at)).scalars())
+
+    def add_operation(self, op: Operation) -> None:
+        _insert_operation(self._conn, op)
+
+
 class SqlStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout_seconds: float = 30.0) -> None:
         self.url = url
-        self.engine: Engine = _make_engine(url)
+        self.engine = make_engine(url, busy_timeout_seconds)
+        # Health checks must answer fast even while a writer holds SQLite's lock.
+        self._probe = make_engine(url, PROBE_TIMEOUT_SECONDS) if self.is_sqlite else self.engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
 
     def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision (idempotent)."""
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
+    def has_schema(self) -> bool:
+        """Whether this database was ever migrated (False for a new, empty or zeroed file)."""
+        try:
+            with self.engine.connect() as conn:
+                return bool(inspect(conn).has_table("alembic_version"))
+        except DBAPIError as exc:
+            raise unavailable(exc) from exc
+
+    def check_integrity(self) -> None:
+        """Raise StoreUnavailable when SQLite finds the file damaged (PostgreSQL checks its own)."""
+        if not self.is_sqlite:
+            return
+        with self._read() as conn:
+            problems = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise StoreUnavailable(f"The database file is damaged ({'; '.join(problems[:3])}).")
+
+    def check_writable(self) -> None:
+        """Raise StoreUnavailable unless a write transaction can start and the tables read now."""
+        with transaction(self._probe, write=True) as conn:
+            conn.execute(select(operations.c.id).limit(1)).all()
+            conn.execute(select(videos.c.id).limit(1)).all()
+
     def close(self) -> None:
         self.engine.dispose()
+        self._probe.dispose()
 
-    @contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+    def _write(self) -> AbstractContextManager[Connection]:
+        return transaction(self.engine, write=True)
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        return transaction(self.engine, write=False)
 
     # -- API keys ----------------------------------------------------------------------------
 
     def add_api_key(self, key_id: str, key_hash: str, prefix: str, project: str, tier: str) -> None:
-        with self._tx() as conn:
+        with self._write() as conn:
             conn.execute(api_keys.insert().values(id=key_id, key_hash=key_hash, prefix=prefix,
                                                   project=project, tier=tier, created_at=utcnow()))
 
     def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
-        with self._tx() as conn:
+        with self._read() as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.key_hash == key_hash)).first()
         if row is None:
             return None
@@ -92,17 +158,23 @@ class SqlStore:
     # -- operations --------------------------------------------------------------------------
 
     def add_operation(self, op: Operation) -> None:
-        with self._tx() as conn:
-            conn.execute(operations.insert().values(
-                id=op.id, name=op.name, surface=op.surface.value, model=op.model,
-                project=op.project, api_key_id=op.api_key_id, state=op.state.value, request=request_to_json(op.request),
-                progress_percent=0, attempt=0, fencing_token=0, created_at=op.created_at,
-                updated_at=op.updated_at))
+        with self._write() as conn:
+            _insert_operation(conn, op)
+
+    @contextmanager
+    def admission(self) -> Iterator[Admission]:
+        """A write transaction holding the admission lock: SQLite's writer lock (BEGIN IMMEDIATE),
+        or one PostgreSQL advisory lock. Counts read through it and the insert made through it
+        are one atomic step, so N simultaneous creates admit exactly what the limits allow."""
+        with self._write() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADMISSION_LOCK_KEY})
+            yield Admission(conn)
 
     def get_operation(self, op_id: str) -> Operation | None:
-        with self._tx() as conn:
+        with self._read() as conn:
             row = conn.execute(select(operations).where(operations.c.id == op_id)).first()
-            return None if row is None else self._load(conn, row)
+            return None if row is None else self._load(conn, [row])[0]
 
     def list_operations(self, project: str, limit: int, page_token: str | None) -> tuple[list[Operation], str | None]:
         """Newest first. The page token is opaque to callers: (created_at, id) of the last row."""
@@ -112,30 +184,23 @@ class SqlStore:
             query = query.where(or_(operations.c.created_at < created,
                                     and_(operations.c.created_at == created, operations.c.id < op_id)))
         query = query.order_by(operations.c.created_at.desc(), operations.c.id.desc()).limit(limit + 1)
-        with self._tx() as conn:
+        with self._read() as conn:
             rows = conn.execute(query).all()
-            ops = [self._load(conn, row) for row in rows[:limit]]
+            ops = self._load(conn, rows[:limit])
         next_token = _encode_page_token(rows[limit - 1]) if len(rows) > limit else None
         return ops, next_token
 
     def cancel(self, op_id: str) -> bool:
         """Move an active operation to CANCELLED; False if it had already finished."""
-        with self._tx() as conn:
-            row = conn.execute(select(operations.c.state).where(operations.c.id == op_id)).first()
-            if row is None or OperationState(row.state) not in ACTIVE_STATES:
-                return False
-            transition(OperationState(row.state), OperationState.CANCELLED)
-            now = utcnow()
-            result = conn.execute(update(operations).where(
-                operations.c.id == op_id, operations.c.state == row.state).values(
-                state=OperationState.CANCELLED.value, error_code=1,
-                error_message="The operation was cancelled.", lease_owner=None,
-                updated_at=now, finished_at=now))
-            return result.rowcount == 1
+        now = utcnow()
+        with self._write() as conn:
+            return self._move(conn, op_id, ACTIVE_STATES, OperationState.CANCELLED, (),
+                              error_code=1, error_message="The operation was cancelled.", lease_owner=None,
+                              updated_at=now, finished_at=now)
 
     def delete_operation(self, op_id: str) -> list[str]:
-        """Delete the operation and its video rows; return the storage keys to remove."""
-        with self._tx() as conn:
+        """Delete the operation and its video rows; return the storage keys of its videos."""
+        with self._write() as conn:
             keys = list(conn.execute(select(videos.c.storage_key).where(videos.c.operation_id == op_id)).scalars())
             conn.execute(videos.delete().where(videos.c.operation_id == op_id))
             conn.execute(operations.delete().where(operations.c.id == op_id))
@@ -145,75 +210,51 @@ class SqlStore:
         """A generated video and the project that owns it."""
         query = select(videos, operations.c.project).join(
             operations, operations.c.id == videos.c.operation_id).where(videos.c.id == file_id)
-        with self._tx() as conn:
+        with self._read() as conn:
             row = conn.execute(query).first()
         return None if row is None else (_video(row), row.project)
-
-    # -- quotas ----------------------------------------------------------------------------
-
-    def created_since(self, api_key_id: str, since: datetime) -> list[datetime]:
-        """Creation times of the key's operations since `since`, oldest first."""
-        query = select(operations.c.created_at).where(operations.c.api_key_id == api_key_id,
-                                                      operations.c.created_at >= since)
-        with self._tx() as conn:
-            return list(conn.execute(query.order_by(operations.c.created_at)).scalars())
-
-    def count_active(self, api_key_id: str) -> int:
-        """Queued or running operations of one key."""
-        query = select(func.count()).select_from(operations).where(
-            operations.c.state.in_([s.value for s in ACTIVE_STATES]), operations.c.api_key_id == api_key_id)
-        with self._tx() as conn:
-            return int(conn.execute(query).scalar_one())
-
-    def count_queued(self) -> int:
-        query = select(func.count()).select_from(operations).where(operations.c.state == OperationState.QUEUED.value)
-        with self._tx() as conn:
-            return int(conn.execute(query).scalar_one())
 
     # -- workers -----------------------------------------------------------------------------
 
     def claim(self, worker_id: str, lease_seconds: float, operation_id: str | None = None) -> Claim | None:
         """Take the oldest queued operation (or the named one) with a fresh lease and token."""
-        with self._tx() as conn:
-            query = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value)
-            if operation_id is not None:
-                query = query.where(operations.c.id == operation_id)
-            candidates = conn.execute(
-                query.order_by(operations.c.created_at, operations.c.id).limit(8)).scalars().all()
-        for candidate in candidates:
-            now = utcnow()
-            with self._tx() as conn:
-                result = conn.execute(update(operations).where(
-                    operations.c.id == candidate,
-                    operations.c.state == OperationState.QUEUED.value).values(
-                    state=OperationState.RUNNING.value, lease_owner=worker_id,
-                    lease_expires_at=now + timedelta(seconds=lease_seconds),
-                    fencing_token=operations.c.fencing_token + 1,
-                    attempt=operations.c.attempt + 1, started_at=now, updated_at=now))
-                if result.rowcount != 1:
-                    continue  # another worker won it
-                row = conn.execute(select(operations).where(operations.c.id == candidate)).one()
-                return Claim(self._load(conn, row), row.fencing_token)
+        query = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value)
+        if operation_id is not None:
+            query = query.where(operations.c.id == operation_id)
+        query = query.order_by(operations.c.created_at, operations.c.id).limit(8)
+        with self._read() as conn:
+            if not conn.execute(query).first():
+                return None  # the common idle case costs no write lock
+        with self._write() as conn:
+            for candidate in conn.execute(query).scalars().all():
+                now = utcnow()
+                moved = self._move(conn, candidate, [OperationState.QUEUED], OperationState.RUNNING, (),
+                                   lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
+                                   fencing_token=operations.c.fencing_token + 1,
+                                   attempt=operations.c.attempt + 1, started_at=now, updated_at=now)
+                if moved:  # else another worker won it
+                    row = conn.execute(select(operations).where(operations.c.id == candidate)).one()
+                    return Claim(self._load(conn, [row])[0], row.fencing_token)
         return None
 
     def heartbeat(self, op_id: str, token: int, lease_seconds: float, progress_percent: int) -> bool:
         """Extend the lease and record progress; False means stop: cancelled or lease lost."""
         now = utcnow()
-        with self._tx() as conn:
+        with self._write() as conn:
             result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
                 progress_percent=progress_percent, updated_at=now))
-        return result.rowcount == 1
+        return bool(result.rowcount == 1)
 
     def complete(self, op_id: str, token: int, files: list[VideoFile], enhanced_prompt: str | None,
                  rai_reasons: list[str]) -> bool:
+        """Publish the claim's videos and finish the operation, only while the claim still holds."""
         now = utcnow()
-        with self._tx() as conn:
-            result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
-                state=OperationState.SUCCEEDED.value, progress_percent=100,
-                enhanced_prompt=enhanced_prompt, rai_reasons=rai_reasons, lease_owner=None,
-                updated_at=now, finished_at=now))
-            if result.rowcount != 1:
+        with self._write() as conn:
+            if not self._move(conn, op_id, [OperationState.RUNNING], OperationState.SUCCEEDED,
+                              (operations.c.fencing_token == token,),
+                              progress_percent=100, enhanced_prompt=enhanced_prompt, rai_reasons=rai_reasons,
+                              lease_owner=None, updated_at=now, finished_at=now):
                 return False
             if files:
                 conn.execute(videos.insert(), [
@@ -224,20 +265,20 @@ class SqlStore:
 
     def fail(self, op_id: str, token: int, error: OperationError) -> bool:
         now = utcnow()
-        with self._tx() as conn:
-            result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
-                state=OperationState.FAILED.value, error_code=error.grpc_code,
-                error_message=error.message, lease_owner=None, updated_at=now, finished_at=now))
-        return result.rowcount == 1
+        with self._write() as conn:
+            return self._move(conn, op_id, [OperationState.RUNNING], OperationState.FAILED,
+                              (operations.c.fencing_token == token,),
+                              error_code=error.grpc_code, error_message=error.message, lease_owner=None,
+                              updated_at=now, finished_at=now)
 
     def release(self, op_id: str, token: int) -> bool:
         """Hand a running operation back to the queue untouched, e.g. when its worker shuts down
         gracefully; the attempt it was on is not counted against it."""
-        with self._tx() as conn:
-            result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
-                state=OperationState.QUEUED.value, lease_owner=None, lease_expires_at=None, progress_percent=0,
-                attempt=operations.c.attempt - 1, updated_at=utcnow()))
-        return result.rowcount == 1
+        with self._write() as conn:
+            return self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED,
+                              (operations.c.fencing_token == token,),
+                              lease_owner=None, lease_expires_at=None, progress_percent=0,
+                              attempt=operations.c.attempt - 1, updated_at=utcnow())
 
     def requeue_expired(self, max_attempts: int) -> SweepResult:
         """Hand operations whose worker stopped heart-beating back to the queue, or fail them
@@ -245,51 +286,89 @@ class SqlStore:
         now = utcnow()
         requeued: list[str] = []
         failed: list[str] = []
-        with self._tx() as conn:
+        with self._read() as conn:
             expired = conn.execute(select(operations.c.id, operations.c.attempt, operations.c.fencing_token).where(
                 operations.c.state == OperationState.RUNNING.value,
                 operations.c.lease_expires_at < now)).all()
         for op_id, attempt, token in expired:
-            exhausted = attempt >= max_attempts
-            values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
-            if exhausted:
-                values |= {"state": OperationState.FAILED.value, "error_code": Aborted.grpc_code,
-                           "finished_at": now,
-                           "error_message": f"The worker running this operation stopped responding "
-                                            f"{attempt} time(s); giving up after {max_attempts} attempts."}
-            else:
-                values |= {"state": OperationState.QUEUED.value, "progress_percent": 0}
-            with self._tx() as conn:
-                result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(**values))
-            if result.rowcount == 1:
-                (failed if exhausted else requeued).append(op_id)
+            fenced = (operations.c.fencing_token == token,)
+            with self._write() as conn:
+                if attempt >= max_attempts:
+                    if self._move(conn, op_id, [OperationState.RUNNING], OperationState.FAILED, fenced,
+                                  error_code=Aborted.grpc_code, lease_owner=None, lease_expires_at=None,
+                                  updated_at=now, finished_at=now,
+                                  error_message=f"The worker running this operation stopped responding "
+                                                f"{attempt} time(s); giving up after {max_attempts} attempts."):
+                        failed.append(op_id)
+                elif self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED, fenced,
+                                lease_owner=None, lease_expires_at=None, progress_percent=0, updated_at=now):
+                    requeued.append(op_id)
         return SweepResult(requeued, failed)
 
     # -- mapping -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _move(conn: Connection, op_id: str, sources: Iterable[OperationState], target: OperationState,
+              conditions: tuple[Any, ...], **values: Any) -> bool:
+        """Move the operation from one of `sources` to `target` if it is still in one of them (and
+        meets `conditions`); the lifecycle table must allow every such move."""
+        sources = list(sources)
+        for source in sources:
+            transition(source, target)
+        result = conn.execute(update(operations).where(
+            operations.c.id == op_id, operations.c.state.in_([s.value for s in sources]), *conditions).values(
+            state=target.value, **values))
+        return bool(result.rowcount == 1)
 
     @staticmethod
     def _fenced(op_id: str, token: int) -> tuple[Any, ...]:
         return (operations.c.id == op_id, operations.c.fencing_token == token,
                 operations.c.state == OperationState.RUNNING.value)
 
-    def _load(self, conn: Connection, row: Row[Any]) -> Operation:
-        state = OperationState(row.state)
-        files = tuple(_video(v) for v in conn.execute(
-            select(videos).where(videos.c.operation_id == row.id).order_by(videos.c.sample_index)))
-        position = None
-        if state is OperationState.QUEUED:
-            position = conn.execute(select(func.count()).select_from(operations).where(
-                operations.c.state == OperationState.QUEUED.value,
-                or_(operations.c.created_at < row.created_at,
-                    and_(operations.c.created_at == row.created_at, operations.c.id < row.id)))).scalar_one()
-        return Operation(
+    @staticmethod
+    def _load(conn: Connection, rows: Iterable[Row[Any]]) -> list[Operation]:
+        """Operations with their videos and queue positions, in three queries whatever the count."""
+        rows = list(rows)
+        if not rows:
+            return []
+        files: dict[str, list[VideoFile]] = {}
+        for v in conn.execute(select(videos).where(videos.c.operation_id.in_([r.id for r in rows]))
+                              .order_by(videos.c.sample_index)):
+            files.setdefault(v.operation_id, []).append(_video(v))
+        positions = _queue_positions(conn, [r for r in rows if r.state == OperationState.QUEUED.value])
+        return [Operation(
             id=row.id, name=row.name, surface=Surface(row.surface), model=row.model,
-            project=row.project, api_key_id=row.api_key_id, state=state, request=request_from_json(row.request),
-            created_at=row.created_at, updated_at=row.updated_at,
-            progress_percent=row.progress_percent, attempt=row.attempt,
-            enhanced_prompt=row.enhanced_prompt,
+            project=row.project, api_key_id=row.api_key_id, state=OperationState(row.state),
+            request=request_from_json(row.request), created_at=row.created_at, updated_at=row.updated_at,
+            progress_percent=row.progress_percent, attempt=row.attempt, enhanced_prompt=row.enhanced_prompt,
             error=None if row.error_code is None else OperationError(row.error_code, row.error_message),
-            videos=files, rai_filtered_reasons=tuple(row.rai_reasons or ()), queue_position=position)
+            videos=tuple(files.get(row.id, ())), rai_filtered_reasons=tuple(row.rai_reasons or ()),
+            queue_position=positions.get(row.id)) for row in rows]
+
+
+def _insert_operation(conn: Connection, op: Operation) -> None:
+    conn.execute(operations.insert().values(
+        id=op.id, name=op.name, surface=op.surface.value, model=op.model,
+        project=op.project, api_key_id=op.api_key_id, state=op.state.value, request=request_to_json(op.request),
+        progress_percent=0, attempt=0, fencing_token=0, created_at=op.created_at,
+        updated_at=op.updated_at))
+
+
+def _queue_positions(conn: Connection, queued: list[Row[Any]]) -> dict[str, int]:
+    """How many queued operations are ahead of each given queued one."""
+    if not queued:
+        return {}
+    if len(queued) == 1:
+        row = queued[0]
+        ahead = conn.execute(select(func.count()).select_from(operations).where(
+            operations.c.state == OperationState.QUEUED.value,
+            or_(operations.c.created_at < row.created_at,
+                and_(operations.c.created_at == row.created_at, operations.c.id < row.id)))).scalar_one()
+        return {row.id: int(ahead)}
+    wanted = {row.id for row in queued}
+    order = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value).order_by(
+        operations.c.created_at, operations.c.id)
+    return {op_id: index for index, op_id in enumerate(conn.execute(order).scalars()) if op_id in wanted}
 
 
 def _video(row: Row[Any]) -> VideoFile:
@@ -308,24 +387,3 @@ def _decode_page_token(token: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(created), op_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("malformed page token") from exc
-
-
-def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            # WAL lets the API read while a worker writes; foreign keys are off by default in SQLite.
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)

@@ -1,4 +1,7 @@
 // openreel playground: talks to this server's Gemini-shaped API with the key from the box.
+// The key travels only in the x-goog-api-key header, never in a URL: URLs end up in access logs,
+// browser history and Referer headers. So the progress stream is read with fetch() rather than
+// EventSource (which cannot send headers), and videos and thumbnails are fetched into blob: URLs.
 "use strict";
 const $ = (id) => document.getElementById(id);
 const keyBox = $("api-key");
@@ -6,17 +9,61 @@ keyBox.value = localStorage.getItem("openreel-key") || "";
 keyBox.addEventListener("change", () => { localStorage.setItem("openreel-key", keyBox.value.trim()); loadModels(); loadRecent(); });
 
 const key = () => keyBox.value.trim();
-const withKey = (path) => `${path}${path.includes("?") ? "&" : "?"}key=${encodeURIComponent(key())}`;
+
+async function failure(response) {
+  const body = await response.json().catch(() => ({}));
+  const error = body.error || {};
+  const fields = (error.details || []).flatMap((d) => d.fieldViolations || []).map((v) => `${v.field}: ${v.description}`);
+  return new Error(`${error.status || response.status}: ${error.message || response.statusText}${fields.length ? " (" + fields.join("; ") + ")" : ""}`);
+}
+
+async function send(path, options = {}) {
+  const response = await fetch(path, { ...options, headers: { ...options.headers, "x-goog-api-key": key() } });
+  if (!response.ok) throw await failure(response);
+  return response;
+}
 
 async function api(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: { "Content-Type": "application/json", "x-goog-api-key": key() } });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = body.error || {};
-    const fields = (error.details || []).flatMap((d) => d.fieldViolations || []).map((v) => `${v.field}: ${v.description}`);
-    throw new Error(`${error.status || response.status}: ${error.message || response.statusText}${fields.length ? " (" + fields.join("; ") + ")" : ""}`);
+  const response = await send(path, { ...options, headers: { "Content-Type": "application/json" } });
+  return response.json().catch(() => ({}));
+}
+
+// Object URLs pin their blob in memory until revoked, so each slot of the page (the result
+// video, the Recent thumbnails) revokes the URLs it held when it gets new ones.
+const objectUrls = new Map();
+function replaceObjectUrls(slot, urls) {
+  for (const url of objectUrls.get(slot) || []) URL.revokeObjectURL(url);
+  objectUrls.set(slot, urls);
+  return urls;
+}
+
+async function blobUrl(path) {
+  const response = await send(path);
+  return URL.createObjectURL(await response.blob());
+}
+
+// Server-sent events over fetch(): calls onEvent(name, data) per event; resolves when the stream ends.
+async function readEvents(path, onEvent, signal) {
+  const response = await send(path, { signal, headers: { Accept: "text/event-stream" } });
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffered += value.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffered.indexOf("\n\n")) >= 0) {
+      const block = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      let name = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (data.length) onEvent(name, JSON.parse(data.join("\n")));  // comment-only blocks are keep-alives
+    }
   }
-  return body;
 }
 
 function showError(message) { $("error").textContent = message; $("error").hidden = !message; }
@@ -35,6 +82,7 @@ async function loadModels() {
 }
 
 const fileId = (uri) => (uri.match(/files\/([a-z0-9]+)/) || [])[1];
+const downloadPath = (id) => `/v1beta/files/${id}:download?alt=media`;
 
 async function loadRecent() {
   if (!key()) return;
@@ -42,12 +90,35 @@ async function loadRecent() {
   const items = await Promise.all(operations.filter((op) => op.done && !op.error).map(async (op) => {
     const full = await api(`/v1beta/${op.name}`).catch(() => null);
     const sample = full?.response?.generateVideoResponse?.generatedSamples?.[0];
-    if (!sample) return "";
-    const id = fileId(sample.video.uri);
-    const when = new Date(op.metadata.createTime).toLocaleString();
-    return `<li><a href="${withKey(`/v1beta/files/${id}:download?alt=media`)}"><img alt="thumbnail" src="${withKey(`/v1beta/files/${id}:thumbnail`)}"></a><span>${op.metadata.model} · ${when}</span></li>`;
+    if (!sample) return null;
+    const thumbnail = await blobUrl(`/v1beta/files/${fileId(sample.video.uri)}:thumbnail`).catch(() => null);
+    return { id: fileId(sample.video.uri), thumbnail, label: `${op.metadata.model} · ${new Date(op.metadata.createTime).toLocaleString()}` };
   }));
-  $("recent").innerHTML = items.join("");
+  const shown = items.filter((item) => item && item.thumbnail);
+  replaceObjectUrls("recent", shown.map((item) => item.thumbnail));
+  $("recent").replaceChildren(...shown.map((item) => {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.title = "Play this video";
+    button.addEventListener("click", () => showVideo(item.id).catch((e) => showError(e.message)));
+    const img = document.createElement("img");
+    img.alt = "thumbnail";
+    img.src = item.thumbnail;
+    const span = document.createElement("span");
+    span.textContent = item.label;
+    button.append(img);
+    li.append(button, span);
+    return li;
+  }));
+}
+
+// Fetches the MP4 with the key header and plays it; the download link reuses the same blob.
+async function showVideo(id) {
+  const [url] = replaceObjectUrls("result", [await blobUrl(downloadPath(id))]);
+  $("job").hidden = false;
+  $("result").src = url; $("result").hidden = false; $("result").play().catch(() => {});
+  $("download").href = url; $("download").download = `${id}.mp4`; $("download").hidden = false;
 }
 
 async function imageField() {
@@ -81,35 +152,41 @@ $("generate").addEventListener("submit", async (event) => {
   try {
     const op = await api(`/v1beta/models/${$("model").value}:predictLongRunning`,
       { method: "POST", body: JSON.stringify({ instances: [instance], parameters }) });
-    follow(op);
-  } catch (e) { showError(e.message); $("submit").disabled = false; }
+    await follow(op);
+  } catch (e) { showError(e.message); }
+  $("submit").disabled = false;
 });
 
-function follow(op) {
+let following = null;  // the AbortController of the progress stream being read
+
+async function follow(op) {
+  following?.abort();
+  following = new AbortController();
   $("job").hidden = false; $("result").hidden = true; $("download").hidden = true;
   $("progress").value = 0; $("status").textContent = describe(op.metadata || {});
   const id = op.name.split("/").pop();
-  const events = new EventSource(withKey(`/v1beta/operations/${id}:stream`));
-  events.addEventListener("progress", (e) => {
-    const meta = JSON.parse(e.data).metadata;
-    $("status").textContent = describe(meta);
-    $("progress").value = meta.progressPercent || 0;
-  });
-  events.addEventListener("done", (e) => {
-    events.close();
-    $("submit").disabled = false;
-    const done = JSON.parse(e.data);
-    if (done.error) { showError(`Generation failed: ${done.error.message}`); $("status").textContent = "Failed"; return; }
-    const samples = done.response.generateVideoResponse.generatedSamples || [];
-    if (!samples.length) { $("status").textContent = "Filtered: no video returned"; return; }
-    const url = withKey(`/v1beta/files/${fileId(samples[0].video.uri)}:download?alt=media`);
-    $("progress").value = 100;
-    $("status").textContent = done.metadata.enhancedPrompt ? `Done: ${done.metadata.enhancedPrompt}` : "Done";
-    $("result").src = url; $("result").hidden = false; $("result").play();
-    $("download").href = url; $("download").hidden = false;
-    loadRecent();
-  });
-  events.onerror = () => { events.close(); $("submit").disabled = false; showError("Lost the progress stream; the operation is still listed under Recent."); };
+  let done = null;
+  try {
+    await readEvents(`/v1beta/operations/${id}:stream`, (name, data) => {
+      if (name === "progress") {
+        $("status").textContent = describe(data.metadata);
+        $("progress").value = data.metadata.progressPercent || 0;
+      } else if (name === "done") {
+        done = data;
+      }
+    }, following.signal);
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    throw new Error(`Lost the progress stream (${e.message}); the operation is still listed under Recent.`);
+  }
+  if (!done) throw new Error("Lost the progress stream; the operation is still listed under Recent.");
+  if (done.error) { $("status").textContent = "Failed"; throw new Error(`Generation failed: ${done.error.message}`); }
+  const samples = done.response.generateVideoResponse.generatedSamples || [];
+  if (!samples.length) { $("status").textContent = "Filtered: no video returned"; return; }
+  $("progress").value = 100;
+  $("status").textContent = done.metadata.enhancedPrompt ? `Done: ${done.metadata.enhancedPrompt}` : "Done";
+  await showVideo(fileId(samples[0].video.uri));
+  loadRecent();
 }
 
 loadModels();

@@ -3,11 +3,14 @@ heartbeat thread that keeps the lease alive and learns of cancellation."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 from openreel.errors import Cancelled, DeadlineExceeded, OpenreelError
 from openreel.store.sql import SqlStore
+
+log = logging.getLogger(__name__)
 
 
 class ShuttingDown(Exception):
@@ -60,7 +63,9 @@ class SampleContext:
 
 class Heartbeat(threading.Thread):
     """Extends the lease and saves progress every interval; a refused heartbeat (cancelled, or
-    the lease was lost to another worker) stops the run."""
+    the lease was lost to another worker) stops the run. A heartbeat that fails (the database is
+    locked or down) is logged and tried again at the next interval: the run goes on, and its
+    fenced outcome write decides later whether the claim survived the outage."""
 
     def __init__(self, store: SqlStore, op_id: str, token: int, control: RunControl,
                  interval: float, lease_seconds: float) -> None:
@@ -71,7 +76,12 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         while not self._done.wait(self.interval):
-            if not self.store.heartbeat(self.op_id, self.token, self.lease_seconds, self.control.percent):
+            try:
+                alive = self.store.heartbeat(self.op_id, self.token, self.lease_seconds, self.control.percent)
+            except Exception as exc:
+                log.warning("heartbeat for operation %s failed (%s); retrying", self.op_id, exc)
+                continue
+            if not alive:
                 self.control.stop(Cancelled("The operation was cancelled or taken over by another worker."))
                 return
 

@@ -1,4 +1,5 @@
-"""WorkerPool: the embedded deployment's in-process workers and sweeper, as threads."""
+"""WorkerPool: the embedded deployment's in-process workers and sweeper, as threads, under a
+supervisor that restarts any worker thread that died and keeps sweeping through database faults."""
 
 from __future__ import annotations
 
@@ -30,34 +31,59 @@ class Sweeper:
 
 class WorkerPool:
     def __init__(self, workers: list[Worker], sweeper: Sweeper, sweep_interval: float,
-                 queue: LocalQueue) -> None:
+                 queue: LocalQueue, stopping: threading.Event) -> None:
         self.workers, self.sweeper, self.sweep_interval, self.queue = workers, sweeper, sweep_interval, queue
-        self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
+        # Set by stop(), or earlier by the server's signal handler: no new claims from then on.
+        self.stopping = stopping
+        self._threads: dict[str, threading.Thread] = {}
+        self._supervisor: threading.Thread | None = None
 
     def start(self) -> None:
-        self.sweeper.sweep()  # work left running by a previous process is picked up at once
+        self._sweep()  # work left running by a previous process is picked up at once
         for worker in self.workers:
-            thread = threading.Thread(target=worker.run_forever, args=(self._stopping,),
-                                      name=f"worker-{worker.id}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        sweeper = threading.Thread(target=self._sweep_forever, name="sweeper", daemon=True)
-        sweeper.start()
-        self._threads.append(sweeper)
+            self._start_worker(worker)
+        self._supervisor = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
+        self._supervisor.start()
 
-    def _sweep_forever(self) -> None:
-        while not self._stopping.wait(self.sweep_interval):
-            try:
-                self.sweeper.sweep()
-            except Exception:
-                log.exception("sweep failed")
+    @property
+    def live_workers(self) -> int:
+        return sum(thread.is_alive() for thread in self._threads.values())
+
+    def _start_worker(self, worker: Worker) -> None:
+        thread = threading.Thread(target=self._run_worker, args=(worker,), name=f"worker-{worker.id}", daemon=True)
+        self._threads[worker.id] = thread
+        thread.start()
+
+    def _run_worker(self, worker: Worker) -> None:
+        try:
+            worker.run_forever(self.stopping)
+        except BaseException:
+            log.exception("worker %s died; the supervisor restarts it", worker.id)
+            raise
+
+    def _supervise(self) -> None:
+        while not self.stopping.wait(self.sweep_interval):
+            self._sweep()
+            for worker in self.workers:
+                if not self._threads[worker.id].is_alive() and not self.stopping.is_set():
+                    log.warning("restarting worker %s", worker.id)
+                    self._start_worker(worker)
+
+    def _sweep(self) -> None:
+        try:
+            self.sweeper.sweep()
+        except Exception as exc:  # the database is down: the next round tries again
+            log.warning("sweep failed (%s); retrying in %.1f s", exc, self.sweep_interval)
+
+    def stop_claiming(self) -> None:
+        """Stop taking new work at once; running work is handed back between frames."""
+        self.stopping.set()
+        self.queue.wake_all()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Workers stop between frames and hand their operations back to the queue."""
-        self._stopping.set()
-        self.queue.wake_all()
-        for thread in self._threads:
+        self.stop_claiming()
+        for thread in [*self._threads.values(), *([self._supervisor] if self._supervisor else [])]:
             thread.join(timeout)
 
 

@@ -1,5 +1,11 @@
 """Worker: claim an operation, render every sample through its engine, encode, store the videos
-and finish the operation, all writes fenced by the claim's token."""
+and finish the operation, all writes fenced by the claim's token.
+
+Each attempt (claim) writes its videos under keys of its own (the fencing token is part of the
+key), and only the fenced completion publishes them by recording them on the operation. A worker
+that lost its claim (paused, partitioned, cancelled) therefore removes only its own attempt's
+files and can never touch the videos of the attempt that finished the operation.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,9 @@ import dataclasses
 import logging
 import tempfile
 import threading
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from openreel.domain.naming import video_file_id
@@ -18,7 +27,9 @@ from openreel.errors import Cancelled, FailedPrecondition, InternalError, Openre
 from openreel.queue.local import LocalQueue
 from openreel.settings import Settings
 from openreel.storage.base import Storage
+from openreel.storage.inputs import InputBlobs
 from openreel.store.sql import Claim, SqlStore
+from openreel.worker.backoff import Backoff
 from openreel.worker.control import Heartbeat, RunControl, ShuttingDown
 from openreel.worker.pipeline import encode_clip
 
@@ -26,25 +37,39 @@ log = logging.getLogger(__name__)
 MP4 = "video/mp4"
 
 
-def storage_key(op_id: str, sample_index: int) -> str:
-    return f"videos/{op_id}/sample_{sample_index}.mp4"
+def storage_key(op_id: str, fencing_token: int, sample_index: int) -> str:
+    return f"videos/{op_id}/attempt-{fencing_token}/sample_{sample_index}.mp4"
 
 
 class Worker:
     def __init__(self, worker_id: str, store: SqlStore, storage: Storage, queue: LocalQueue,
-                 catalog: Catalog, engines: EngineRegistry, settings: Settings) -> None:
+                 catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
         self.catalog, self.engines, self.settings = catalog, engines, settings
+        self.inputs = InputBlobs(storage)
+        # Partial MP4s live here until stored; a process killed mid-encode leaves them for the
+        # next start-up to remove (worker/scratch.py).
+        self.tmp_dir = tmp_dir
 
     def run_forever(self, stopping: threading.Event) -> None:
+        backoff = Backoff()
         while not stopping.is_set():
-            claim = self.store.claim(self.id, self.settings.lease_seconds)
+            try:
+                claim = self.store.claim(self.id, self.settings.lease_seconds)
+            except Exception as exc:  # the database is down or damaged: wait and try again
+                delay = backoff.next_delay()
+                log.warning("worker %s: cannot claim work (%s); retrying in %.1f s", self.id, exc, delay)
+                stopping.wait(delay)
+                continue
+            backoff.reset()
             if claim is None:
                 self.queue.wait_for_work(self.settings.poll_interval_seconds)
                 continue
             self.run(claim, stopping)
 
     def run(self, claim: Claim, stopping: threading.Event | None = None) -> None:
+        """Run one claimed operation to its one outcome: published, failed, handed back, or
+        (cancelled or taken over) nothing at all; files not published are removed."""
         op, token = claim.operation, claim.fencing_token
         request = op.request
         control = RunControl(request.frame_count * request.sample_count,
@@ -53,62 +78,86 @@ class Worker:
                               self.settings.lease_seconds)
         heartbeat.start()
         written: list[str] = []
+        outcome: Callable[[], bool] | None = None  # the one fenced write that settles this run
+        publishes = False
         try:
-            files, enhanced = self._generate(op.id, self._resolve_inputs(request), control, written)
-            heartbeat.finish()
-            if not self.store.complete(op.id, token, files, enhanced, []):
-                self._discard(written)  # cancelled at the last moment, or the lease was lost
+            files, enhanced = self._generate(op.id, token, self._resolve_inputs(request), control, written)
+            outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, []), True
         except Cancelled:
-            heartbeat.finish()
-            self._discard(written)
+            pass  # cancelled, or another worker holds the operation now: nothing to record
         except ShuttingDown:
-            heartbeat.finish()
-            self._discard(written)
-            self.store.release(op.id, token)  # another worker (or this one, restarted) takes it now
+            outcome = partial(self.store.release, op.id, token)
         except OpenreelError as exc:
-            heartbeat.finish()
-            self._discard(written)
-            self.store.fail(op.id, token, OperationError(exc.grpc_code, exc.message))
+            outcome = partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message))
         except Exception as exc:
-            heartbeat.finish()
-            self._discard(written)
             log.exception("generation of %s failed", op.name)
-            self.store.fail(op.id, token, OperationError(InternalError.grpc_code,
-                                                         f"Generation failed: {type(exc).__name__}: {exc}"))
+            outcome = partial(self.store.fail, op.id, token, OperationError(
+                InternalError.grpc_code, f"Generation failed: {type(exc).__name__}: {exc}"))
+        finally:
+            heartbeat.finish()
+            recorded = outcome is not None and self._settle(outcome, op.name)
+            if not (publishes and recorded):
+                self._discard(written)
 
-    def _generate(self, op_id: str, request: GenerationRequest, control: RunControl,
+    def _settle(self, write: Callable[[], bool], name: str) -> bool:
+        """Make the outcome's fenced write, retrying through database outages for up to one
+        lease; past that the sweeper will have handed the operation on, so give up."""
+        backoff = Backoff()
+        waited = 0.0
+        while True:
+            try:
+                return write()
+            except Exception as exc:
+                if waited >= self.settings.lease_seconds:
+                    log.error("%s: could not record its outcome (%s); leaving it to the sweeper", name, exc)
+                    return False
+                delay = backoff.next_delay()
+                log.warning("%s: recording its outcome failed (%s); retrying in %.1f s", name, exc, delay)
+                time.sleep(delay)
+                waited += delay
+
+    def _generate(self, op_id: str, token: int, request: GenerationRequest, control: RunControl,
                   written: list[str]) -> tuple[list[VideoFile], str | None]:
         spec = self.catalog.get(request.model)
         engine = self.engines.get(spec.engine, spec.options)
         files = []
-        tmp_root = self.settings.data_dir / "tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.tmp_dir) as tmp:
             for index in range(request.sample_count):
                 control.raise_if_stopped()
                 clip = engine.generate(request, index, control.for_sample(index, request.frame_count))
                 path = Path(tmp) / f"sample_{index}.mp4"
                 encode_clip(clip, path, request.compression_quality)
                 control.raise_if_stopped()
-                key = storage_key(op_id, index)
-                size = self.storage.put_file(key, path, MP4)
+                key = storage_key(op_id, token, index)
                 written.append(key)
+                size = self.storage.put_file(key, path, MP4)
                 files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
                                        sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
         enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
         return files, enhanced
 
     def _resolve_inputs(self, request: GenerationRequest) -> GenerationRequest:
-        """Engines see only bytes: fetch a video named by file id (extension) from storage."""
+        """Engines see only bytes: load stored inputs, and a video named by file id (extension)."""
+        try:
+            request = self.inputs.load(request)
+        except FileNotFoundError as exc:
+            raise FailedPrecondition(f"An input of this operation is missing from storage ({exc.filename}).") from exc
         video = request.video
         if video is None or video.data is not None or video.file_id is None:
             return request
         found = self.store.get_video(video.file_id)
         if found is None:
             raise FailedPrecondition(f"The video to extend (files/{video.file_id}) no longer exists.")
-        data = self.storage.read_bytes(found[0].storage_key)
+        try:
+            data = self.storage.read_bytes(found[0].storage_key)
+        except FileNotFoundError:
+            raise FailedPrecondition(f"The video to extend (files/{video.file_id}) is missing from storage.") from None
         return dataclasses.replace(request, video=VideoInput(data=data, file_id=video.file_id))
 
     def _discard(self, keys: list[str]) -> None:
         for key in keys:
-            self.storage.delete(key)
+            try:
+                self.storage.delete(key)
+            except OSError as exc:
+                log.warning("could not remove %s (%s)", key, exc)

@@ -80,12 +80,12 @@ def _shot_inputs(request: GenerationRequest, size: tuple[int, int]) -> ShotInput
     crop = request.resize_mode is ResizeMode.CROP
     first = None
     if request.image is not None:
-        first = fit_image(_open(request.image.data), size, crop)
+        first = fit_image(_open(request.image.content), size, crop)
     elif request.video is not None and request.video.data is not None:
         # Extension: the new clip starts where the given clip ends.
         first = fit_image(Image.fromarray(last_frame(request.video.data)), size, crop)
-    last = fit_image(_open(request.last_frame.data), size, crop) if request.last_frame else None
-    assets = tuple(_open(ref.image.data) for ref in request.reference_images
+    last = fit_image(_open(request.last_frame.content), size, crop) if request.last_frame else None
+    assets = tuple(_open(ref.image.content) for ref in request.reference_images
                    if ref.reference_type is ReferenceType.ASSET)
     return ShotInputs(first_frame=first, last_frame=last, assets=assets)
 
@@ -95,11 +95,11 @@ def _with_style(scene: SceneDescription, request: GenerationRequest) -> SceneDes
     styles = [ref for ref in request.reference_images if ref.reference_type is ReferenceType.STYLE]
     if not styles:
         return scene
-    means = [np.asarray(_open(ref.image.data).convert("RGB").resize((32, 32)), dtype=np.float64)
+    means = [np.asarray(_open(ref.image.content).convert("RGB").resize((32, 32)), dtype=np.float64)
              .reshape(-1, 3).mean(axis=0) / 255 for ref in styles]
     tint = np.mean(means, axis=0) / max(float(np.mean(means)), 1e-3) * 0.6
     # A textured style image (photographic grain, halftone...) asks for grain too.
-    grainy = any(_fine_texture(_open(ref.image.data)) > 6.0 for ref in styles)
+    grainy = any(_fine_texture(_open(ref.image.content)) > 6.0 for ref in styles)
     return replace(scene, tint=(float(tint[0]), float(tint[1]), float(tint[2])), tint_strength=0.35,
                    film_grain=scene.film_grain or grainy)
 

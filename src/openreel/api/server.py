@@ -1,0 +1,35 @@
+"""Run the app under uvicorn with a bounded, orderly shutdown.
+
+On SIGTERM or SIGINT the runtime stops claiming work at once, running work is handed back to the
+queue between frames, and progress streams end, before uvicorn waits for connections to close;
+connections still open after `shutdown_timeout_seconds` are closed, so the process always exits.
+"""
+
+from __future__ import annotations
+
+from types import FrameType
+
+import uvicorn
+from fastapi import FastAPI
+
+from openreel.api.app import create_app
+from openreel.settings import Settings
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        runtime = getattr(self._app.state, "runtime", None)
+        if runtime is not None:
+            runtime.begin_shutdown()
+        super().handle_exit(sig, frame)
+
+
+def run_server(settings: Settings, log_level: str) -> None:
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
+                            timeout_graceful_shutdown=int(max(1, settings.shutdown_timeout_seconds)))
+    _Server(config, app).run()

@@ -1,0 +1,48 @@
+"""Start-up checks on the data a server is about to serve: refuse a database that cannot be read,
+or one that is missing or empty while videos exist (a lost or truncated database would otherwise
+start silently empty and orphan every video), and clear scratch left by killed workers."""
+
+from __future__ import annotations
+
+from openreel.errors import ServiceUnavailable
+from openreel.settings import Settings
+from openreel.storage.base import Storage, storage_from_url
+from openreel.store.sql import SqlStore
+from openreel.worker.scratch import remove_stale_scratch
+
+
+class StartupRefused(Exception):
+    """The data dir is not safe to serve; the message says what to do."""
+
+
+def check_data(settings: Settings, store: SqlStore, storage: Storage) -> None:
+    where = _database_name(settings)
+    try:
+        has_schema = store.has_schema()
+        if has_schema:
+            store.check_integrity()
+    except ServiceUnavailable as exc:
+        raise StartupRefused(
+            f"The database {where} cannot be read: {exc.message} Restore it from a backup; or, to start "
+            f"over with no operations, move it aside (its videos in {settings.resolved_storage_url} "
+            f"would no longer be reachable).") from exc
+    if not has_schema and storage.has_keys("videos/"):
+        raise StartupRefused(
+            f"The database {where} is missing or empty, but videos exist in "
+            f"{settings.resolved_storage_url}: starting would orphan them. Restore the database from a "
+            f"backup; or, to start over, move the videos folder aside first.")
+    remove_stale_scratch(settings.data_dir / "tmp")
+
+
+def _database_name(settings: Settings) -> str:
+    url = settings.resolved_database_url
+    return f"file {url.split('///', 1)[1]}" if url.startswith("sqlite") else "at OPENREEL_DATABASE_URL"
+
+
+def preflight(settings: Settings) -> None:
+    """check_data on its own, before a server starts: raise StartupRefused with what to do."""
+    store = SqlStore(settings.resolved_database_url, settings.database_busy_timeout_seconds)
+    try:
+        check_data(settings, store, storage_from_url(settings.resolved_storage_url))
+    finally:
+        store.close()

@@ -1,0 +1,84 @@
+"""The SQLAlchemy engine behind SqlStore, and the boundary where database failures become
+openreel errors.
+
+SQLite runs in WAL mode with explicit transactions: read transactions are plain `BEGIN`, write
+transactions `BEGIN IMMEDIATE`, which takes the single writer lock up front. That makes "read the
+counts, then insert" one atomic step (quota admission), and it spares writers the deadlock-prone
+upgrade from a read snapshot to a write lock.
+
+A database that is locked past its busy timeout, unreachable, missing a table or unreadable is
+reported as ServiceUnavailable (503 with RetryInfo) with the driver's reason, never as a 500; the
+worker treats the same error as transient and backs off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from openreel.errors import ServiceUnavailable
+from openreel.protocol.rpc import retry_info
+
+log = logging.getLogger(__name__)
+
+# Callers told "the database is unavailable" are asked to come back after this long.
+UNAVAILABLE_RETRY_SECONDS = 2.0
+_WRITE = "openreel_write"
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The database cannot serve the call right now (locked, unreachable, damaged)."""
+
+
+def make_engine(url: str, busy_timeout_seconds: float) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _begin)
+        cursor = dbapi_conn.cursor()
+        # WAL lets the API read while a worker writes; foreign keys are off by default in SQLite.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine, write: bool) -> Iterator[Connection]:
+    """One transaction; database failures leave it as StoreUnavailable."""
+    try:
+        with engine.connect() as conn:
+            if write:
+                conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+    except IntegrityError:
+        raise  # a bug or a duplicate id, not an outage
+    except DBAPIError as exc:
+        raise unavailable(exc) from exc
+
+
+def unavailable(exc: DBAPIError) -> StoreUnavailable:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    log.warning("database unavailable: %s", reason)
+    return StoreUnavailable(f"The database is unavailable ({reason}). Retry later.",
+                            details=[retry_info(UNAVAILABLE_RETRY_SECONDS)])
