@@ -22,6 +22,9 @@ def check_data(settings: Settings, store: SqlStore, storage: Storage) -> None:
         if has_schema:
             store.check_integrity()
     except ServiceUnavailable as exc:
+        if not store.is_sqlite:
+            raise StartupRefused(f"The database {where} cannot be reached or read: {exc.message} Check that "
+                                 "the server is up and the URL is right.") from exc
         raise StartupRefused(
             f"The database {where} cannot be read: {exc.message} Restore it from a backup; or, to start "
             f"over with no operations, move it aside (its videos in {settings.resolved_storage_url} "
@@ -36,7 +39,9 @@ def check_data(settings: Settings, store: SqlStore, storage: Storage) -> None:
 
 def _database_name(settings: Settings) -> str:
     url = settings.resolved_database_url
-    return f"file {url.split('///', 1)[1]}" if url.startswith("sqlite") else "at OPENREEL_DATABASE_URL"
+    if url.startswith("sqlite"):
+        return f"file {url.partition(':///')[2] or ':memory:'}"
+    return "at OPENREEL_DATABASE_URL"
 
 
 def preflight(settings: Settings) -> None:

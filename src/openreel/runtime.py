@@ -76,5 +76,5 @@ class Runtime:
     def close(self) -> None:
         self.begin_shutdown()
         if self.pool is not None:
-            self.pool.stop()
+            self.pool.stop(self.settings.shutdown_timeout_seconds)
         self.store.close()

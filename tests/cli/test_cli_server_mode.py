@@ -10,12 +10,19 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.gates import MODEL, Gates, gated_body
 from tests.support import STATIC_PROMPT, LiveServer, decode_mp4, openreel_cli
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
-    server = LiveServer(tmp_path_factory.mktemp("cli"))
+def gates(tmp_path_factory: pytest.TempPathFactory) -> Gates:
+    return Gates(tmp_path_factory.mktemp("gates"))
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, gates: Gates) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+    data = tmp_path_factory.mktemp("cli")
+    server = LiveServer(data, catalog_path=gates.write_catalog(data / "catalog.json"))
     key = server.create_key(project="cli")
     server.start()
     yield server, {"OPENREEL_BASE_URL": server.url, "OPENREEL_API_KEY": key}
@@ -57,11 +64,14 @@ def test_prompts_file_runs_in_parallel_with_templated_names(
                      "02-clouds-at-dawn.mp4"]
 
 
-def test_operations_list_get_wait_and_cancel(live: tuple[LiveServer, dict[str, str]]) -> None:
+def test_operations_list_get_wait_and_cancel(live: tuple[LiveServer, dict[str, str]], gates: Gates) -> None:
     server, env = live
     key = env["OPENREEL_API_KEY"]
-    running = _submit(server, key, "mountains, slow pan left to right", duration=8)
-    queued = _submit(server, key)
+    # The gated engine holds the first job at its gate, so the second one surely waits in the queue.
+    create = f"/v1beta/models/{MODEL}:predictLongRunning"
+    running = str(server.client(key).post(create, json=gated_body("clirunning")).json()["name"])
+    gates.wait_started("clirunning", 0)
+    queued = str(server.client(key).post(create, json=gated_body("cliqueued")).json()["name"])
     listed = openreel_cli("operations", "list", env=env)
     assert listed.returncode == 0 and queued in listed.stdout and running in listed.stdout
     got = openreel_cli("operations", "get", queued, env=env)
@@ -69,6 +79,7 @@ def test_operations_list_get_wait_and_cancel(live: tuple[LiveServer, dict[str, s
     assert openreel_cli("operations", "cancel", queued, env=env).returncode == 0
     waited = openreel_cli("operations", "wait", queued, env=env)
     assert waited.returncode == 7 and "CANCELLED" in waited.stderr
+    gates.open("clirunning", 0)
     finished = openreel_cli("operations", "wait", running, env=env)
     assert finished.returncode == 0, finished.stderr
     assert "done\tSUCCEEDED\t100%" in finished.stderr and finished.stdout.strip() == running

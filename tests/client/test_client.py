@@ -14,12 +14,19 @@ from openreel.client import (Cancelled, DeadlineExceeded, FailedPrecondition, In
                              RetryPolicy, Unauthenticated, VideoGenerationModel)
 from openreel.client.exceptions import ResourceExhausted, ServiceUnavailable, from_http
 from openreel.client.transport import backoff_delay
+from tests.gates import MODEL, Gates
 from tests.support import STATIC_PROMPT, LiveServer, decode_mp4
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
-    server = LiveServer(tmp_path_factory.mktemp("client"), generation_timeout_seconds=20)
+def gates(tmp_path_factory: pytest.TempPathFactory) -> Gates:
+    return Gates(tmp_path_factory.mktemp("gates"))
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, gates: Gates) -> Iterator[tuple[LiveServer, str]]:
+    data = tmp_path_factory.mktemp("client")
+    server = LiveServer(data, generation_timeout_seconds=60, catalog_path=gates.write_catalog(data / "catalog.json"))
     key = server.create_key(project="studio")
     server.start()
     yield server, key
@@ -72,35 +79,40 @@ def test_unknown_model_is_not_found(live: tuple[LiveServer, str]) -> None:
         _model(live, model="veo-9-imaginary").generate_video(prompt=STATIC_PROMPT)
 
 
-def test_cancelled_operation_raises_cancelled(live: tuple[LiveServer, str]) -> None:
-    model = _model(live)
-    model.generate_video(prompt="mountains, slow pan left to right", duration_seconds=8)  # keeps the worker busy
-    queued = model.generate_video(prompt=STATIC_PROMPT, duration_seconds=4)
+def test_cancelled_operation_raises_cancelled(live: tuple[LiveServer, str], gates: Gates) -> None:
+    model = _model(live, model=MODEL)
+    model.generate_video(prompt="clientbusy", duration_seconds=4, resolution="720p")  # held at its gate
+    gates.wait_started("clientbusy", 0)
+    queued = model.generate_video(prompt="clientqueued", duration_seconds=4, resolution="720p")
     assert queued.metadata["state"] == "QUEUED" and queued.metadata["queuePosition"] >= 0
     queued.cancel()
+    gates.open("clientbusy", 0)
     assert queued.done()
     assert isinstance(queued.exception(), Cancelled)
     with pytest.raises(Cancelled):
         queued.result()
 
 
-def test_result_timeout_is_a_deadline_exceeded_and_a_timeout_error(live: tuple[LiveServer, str]) -> None:
-    operation = _model(live).generate_video(prompt="a city at sunset, slow pan left to right", duration_seconds=8)
+def test_result_timeout_is_a_deadline_exceeded_and_a_timeout_error(live: tuple[LiveServer, str], gates: Gates) -> None:
+    operation = _model(live, model=MODEL).generate_video(prompt="clienttimeout", duration_seconds=4, resolution="720p")
     with pytest.raises(DeadlineExceeded):
         operation.result(timeout=0.05)
     with pytest.raises(TimeoutError):
         operation.result(timeout=0.05)
+    gates.open("clienttimeout", 0)
     operation.result(timeout=300)
 
 
 def test_generation_past_the_server_deadline_raises_deadline_exceeded(tmp_path: Path) -> None:
-    server = LiveServer(tmp_path / "slow", generation_timeout_seconds=0.3)
+    gates = Gates(tmp_path / "gates")  # never opened: the render waits past the deadline
+    server = LiveServer(tmp_path / "slow", generation_timeout_seconds=1,
+                        catalog_path=gates.write_catalog(tmp_path / "catalog.json"))
     key = server.create_key()
     server.start()
     try:
         openreel.init(base_url=server.url, api_key=key)
-        operation = VideoGenerationModel.from_pretrained("veo-3.0-generate-001").generate_video(
-            prompt="mountains at golden hour, slow pan left to right", duration_seconds=8)
+        operation = VideoGenerationModel.from_pretrained(MODEL).generate_video(
+            prompt="clientdeadline", duration_seconds=4, resolution="720p")
         with pytest.raises(DeadlineExceeded) as caught:
             operation.result(timeout=120)
         assert "deadline" in caught.value.message

@@ -123,6 +123,8 @@ def test_redaction_covers_messages_arguments_and_tracebacks() -> None:
     try:
         install_log_redaction(("openreel.test_secrets",))
         logger.warning("GET /v1beta/models?alt=json&key=%s", key)
+        logger.warning("calling %s?key=%s now", "https://example.test/x", "AIzaNotAnOpenreelKey")
+        logger.warning(f"template with the key in it: ?key={key} (%s)", "and an argument")
         logger.warning("retrying %s", httpx.URL(f"https://example.test/v1beta/files/x?key={key}"))
         try:
             raise RuntimeError(f"upstream refused Authorization: Bearer {key}")
@@ -131,8 +133,14 @@ def test_redaction_covers_messages_arguments_and_tracebacks() -> None:
     finally:
         logger.removeHandler(handler)
     text = out.getvalue()
-    assert key not in text
-    assert "key=REDACTED" in text and "Bearer REDACTED" in text and "Traceback" in text
+    assert key not in text and "AIzaNotAnOpenreelKey" not in text
+    lines = text.splitlines()
+    # Every record is printed (none is lost to a broken template), each with its secret redacted.
+    assert "GET /v1beta/models?alt=json&key=REDACTED" in lines
+    assert "calling https://example.test/x?key=REDACTED now" in lines
+    assert "template with the key in it: ?key=REDACTED (and an argument)" in lines
+    assert "retrying https://example.test/v1beta/files/x?key=REDACTED" in lines
+    assert "Bearer REDACTED" in text and "Traceback" in text
     # Text that merely resembles a key survives.
     assert redact("work_dir=/tmp/x?alt=media") == "work_dir=/tmp/x?alt=media"
     assert redact(f"x-goog-api-key: {key}") == f"x-goog-api-key: {REDACTED}"

@@ -3,6 +3,8 @@ the latest token, expired leases are swept back to the queue or failed when atte
 
 from __future__ import annotations
 
+import base64
+
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -11,11 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from openreel.domain.naming import new_operation_id
 from openreel.domain.operation import Operation, OperationError, OperationState, Surface, VideoFile
 from openreel.domain.request import GenerationRequest
+from openreel.store.codec import request_to_json
 from openreel.store.sql import SqlStore
+from openreel.store.tables import operations
 from tests.databases import postgres_schema
 
 
@@ -123,3 +128,27 @@ def test_release_requeues_without_using_an_attempt_and_fences_the_old_token(stor
     assert not store.complete(op.id, claim.fencing_token, [], None, [])
     again = store.claim("w2", 30)
     assert again is not None and again.operation.attempt == 1 and again.fencing_token > claim.fencing_token
+
+
+def test_an_unreadable_queued_row_fails_alone_and_does_not_block_the_queue(store: SqlStore) -> None:
+    broken = _queue_one(store)
+    with store.engine.begin() as conn:  # a row written by a buggy or foreign version
+        conn.execute(operations.update().where(operations.c.id == broken.id).values(request={"model": "m"}))
+    good = _queue_one(store)
+    claim = store.claim("w1", 30)
+    assert claim is not None and claim.operation.id == good.id
+    with store.engine.connect() as conn:
+        state, message = conn.execute(sqlalchemy.select(operations.c.state, operations.c.error_message)
+                                      .where(operations.c.id == broken.id)).one()
+    assert state == "FAILED" and "cannot be read" in message
+
+
+def test_rows_written_before_inputs_moved_to_storage_still_load(store: SqlStore) -> None:
+    op = _queue_one(store)
+    legacy = {**request_to_json(op.request), "image": {"data": base64.b64encode(b"png").decode(), "mimeType": "image/png"},
+              "video": {"data": base64.b64encode(b"mp4").decode(), "fileId": None, "mimeType": "video/mp4"}}
+    with store.engine.begin() as conn:
+        conn.execute(operations.update().where(operations.c.id == op.id).values(request=legacy))
+    loaded = store.get_operation(op.id)
+    assert loaded is not None and loaded.request.image is not None and loaded.request.video is not None
+    assert loaded.request.image.content == b"png" and loaded.request.video.data == b"mp4"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from openreel.api.body_limit import BodyLimitMiddleware, request_size_limit
 from openreel.api.deps import RuntimeDep
 from openreel.api.errors import install_error_handlers
 from openreel.api.json_body import JsonBodyMiddleware
+from openreel.api.polling import FinishedResponses
 from openreel.observability.log_redaction import install_log_redaction
 from openreel.readiness import check_readiness
 from openreel.runtime import Runtime
@@ -31,6 +33,9 @@ def create_app(settings: Settings) -> FastAPI:
         runtime = Runtime.build(settings)
         app.state.runtime = runtime
         runtime.start_workers()
+        # What start-up loaded stays for good: keeping it out of the collector's way removes
+        # the tens-of-milliseconds full collections from poll latency.
+        gc.freeze()
         try:
             yield
         finally:
@@ -38,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="openreel", version=openreel.__version__, lifespan=lifespan,
                   description="Self-hosted video generation that speaks Google's Veo API.")
+    app.state.finished_responses = FinishedResponses()
     install_error_handlers(app)
     app.add_middleware(JsonBodyMiddleware)
     # Added last, so it runs first: no body is read before the key is checked.
@@ -64,7 +70,9 @@ def create_app(settings: Settings) -> FastAPI:
     def playground() -> FileResponse:
         return FileResponse(web / "index.html", media_type="text/html")
 
-    # Operations first: its literal /operations paths must win over the models/{model} patterns.
-    for router in (stream.router, operations.router, files.router, vertex.router, gemini.router):
+    # The Gemini poll first: it is the hot path, and no other GET matches its shape. Then the
+    # operations routes, whose literal /operations paths must win over the models/{model} patterns.
+    for router in (gemini.poll_router, stream.router, operations.router, files.router, vertex.router,
+                   gemini.router):
         app.include_router(router)
     return app

@@ -21,7 +21,6 @@ paths and cannot name the limit, which is why this one exists.
 from __future__ import annotations
 
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -81,8 +80,7 @@ class BodyLimitMiddleware:
             return
         runtime: Runtime = scope["app"].state.runtime
         try:
-            # In a thread: a key lookup is a database query.
-            principal = await run_in_threadpool(resolve_principal, HTTPConnection(scope), runtime)
+            principal = await resolve_principal(HTTPConnection(scope), runtime)
         except OpenreelError as exc:
             await error_response(exc)(scope, receive, send)
             return

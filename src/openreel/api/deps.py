@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from openreel.api.to_wire import render_operation
@@ -20,7 +21,7 @@ VERTEX_VERSIONS = frozenset({"v1beta1", "v1"})
 PRINCIPAL_STATE = "principal"
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -43,8 +44,9 @@ def presented_key(conn: HTTPConnection) -> str | None:
     return None
 
 
-def resolve_principal(conn: HTTPConnection, runtime: Runtime) -> Principal:
-    """Who is calling, or Unauthenticated / PermissionDenied. Blocking: it may query the store."""
+async def resolve_principal(conn: HTTPConnection, runtime: Runtime) -> Principal:
+    """Who is calling, or Unauthenticated / PermissionDenied. A key seen in the last few seconds
+    costs no I/O; otherwise the store is queried in a worker thread."""
     key = presented_key(conn)
     if key is None:
         if not runtime.settings.require_api_key:
@@ -53,13 +55,15 @@ def resolve_principal(conn: HTTPConnection, runtime: Runtime) -> Principal:
             "Method doesn't allow unregistered callers. Send an API key in the x-goog-api-key "
             "header, the key query parameter, or as an Authorization: Bearer token. "
             "Create one with `openreel keys create`.")
-    return runtime.keys.authenticate(key)
+    cached = runtime.keys.cached(key)
+    return cached if cached is not None else await run_in_threadpool(runtime.keys.authenticate, key)
 
 
-def authenticate(request: Request, runtime: RuntimeDep) -> Principal:
+# Dependencies that do no blocking I/O are `async def`: a plain `def` one costs a thread hop.
+async def authenticate(request: Request, runtime: RuntimeDep) -> Principal:
     # BodyLimitMiddleware has normally resolved the caller already, before reading the body.
     resolved = getattr(request.state, PRINCIPAL_STATE, None)
-    return resolved if isinstance(resolved, Principal) else resolve_principal(request, runtime)
+    return resolved if isinstance(resolved, Principal) else await resolve_principal(request, runtime)
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
@@ -70,13 +74,13 @@ def render(runtime: Runtime, op: Operation) -> dict[str, Any]:
     return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
 
 
-def gemini_version(version: str) -> str:
+async def gemini_version(version: str) -> str:
     if version not in GEMINI_VERSIONS:
         raise NotFound(f"API version '{version}' is not served; use one of {sorted(GEMINI_VERSIONS)}.")
     return version
 
 
-def vertex_version(version: str) -> str:
+async def vertex_version(version: str) -> str:
     if version not in VERTEX_VERSIONS:
         raise NotFound(f"API version '{version}' is not served; use one of {sorted(VERTEX_VERSIONS)}.")
     return version

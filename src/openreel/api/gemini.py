@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 
 from openreel.api.deps import PrincipalDep, RuntimeDep, gemini_version, render
+from openreel.api.polling import FinishedDep, poll_response
 from openreel.api.to_wire import gemini_model
 from openreel.domain.operation import Surface
 from openreel.protocol.veo import PredictLongRunningRequest
@@ -22,11 +24,14 @@ def predict_long_running(version: Version, model: str, body: PredictLongRunningR
     return render(runtime, op)
 
 
-@router.get("/{version}/models/{model}/operations/{operation_id}")
-def get_operation(version: Version, model: str, operation_id: str, principal: PrincipalDep,
-                  runtime: RuntimeDep) -> dict[str, Any]:
-    op = runtime.operations.get(principal, operation_id)
-    return render(runtime, op)
+# Polls are most of a video API's traffic: the app routes them first (see api/app.py).
+poll_router = APIRouter(tags=["Gemini API"])
+
+
+@poll_router.get("/{version}/models/{model}/operations/{operation_id}", response_model=None)
+async def get_operation(version: Version, model: str, operation_id: str, principal: PrincipalDep,
+                        runtime: RuntimeDep, finished: FinishedDep) -> Response:
+    return await poll_response(runtime, finished, principal, operation_id)
 
 
 @router.get("/{version}/models")

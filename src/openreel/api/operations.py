@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from openreel.api.deps import GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, RuntimeDep, check_project, render
+from openreel.api.deps import GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, RuntimeDep, check_project
+from openreel.api.polling import FinishedDep, FinishedResponses, poll_response
 from openreel.api.to_wire import summarize_operation
+from openreel.auth import Principal
+from openreel.domain.naming import operation_id_from
 from openreel.errors import NotFound
 from openreel.runtime import Runtime
 
@@ -32,6 +36,12 @@ def _list(runtime: Runtime, principal: PrincipalDep, page_size: int, page_token:
     return body
 
 
+def _delete(runtime: Runtime, finished: FinishedResponses, principal: Principal, operation_id: str) -> None:
+    runtime.operations.delete(principal, operation_id)
+    if op_id := operation_id_from(operation_id):
+        finished.forget(op_id)
+
+
 @router.get("/{version}/operations")
 def list_operations(version: str, principal: PrincipalDep, runtime: RuntimeDep,
                     page_size: Annotated[int, Query(alias="pageSize")] = 50,
@@ -40,10 +50,11 @@ def list_operations(version: str, principal: PrincipalDep, runtime: RuntimeDep,
     return _list(runtime, principal, page_size, page_token)
 
 
-@router.get("/{version}/operations/{operation_id}")
-def get_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+@router.get("/{version}/operations/{operation_id}", response_model=None)
+async def get_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep,
+                        finished: FinishedDep) -> Response:
     _check_version(version)
-    return render(runtime, runtime.operations.get(principal, operation_id))
+    return await poll_response(runtime, finished, principal, operation_id)
 
 
 @router.post("/{version}/operations/{operation_id}:cancel")
@@ -56,9 +67,10 @@ def cancel_operation(version: str, operation_id: str, principal: PrincipalDep, r
 
 @router.delete("/{version}/operations/{operation_id}")
 @router.delete("/{version}/models/{model}/operations/{operation_id}", include_in_schema=False)
-def delete_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+def delete_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep,
+                     finished: FinishedDep) -> dict[str, Any]:
     _check_version(version)
-    runtime.operations.delete(principal, operation_id)
+    _delete(runtime, finished, principal, operation_id)
     return {}
 
 
@@ -83,8 +95,8 @@ def cancel_project_operation(version: str, project: str, location: str, operatio
 
 @router.delete(VERTEX_OPS + "/{operation_id}")
 def delete_project_operation(version: str, project: str, location: str, operation_id: str,
-                             principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+                             principal: PrincipalDep, runtime: RuntimeDep, finished: FinishedDep) -> dict[str, Any]:
     _check_version(version)
     check_project(principal, project)
-    runtime.operations.delete(principal, operation_id)
+    _delete(runtime, finished, principal, operation_id)
     return {}

@@ -5,6 +5,7 @@
 
 Each change of state, progress or queue position is one `progress` event whose data is the
 operation's summary JSON; the finished operation (response or error) is the last, `done`, event.
+An operation deleted while it is followed ends the stream with an `error` event (google.rpc body).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from openreel.api.deps import PrincipalDep, RuntimeDep, render
 from openreel.api.to_wire import summarize_operation
 from openreel.auth import Principal
+from openreel.errors import NotFound, ServiceUnavailable
+from openreel.protocol.rpc import error_envelope
 from openreel.runtime import Runtime
 
 router = APIRouter(tags=["Operations"])
@@ -38,7 +41,14 @@ async def _events(request: Request, runtime: Runtime, principal: Principal, oper
     # A stopping server ends its streams, so that shutdown does not wait on them; clients
     # reconnect to another replica or poll.
     while not runtime.stopping.is_set() and not await request.is_disconnected():
-        op = await run_in_threadpool(runtime.operations.get, principal, operation_id)
+        try:
+            op = await run_in_threadpool(runtime.operations.get, principal, operation_id)
+        except ServiceUnavailable:  # the database is away for now: keep the stream, look again
+            await asyncio.sleep(POLL_SECONDS)
+            continue
+        except NotFound as exc:  # deleted while followed: say so, as the poll would
+            yield _event("error", error_envelope(exc.http_code, exc.status, exc.message))
+            return
         if op.is_done:
             body = await run_in_threadpool(render, runtime, op)
             # Results can be large (inline Vertex bytes); the stream says where, polling fetches.

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 
 from openreel.api.deps import PrincipalDep, RuntimeDep, check_project, render, vertex_version
+from openreel.api.polling import FinishedDep, FinishedResponses, poll_response
 from openreel.api.to_wire import vertex_publisher_model
 from openreel.auth import Principal
 from openreel.domain.operation import Surface
@@ -27,11 +29,11 @@ def _submit(runtime: Runtime, principal: Principal, resource: str, model: str,
     return render(runtime, op)
 
 
-def _fetch(runtime: Runtime, principal: Principal, resource: str, operation_name: str) -> dict[str, Any]:
+async def _fetch(runtime: Runtime, finished: FinishedResponses, principal: Principal, resource: str,
+                 operation_name: str) -> Response:
     if not operation_name.startswith(resource + "/operations/"):
         raise InvalidArgument.for_field("operationName", f"must be an operation of {resource}")
-    op = runtime.operations.get(principal, operation_name)
-    return render(runtime, op)
+    return await poll_response(runtime, finished, principal, operation_name)
 
 
 @router.post(MODEL + ":predictLongRunning")
@@ -44,13 +46,13 @@ def predict_long_running(version: Version, project: str, location: str, model: s
     return _submit(runtime, principal, resource, model, body)
 
 
-@router.post(MODEL + ":fetchPredictOperation")
-def fetch_predict_operation(version: Version, project: str, location: str, model: str,
-                            body: FetchPredictOperationRequest, principal: PrincipalDep,
-                            runtime: RuntimeDep) -> dict[str, Any]:
+@router.post(MODEL + ":fetchPredictOperation", response_model=None)
+async def fetch_predict_operation(version: Version, project: str, location: str, model: str,
+                                  body: FetchPredictOperationRequest, principal: PrincipalDep,
+                                  runtime: RuntimeDep, finished: FinishedDep) -> Response:
     check_project(principal, project)
     resource = f"projects/{project}/locations/{location}/publishers/google/models/{model}"
-    return _fetch(runtime, principal, resource, body.operation_name)
+    return await _fetch(runtime, finished, principal, resource, body.operation_name)
 
 
 @router.post(EXPRESS_MODEL + ":predictLongRunning")
@@ -60,20 +62,20 @@ def express_predict_long_running(version: Version, model: str, body: PredictLong
     return _submit(runtime, principal, f"publishers/google/models/{model}", model, body)
 
 
-@router.post(EXPRESS_MODEL + ":fetchPredictOperation")
-def express_fetch_predict_operation(version: Version, model: str, body: FetchPredictOperationRequest,
-                                    principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
-    return _fetch(runtime, principal, f"publishers/google/models/{model}", body.operation_name)
+@router.post(EXPRESS_MODEL + ":fetchPredictOperation", response_model=None)
+async def express_fetch_predict_operation(version: Version, model: str, body: FetchPredictOperationRequest,
+                                          principal: PrincipalDep, runtime: RuntimeDep,
+                                          finished: FinishedDep) -> Response:
+    return await _fetch(runtime, finished, principal, f"publishers/google/models/{model}", body.operation_name)
 
 
-@router.get("/{version}/projects/{project}/locations/{location}/operations/{operation_id}")
-@router.get(MODEL + "/operations/{operation_id}", include_in_schema=False)
-def get_operation(version: Version, project: str, location: str, operation_id: str,
-                  principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+@router.get("/{version}/projects/{project}/locations/{location}/operations/{operation_id}", response_model=None)
+@router.get(MODEL + "/operations/{operation_id}", include_in_schema=False, response_model=None)
+async def get_operation(version: Version, project: str, location: str, operation_id: str,
+                        principal: PrincipalDep, runtime: RuntimeDep, finished: FinishedDep) -> Response:
     """The seed guide's poll: the last segment of the operation name, as an alias of fetch."""
     check_project(principal, project)
-    op = runtime.operations.get(principal, operation_id)
-    return render(runtime, op)
+    return await poll_response(runtime, finished, principal, operation_id)
 
 
 @router.get("/{version}/publishers/google/models")

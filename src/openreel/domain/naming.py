@@ -8,6 +8,7 @@ import uuid
 from openreel.domain.operation import Surface
 
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
+_FILE_ID = re.compile(r"^[0-9a-f]{32}[0-9]{1,2}$")
 
 
 def new_operation_id() -> str:
@@ -30,3 +31,8 @@ def operation_id_from(name_or_id: str) -> str | None:
 def video_file_id(op_id: str, sample_index: int) -> str:
     # Lower-case alphanumerics only: the SDK extracts the id with [a-z0-9]+.
     return f"{op_id}{sample_index}"
+
+
+def is_video_file_id(candidate: str) -> bool:
+    """Whether a caller's file id can be one video_file_id made (anything else is not found)."""
+    return _FILE_ID.match(candidate) is not None

@@ -31,8 +31,17 @@ _PATTERNS = (
 )
 
 
+# Every pattern above needs one of these words: most lines (a poll's access line) have none,
+# and one search is far cheaper than the four substitutions.
+_MAYBE_SECRET = re.compile(rf"(?i)key|bearer|access_token|{re.escape(KEY_PREFIX)}")
+# Set on a record once filtered: the logger's filter and its handlers' see the same record.
+_DONE = "_openreel_redacted"
+
+
 def redact(text: str) -> str:
     """`text` with every secret replaced by REDACTED (idempotent)."""
+    if not _MAYBE_SECRET.search(text):
+        return text
     for pattern in _PATTERNS:
         text = pattern.sub(rf"\g<1>{REDACTED}", text)
     return text
@@ -42,7 +51,13 @@ class RedactSecrets(logging.Filter):
     """Rewrites a record's message, arguments and traceback text; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
+        if getattr(record, _DONE, False):
+            return True
+        setattr(record, _DONE, True)
+        # A template with arguments is left alone: redacting "?key=%s" would eat its placeholder
+        # and break formatting (logging would then print the raw arguments to stderr). Its
+        # arguments are redacted instead, and the formatted message is checked below.
+        if isinstance(record.msg, str) and not record.args:
             record.msg = redact(record.msg)
         # String arguments are redacted in place, so formatters that unpack record.args
         # (uvicorn's access formatter does) keep working.
@@ -62,7 +77,8 @@ class RedactSecrets(logging.Filter):
 
     @staticmethod
     def _flatten_if_still_secret(record: logging.LogRecord) -> None:
-        # A non-string argument (an exception, a URL object) can still print a key.
+        # A non-string argument (an exception, a URL object), or a key written into the template
+        # itself, can still print a key: then the record becomes its redacted, formatted text.
         try:
             message = record.getMessage()
         except Exception:  # a malformed record: logging reports it itself when formatting

@@ -1,27 +1,49 @@
-"""KeyService: create API keys and resolve a presented key to the calling Principal."""
+"""KeyService: create API keys and resolve a presented key to the calling Principal.
+
+Every request presents a key, and most requests are polls, so resolved keys are remembered in
+process for KEY_CACHE_SECONDS: a key revoked in the database stops working within that time."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 from openreel.auth import NewKey, Principal, Tier, hash_key, new_key
 from openreel.errors import PermissionDenied, Unauthenticated
 from openreel.protocol.rpc import error_info
 from openreel.store.sql import SqlStore
 
+KEY_CACHE_SECONDS = 10.0
+_KEY_CACHE_ENTRIES = 10_000
+
 
 class KeyService:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
+        self._known: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
 
     def create(self, project: str, tier: Tier) -> NewKey:
         key = new_key()
         self.store.add_api_key(key.id, key.hash, key.prefix, project, tier.value)
         return key
 
+    def cached(self, presented: str) -> Principal | None:
+        """The Principal for a key resolved less than KEY_CACHE_SECONDS ago, without I/O."""
+        entry = self._known.get(hash_key(presented))
+        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
     def authenticate(self, presented: str) -> Principal:
-        record = self.store.find_api_key(hash_key(presented))
+        digest = hash_key(presented)
+        record = self.store.find_api_key(digest)
         if record is None:
             raise Unauthenticated("API key not valid. Please pass a valid API key.",
                                   details=[error_info("API_KEY_INVALID")])
         if record.revoked_at is not None:
             raise PermissionDenied("This API key has been revoked.")
-        return Principal(project=record.project, tier=Tier(record.tier), key_id=record.id)
+        principal = Principal(project=record.project, tier=Tier(record.tier), key_id=record.id)
+        with self._lock:
+            if len(self._known) >= _KEY_CACHE_ENTRIES:
+                self._known.clear()  # bounded: a flood of distinct valid keys costs lookups, not memory
+            self._known[digest] = (time.monotonic() + KEY_CACHE_SECONDS, principal)
+        return principal

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openreel.service.wire_request import InputLimits, to_generation_request
 from openreel.auth import Principal, Tier
-from openreel.domain.naming import new_operation_id, operation_id_from, operation_name
+from openreel.domain.naming import is_video_file_id, new_operation_id, operation_id_from, operation_name
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.engines.catalog import Catalog
 from openreel.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -47,14 +47,20 @@ class OperationService:
             body, spec, self.limits, seed_if_absent=secrets.randbelow(2**32),
             video_exists=lambda file_id: self._owned_video(principal, file_id) is not None)
         self.storage.check_free_space(self.min_free_bytes)
+        if InputBlobs.carries_bytes(request):
+            # Refuse early, without the lock, what would be refused anyway: an over-quota caller
+            # must not make the server write (and then delete) megabytes of inputs.
+            with self.store.admission(locked=False) as counts:
+                admit(counts, principal, utcnow(), self.max_queued, self.tiers)
         op_id = new_operation_id()
         stored_request, written = self.inputs.save(op_id, request)
-        now = utcnow()
-        op = Operation(id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
-                       model=spec.id, project=principal.project, state=OperationState.QUEUED,
-                       request=stored_request, created_at=now, updated_at=now, api_key_id=principal.key_id)
         try:
             with self.store.admission() as admission:
+                now = utcnow()  # taken under the lock, so creation order is insertion order
+                op = Operation(id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
+                               model=spec.id, project=principal.project, state=OperationState.QUEUED,
+                               request=stored_request, created_at=now, updated_at=now,
+                               api_key_id=principal.key_id)
                 admit(admission, principal, now, self.max_queued, self.tiers)
                 admission.add_operation(op)
         except BaseException:
@@ -112,6 +118,8 @@ class OperationService:
                            "or lost.") from None
 
     def _owned_video(self, principal: Principal, file_id: str) -> VideoFile | None:
+        if not is_video_file_id(file_id):
+            return None  # never sent to the database: PostgreSQL refuses NUL and the like
         found = self.store.get_video(file_id)
         if found is None or found[1] != principal.project:
             return None

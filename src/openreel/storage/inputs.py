@@ -5,10 +5,13 @@ the worker loads them back just before the engine needs them."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 
 from openreel.domain.request import GenerationRequest, ImageInput, ReferenceImage
 from openreel.storage.base import Storage
+
+log = logging.getLogger(__name__)
 
 
 def input_prefix(op_id: str) -> str:
@@ -72,8 +75,20 @@ class InputBlobs:
         return loaded
 
     def delete(self, keys: list[str]) -> None:
+        """Remove stored inputs, best effort: this runs while another error is on its way to the
+        caller (a refused create), and must not replace it."""
         for key in keys:
-            self.storage.delete(key)
+            try:
+                self.storage.delete(key)
+            except OSError as exc:
+                log.warning("could not remove input %s (%s)", key, exc)
+
+    @staticmethod
+    def carries_bytes(request: GenerationRequest) -> bool:
+        """Whether save() would write anything for this request."""
+        images = [request.image, request.last_frame, *(ref.image for ref in request.reference_images)]
+        return (any(image is not None and image.data is not None for image in images)
+                or (request.video is not None and request.video.data is not None))
 
     @staticmethod
     def keys(request: GenerationRequest) -> list[str]:

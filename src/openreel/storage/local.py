@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from openreel.storage.base import Storage, check_key, unavailable
@@ -35,7 +36,8 @@ class LocalStorage(Storage):
             write(partial)
             os.replace(partial, target)
         except OSError as exc:
-            partial.unlink(missing_ok=True)
+            with suppress(OSError):  # on a read-only disk even this fails; the first error matters
+                partial.unlink(missing_ok=True)
             raise unavailable(exc) from exc
         return target.stat().st_size
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from openreel.errors import ServiceUnavailable
 from openreel.protocol.rpc import retry_info
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # Callers told "the database is unavailable" are asked to come back after this long.
 UNAVAILABLE_RETRY_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 5
 _WRITE = "openreel_write"
 
 
@@ -38,7 +39,9 @@ class StoreUnavailable(ServiceUnavailable):
 
 def make_engine(url: str, busy_timeout_seconds: float) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        # A database host that does not answer must fail a call (503), not hang it.
+        connect_args = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -71,8 +74,8 @@ def transaction(engine: Engine, write: bool) -> Iterator[Connection]:
                 conn.execution_options(**{_WRITE: True})
             with conn.begin():
                 yield conn
-    except IntegrityError:
-        raise  # a bug or a duplicate id, not an outage
+    except (IntegrityError, DataError):
+        raise  # a bug, a duplicate id or a value the callers should have refused: not an outage
     except DBAPIError as exc:
         raise unavailable(exc) from exc
 

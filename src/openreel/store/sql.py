@@ -23,9 +23,10 @@ from sqlalchemy import Connection, and_, func, inspect, or_, select, text, updat
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
+from openreel.domain.naming import operation_id_from
 from openreel.domain.operation import (ACTIVE_STATES, Operation, OperationError, OperationState,
                                        Surface, VideoFile, transition)
-from openreel.errors import Aborted
+from openreel.errors import Aborted, InternalError
 from openreel.store.codec import request_from_json, request_to_json
 from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
 from openreel.store.tables import api_keys, operations, videos
@@ -162,10 +163,15 @@ class SqlStore:
             _insert_operation(conn, op)
 
     @contextmanager
-    def admission(self) -> Iterator[Admission]:
+    def admission(self, locked: bool = True) -> Iterator[Admission]:
         """A write transaction holding the admission lock: SQLite's writer lock (BEGIN IMMEDIATE),
         or one PostgreSQL advisory lock. Counts read through it and the insert made through it
-        are one atomic step, so N simultaneous creates admit exactly what the limits allow."""
+        are one atomic step, so N simultaneous creates admit exactly what the limits allow.
+        Unlocked, it is a plain read for an early, advisory look at the counts."""
+        if not locked:
+            with self._read() as conn:
+                yield Admission(conn)
+            return
         with self._write() as conn:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADMISSION_LOCK_KEY})
@@ -232,9 +238,16 @@ class SqlStore:
                                    lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
                                    fencing_token=operations.c.fencing_token + 1,
                                    attempt=operations.c.attempt + 1, started_at=now, updated_at=now)
-                if moved:  # else another worker won it
-                    row = conn.execute(select(operations).where(operations.c.id == candidate)).one()
+                if not moved:
+                    continue  # another worker won it
+                row = conn.execute(select(operations).where(operations.c.id == candidate)).one()
+                try:
                     return Claim(self._load(conn, [row])[0], row.fencing_token)
+                except (KeyError, TypeError, ValueError) as exc:
+                    # A row no code can read must not block the queue behind it: fail it alone.
+                    self._move(conn, candidate, [OperationState.RUNNING], OperationState.FAILED, (),
+                               error_code=InternalError.grpc_code, lease_owner=None, finished_at=now,
+                               updated_at=now, error_message=f"The stored request cannot be read ({exc!r}).")
         return None
 
     def heartbeat(self, op_id: str, token: int, lease_seconds: float, progress_percent: int) -> bool:
@@ -248,14 +261,18 @@ class SqlStore:
 
     def complete(self, op_id: str, token: int, files: list[VideoFile], enhanced_prompt: str | None,
                  rai_reasons: list[str]) -> bool:
-        """Publish the claim's videos and finish the operation, only while the claim still holds."""
+        """Publish the claim's videos and finish the operation, only while the claim still holds.
+        Idempotent: when a retry follows a commit whose reply was lost, it reports True again
+        (the token is unchanged since, so this claim's own completion is what is recorded)."""
         now = utcnow()
         with self._write() as conn:
             if not self._move(conn, op_id, [OperationState.RUNNING], OperationState.SUCCEEDED,
                               (operations.c.fencing_token == token,),
                               progress_percent=100, enhanced_prompt=enhanced_prompt, rai_reasons=rai_reasons,
                               lease_owner=None, updated_at=now, finished_at=now):
-                return False
+                row = conn.execute(select(operations.c.state, operations.c.fencing_token).where(
+                    operations.c.id == op_id)).first()
+                return row is not None and row.state == OperationState.SUCCEEDED.value and row.fencing_token == token
             if files:
                 conn.execute(videos.insert(), [
                     {"id": f.id, "operation_id": f.operation_id, "sample_index": f.sample_index,
@@ -271,14 +288,15 @@ class SqlStore:
                               error_code=error.grpc_code, error_message=error.message, lease_owner=None,
                               updated_at=now, finished_at=now)
 
-    def release(self, op_id: str, token: int) -> bool:
-        """Hand a running operation back to the queue untouched, e.g. when its worker shuts down
-        gracefully; the attempt it was on is not counted against it."""
+    def release(self, op_id: str, token: int, count_attempt: bool = False) -> bool:
+        """Hand a running operation back to the queue: when its worker shuts down gracefully the
+        attempt it was on is not counted against it; after a transient fault (count_attempt)
+        it is, so that a fault that never clears still ends in failure."""
         with self._write() as conn:
             return self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED,
                               (operations.c.fencing_token == token,),
                               lease_owner=None, lease_expires_at=None, progress_percent=0,
-                              attempt=operations.c.attempt - 1, updated_at=utcnow())
+                              attempt=operations.c.attempt - (0 if count_attempt else 1), updated_at=utcnow())
 
     def requeue_expired(self, max_attempts: int) -> SweepResult:
         """Hand operations whose worker stopped heart-beating back to the queue, or fail them
@@ -384,6 +402,8 @@ def _encode_page_token(row: Row[Any]) -> str:
 def _decode_page_token(token: str) -> tuple[datetime, str]:
     try:
         created, op_id = base64.urlsafe_b64decode(token.encode()).decode().split("|", 1)
+        if operation_id_from(op_id) != op_id:
+            raise ValueError(op_id)
         return datetime.fromisoformat(created), op_id
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeError) as exc:
         raise ValueError("malformed page token") from exc

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from openreel.queue.local import LocalQueue
 from openreel.store.sql import SqlStore
@@ -80,11 +81,13 @@ class WorkerPool:
         self.stopping.set()
         self.queue.wake_all()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Workers stop between frames and hand their operations back to the queue."""
+    def stop(self, timeout: float) -> None:
+        """Workers stop between frames and hand their operations back to the queue; waits at
+        most `timeout` in all (threads are daemons: any still running end with the process)."""
         self.stop_claiming()
+        deadline = time.monotonic() + timeout
         for thread in [*self._threads.values(), *([self._supervisor] if self._supervisor else [])]:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def worker_id(index: int) -> str:

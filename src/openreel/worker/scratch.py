@@ -32,8 +32,8 @@ def remove_stale_scratch(tmp_root: Path) -> list[Path]:
         match = _OWNED.match(entry.name)
         if match and match["host"] == host:
             stale = not _alive(int(match["pid"]))
-        else:  # another host's, or left by a version that named folders differently
-            stale = match is None or time.time() - entry.stat().st_mtime > FOREIGN_MAX_AGE_SECONDS
+        else:  # another host's, or a folder of a version that named them differently
+            stale = time.time() - entry.stat().st_mtime > FOREIGN_MAX_AGE_SECONDS
         if stale:
             shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
             removed.append(entry)

@@ -23,7 +23,7 @@ from openreel.domain.operation import OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
-from openreel.errors import Cancelled, FailedPrecondition, InternalError, OpenreelError
+from openreel.errors import Cancelled, FailedPrecondition, InternalError, OpenreelError, ServiceUnavailable
 from openreel.queue.local import LocalQueue
 from openreel.settings import Settings
 from openreel.storage.base import Storage
@@ -87,6 +87,12 @@ class Worker:
             pass  # cancelled, or another worker holds the operation now: nothing to record
         except ShuttingDown:
             outcome = partial(self.store.release, op.id, token)
+        except ServiceUnavailable as exc:
+            # The database or storage is away for now: another attempt may well succeed.
+            retry = op.attempt < self.settings.max_attempts
+            log.warning("%s: %s; %s", op.name, exc.message, "requeued" if retry else "no attempts left")
+            outcome = (partial(self.store.release, op.id, token, count_attempt=True) if retry
+                       else partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message)))
         except OpenreelError as exc:
             outcome = partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message))
         except Exception as exc:
@@ -95,20 +101,21 @@ class Worker:
                 InternalError.grpc_code, f"Generation failed: {type(exc).__name__}: {exc}"))
         finally:
             heartbeat.finish()
-            recorded = outcome is not None and self._settle(outcome, op.name)
+            recorded = outcome is not None and self._settle(outcome, op.name, stopping)
             if not (publishes and recorded):
                 self._discard(written)
 
-    def _settle(self, write: Callable[[], bool], name: str) -> bool:
+    def _settle(self, write: Callable[[], bool], name: str, stopping: threading.Event | None) -> bool:
         """Make the outcome's fenced write, retrying through database outages for up to one
-        lease; past that the sweeper will have handed the operation on, so give up."""
+        lease (past that the sweeper will have handed the operation on) or until the process
+        is stopping (shutdown stays bounded; the sweeper requeues the operation later)."""
         backoff = Backoff()
         waited = 0.0
         while True:
             try:
                 return write()
             except Exception as exc:
-                if waited >= self.settings.lease_seconds:
+                if waited >= self.settings.lease_seconds or (stopping is not None and stopping.is_set()):
                     log.error("%s: could not record its outcome (%s); leaving it to the sweeper", name, exc)
                     return False
                 delay = backoff.next_delay()

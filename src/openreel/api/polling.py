@@ -1,0 +1,86 @@
+"""Serving polls, the hot path of a video API: clients poll each operation every few seconds for
+minutes. One thread hop reads and renders the operation; a finished one never changes again
+(until it is deleted), so its rendered JSON is kept and later polls of it cost no I/O at all.
+
+Deleting through this process forgets the entry at once. Another replica sharing the database
+may serve a deleted operation's last state for up to FINISHED_TTL_SECONDS; its files are gone
+(404) as soon as it is deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from openreel.api.deps import render
+from openreel.auth import Principal
+from openreel.domain.naming import operation_id_from
+from openreel.runtime import Runtime
+
+FINISHED_TTL_SECONDS = 30.0
+MAX_ENTRIES = 2048
+# Vertex inlines finished videos as base64: megabytes that are not worth holding.
+MAX_CACHED_BODY_BYTES = 256 * 1024
+
+
+class FinishedResponses:
+    """A small LRU of rendered finished operations, keyed by (project, operation id)."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[str, str], tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, project: str, op_id: str) -> bytes | None:
+        with self._lock:
+            entry = self._entries.get((project, op_id))
+            if entry is None or entry[0] < time.monotonic():
+                return None
+            self._entries.move_to_end((project, op_id))
+            return entry[1]
+
+    def put(self, project: str, op_id: str, body: bytes) -> None:
+        if len(body) > MAX_CACHED_BODY_BYTES:
+            return
+        with self._lock:
+            self._entries[(project, op_id)] = (time.monotonic() + FINISHED_TTL_SECONDS, body)
+            self._entries.move_to_end((project, op_id))
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def forget(self, op_id: str) -> None:
+        with self._lock:
+            for key in [k for k in self._entries if k[1] == op_id]:
+                del self._entries[key]
+
+
+def _read_and_render(runtime: Runtime, principal: Principal, name_or_id: str) -> tuple[bytes, bool]:
+    op = runtime.operations.get(principal, name_or_id)
+    return json.dumps(render(runtime, op), separators=(",", ":")).encode(), op.is_done
+
+
+async def poll_response(runtime: Runtime, finished: FinishedResponses, principal: Principal,
+                        name_or_id: str) -> Response:
+    """The operation as JSON in the shape it was created in, as a ready response."""
+    op_id = operation_id_from(name_or_id)
+    cached = finished.get(principal.project, op_id) if op_id else None
+    if cached is not None:
+        return Response(cached, media_type="application/json")
+    body, done = await run_in_threadpool(_read_and_render, runtime, principal, name_or_id)
+    if done and op_id:
+        finished.put(principal.project, op_id, body)
+    return Response(body, media_type="application/json")
+
+
+async def get_finished_responses(request: Request) -> FinishedResponses:
+    finished: FinishedResponses = request.app.state.finished_responses
+    return finished
+
+
+FinishedDep = Annotated[FinishedResponses, Depends(get_finished_responses)]
