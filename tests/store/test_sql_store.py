@@ -9,17 +9,15 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy
 
-from openreel.domain.naming import new_operation_id
-from openreel.domain.operation import Operation, OperationError, OperationState, Surface, VideoFile
-from openreel.domain.request import GenerationRequest
+from openreel.domain.operation import OperationError, OperationState, VideoFile
 from openreel.store.codec import request_to_json
 from openreel.store.sql import SqlStore
+from tests.store.queued import queue_one
 from openreel.store.tables import operations
 from tests.databases import postgres_schema
 
@@ -37,22 +35,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
         sql.close()
 
 
-def _queue_one(store: SqlStore, project: str = "p") -> Operation:
-    op_id = new_operation_id()
-    now = datetime.now(UTC)
-    op = Operation(id=op_id, name=f"models/m/operations/{op_id}", surface=Surface.GEMINI, model="m",
-                   project=project, state=OperationState.QUEUED,
-                   request=GenerationRequest(model="m", prompt="p", seed=1), created_at=now, updated_at=now)
-    store.add_operation(op)
-    return op
-
-
 def test_migration_is_idempotent(store: SqlStore) -> None:
     store.migrate()
 
 
 def test_round_trip_keeps_the_request(store: SqlStore) -> None:
-    op = _queue_one(store)
+    op = queue_one(store)
     loaded = store.get_operation(op.id)
     assert loaded is not None
     assert loaded.request == op.request and loaded.state is OperationState.QUEUED
@@ -60,7 +48,7 @@ def test_round_trip_keeps_the_request(store: SqlStore) -> None:
 
 
 def test_concurrent_claims_hand_each_operation_to_exactly_one_worker(store: SqlStore) -> None:
-    ops = {_queue_one(store).id for _ in range(6)}
+    ops = {queue_one(store).id for _ in range(6)}
     with ThreadPoolExecutor(4) as pool:
         claims = list(pool.map(lambda i: store.claim(f"w{i}", 30), range(12)))
     claimed = [c.operation.id for c in claims if c is not None]
@@ -68,7 +56,7 @@ def test_concurrent_claims_hand_each_operation_to_exactly_one_worker(store: SqlS
 
 
 def test_a_stale_token_cannot_finish_an_operation(store: SqlStore) -> None:
-    op = _queue_one(store)
+    op = queue_one(store)
     first = store.claim("w1", 0.2)
     assert first is not None
     time.sleep(0.4)
@@ -85,7 +73,7 @@ def test_a_stale_token_cannot_finish_an_operation(store: SqlStore) -> None:
 
 
 def test_expired_lease_on_the_last_attempt_fails_the_operation(store: SqlStore) -> None:
-    op = _queue_one(store)
+    op = queue_one(store)
     assert store.claim("w1", 0.1) is not None
     time.sleep(0.3)
     assert store.requeue_expired(max_attempts=1).failed == [op.id]
@@ -95,7 +83,7 @@ def test_expired_lease_on_the_last_attempt_fails_the_operation(store: SqlStore) 
 
 
 def test_cancel_stops_the_running_worker_at_its_next_heartbeat(store: SqlStore) -> None:
-    op = _queue_one(store)
+    op = queue_one(store)
     claim = store.claim("w1", 30)
     assert claim is not None
     assert store.cancel(op.id)
@@ -107,8 +95,8 @@ def test_cancel_stops_the_running_worker_at_its_next_heartbeat(store: SqlStore) 
 
 
 def test_listing_pages_newest_first_within_a_project(store: SqlStore) -> None:
-    ids = [_queue_one(store).id for _ in range(5)]
-    _queue_one(store, project="other")
+    ids = [queue_one(store).id for _ in range(5)]
+    queue_one(store, project="other")
     seen, token = [], None
     while True:
         page, token = store.list_operations("p", 2, token)
@@ -119,7 +107,7 @@ def test_listing_pages_newest_first_within_a_project(store: SqlStore) -> None:
 
 
 def test_release_requeues_without_using_an_attempt_and_fences_the_old_token(store: SqlStore) -> None:
-    op = _queue_one(store)
+    op = queue_one(store)
     claim = store.claim("w1", 30)
     assert claim is not None
     assert store.release(op.id, claim.fencing_token)
@@ -131,10 +119,10 @@ def test_release_requeues_without_using_an_attempt_and_fences_the_old_token(stor
 
 
 def test_an_unreadable_queued_row_fails_alone_and_does_not_block_the_queue(store: SqlStore) -> None:
-    broken = _queue_one(store)
+    broken = queue_one(store)
     with store.engine.begin() as conn:  # a row written by a buggy or foreign version
         conn.execute(operations.update().where(operations.c.id == broken.id).values(request={"model": "m"}))
-    good = _queue_one(store)
+    good = queue_one(store)
     claim = store.claim("w1", 30)
     assert claim is not None and claim.operation.id == good.id
     with store.engine.connect() as conn:
@@ -144,7 +132,7 @@ def test_an_unreadable_queued_row_fails_alone_and_does_not_block_the_queue(store
 
 
 def test_rows_written_before_inputs_moved_to_storage_still_load(store: SqlStore) -> None:
-    op = _queue_one(store)
+    op = queue_one(store)
     legacy = {**request_to_json(op.request), "image": {"data": base64.b64encode(b"png").decode(), "mimeType": "image/png"},
               "video": {"data": base64.b64encode(b"mp4").decode(), "fileId": None, "mimeType": "video/mp4"}}
     with store.engine.begin() as conn:

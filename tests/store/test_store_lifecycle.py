@@ -5,7 +5,6 @@ put, and writes with a stale fencing token change nothing. Listing costs a fixed
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import event
 
-from openreel.domain.naming import new_operation_id
-from openreel.domain.operation import ALLOWED_TRANSITIONS, Operation, OperationError, OperationState, Surface, VideoFile
-from openreel.domain.request import GenerationRequest
+from openreel.domain.operation import ALLOWED_TRANSITIONS, OperationError, OperationState, VideoFile
 from openreel.store.sql import SqlStore
-
-
-def _queued(store: SqlStore, project: str = "p") -> Operation:
-    op_id = new_operation_id()
-    now = datetime.now(UTC)
-    op = Operation(id=op_id, name=f"models/m/operations/{op_id}", surface=Surface.GEMINI, model="m",
-                   project=project, state=OperationState.QUEUED,
-                   request=GenerationRequest(model="m", prompt="p", seed=1), created_at=now, updated_at=now)
-    store.add_operation(op)
-    return op
+from tests.store.queued import queue_one
 
 
 class StoreLifecycle(RuleBasedStateMachine):
@@ -39,7 +27,7 @@ class StoreLifecycle(RuleBasedStateMachine):
 
     @initialize()
     def queue_one(self) -> None:
-        self.op = _queued(self.store)
+        self.op = queue_one(self.store)
         self.state = OperationState.QUEUED
         self.moves: list[tuple[OperationState, OperationState]] = []
 
@@ -112,7 +100,7 @@ def sqlite_store(tmp_path: Path) -> Iterator[SqlStore]:
 
 def test_listing_a_page_costs_the_same_few_queries_however_many_operations(sqlite_store: SqlStore) -> None:
     for _ in range(30):
-        op = _queued(sqlite_store)
+        op = queue_one(sqlite_store)
     claim = sqlite_store.claim("w", 30)
     assert claim is not None
     sqlite_store.complete(claim.operation.id, claim.fencing_token,

@@ -1,6 +1,8 @@
 """Serving polls, the hot path of a video API: clients poll each operation every few seconds for
 minutes. One thread hop reads and renders the operation; a finished one never changes again
 (until it is deleted), so its rendered JSON is kept and later polls of it cost no I/O at all.
+Only answers that say where the videos are get kept, not ones that inline their bytes (Vertex
+without storageUri): those are large, and must follow the blobs in storage.
 
 Deleting through this process forgets the entry at once. Another replica sharing the database
 may serve a deleted operation's last state for up to FINISHED_TTL_SECONDS; its files are gone
@@ -20,13 +22,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from openreel.api.deps import render
+from openreel.api.to_wire import inlines_videos
 from openreel.auth import Principal
 from openreel.domain.naming import operation_id_from
 from openreel.runtime import Runtime
 
 FINISHED_TTL_SECONDS = 30.0
 MAX_ENTRIES = 2048
-# Vertex inlines finished videos as base64: megabytes that are not worth holding.
+# An error message or a long list of samples can make an answer large; those are not worth holding.
 MAX_CACHED_BODY_BYTES = 256 * 1024
 
 
@@ -61,8 +64,9 @@ class FinishedResponses:
 
 
 def _read_and_render(runtime: Runtime, principal: Principal, name_or_id: str) -> tuple[bytes, bool]:
+    """The rendered operation, and whether that answer may be kept."""
     op = runtime.operations.get(principal, name_or_id)
-    return json.dumps(render(runtime, op), separators=(",", ":")).encode(), op.is_done
+    return json.dumps(render(runtime, op), separators=(",", ":")).encode(), op.is_done and not inlines_videos(op)
 
 
 async def poll_response(runtime: Runtime, finished: FinishedResponses, principal: Principal,
@@ -72,8 +76,8 @@ async def poll_response(runtime: Runtime, finished: FinishedResponses, principal
     cached = finished.get(principal.project, op_id) if op_id else None
     if cached is not None:
         return Response(cached, media_type="application/json")
-    body, done = await run_in_threadpool(_read_and_render, runtime, principal, name_or_id)
-    if done and op_id:
+    body, keep = await run_in_threadpool(_read_and_render, runtime, principal, name_or_id)
+    if keep and op_id:
         finished.put(principal.project, op_id, body)
     return Response(body, media_type="application/json")
 

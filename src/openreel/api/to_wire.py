@@ -86,6 +86,12 @@ def vertex_gcs_uri(storage_uri: str, op_id: str, sample_index: int) -> str:
     return f"{storage_uri.rstrip('/')}/{uuid.UUID(hex=op_id)}/sample_{sample_index}.mp4"
 
 
+def inlines_videos(op: Operation) -> bool:
+    """Whether the rendered operation carries video bytes (Vertex without storageUri), rather
+    than only where the videos are."""
+    return op.surface is Surface.VERTEX and not op.request.storage_uri and bool(op.videos)
+
+
 def _vertex_response(op: Operation, read_video: Callable[[VideoFile], bytes]) -> dict[str, Any]:
     videos = []
     for v in op.videos:

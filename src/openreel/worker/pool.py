@@ -58,9 +58,8 @@ class WorkerPool:
     def _run_worker(self, worker: Worker) -> None:
         try:
             worker.run_forever(self.stopping)
-        except BaseException:
+        except Exception:
             log.exception("worker %s died; the supervisor restarts it", worker.id)
-            raise
 
     def _supervise(self) -> None:
         while not self.stopping.wait(self.sweep_interval):
