@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from openreel.errors import ServiceUnavailable
 from openreel.settings import Settings
-from openreel.storage.base import Storage, storage_from_url
+from openreel.storage.base import Storage
 from openreel.store.sql import SqlStore
 from openreel.worker.scratch import remove_stale_scratch
 
@@ -43,11 +43,3 @@ def _database_name(settings: Settings) -> str:
         return f"file {url.partition(':///')[2] or ':memory:'}"
     return "at OPENREEL_DATABASE_URL"
 
-
-def preflight(settings: Settings) -> None:
-    """check_data on its own, before a server starts: raise StartupRefused with what to do."""
-    store = SqlStore(settings.resolved_database_url, settings.database_busy_timeout_seconds)
-    try:
-        check_data(settings, store, storage_from_url(settings.resolved_storage_url))
-    finally:
-        store.close()

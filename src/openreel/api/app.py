@@ -26,11 +26,15 @@ from openreel.runtime import Runtime
 from openreel.settings import Settings
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The app; it builds its Runtime at start-up unless given one (`openreel serve` builds it
+    first, so that a data dir it must refuse is reported before the server starts)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_log_redaction()  # here, not in create_app: uvicorn configures logging in between
-        runtime = Runtime.build(settings)
+        nonlocal runtime
+        runtime = runtime if runtime is not None else Runtime.build(settings)
         app.state.runtime = runtime
         runtime.start_workers()
         # What start-up loaded stays for good: keeping it out of the collector's way removes

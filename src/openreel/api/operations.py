@@ -39,7 +39,7 @@ def _list(runtime: Runtime, principal: PrincipalDep, page_size: int, page_token:
 def _delete(runtime: Runtime, finished: FinishedResponses, principal: Principal, operation_id: str) -> None:
     runtime.operations.delete(principal, operation_id)
     if op_id := operation_id_from(operation_id):
-        finished.forget(op_id)
+        finished.forget(principal.project, op_id)
 
 
 @router.get("/{version}/operations")

@@ -57,10 +57,9 @@ class FinishedResponses:
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
 
-    def forget(self, op_id: str) -> None:
+    def forget(self, project: str, op_id: str) -> None:
         with self._lock:
-            for key in [k for k in self._entries if k[1] == op_id]:
-                del self._entries[key]
+            self._entries.pop((project, op_id), None)
 
 
 def _read_and_render(runtime: Runtime, principal: Principal, name_or_id: str) -> tuple[bytes, bool]:

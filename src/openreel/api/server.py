@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from openreel.api.app import create_app
-from openreel.settings import Settings
+from openreel.runtime import Runtime
 
 
 class _Server(uvicorn.Server):
@@ -28,8 +28,9 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def run_server(settings: Settings, log_level: str) -> None:
-    app = create_app(settings)
+def run_server(runtime: Runtime, log_level: str) -> None:
+    settings = runtime.settings
+    app = create_app(settings, runtime)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
                             timeout_graceful_shutdown=int(max(1, settings.shutdown_timeout_seconds)))
     _Server(config, app).run()

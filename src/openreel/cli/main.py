@@ -41,12 +41,13 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
     from openreel.api.server import run_server
-    from openreel.preflight import StartupRefused, preflight
+    from openreel.preflight import StartupRefused
+    from openreel.runtime import Runtime
 
     settings = settings_from(host=host, port=port, data_dir=data_dir, database_url=database_url,
                              workers=workers, public_url=public_url)
     try:
-        preflight(settings)
+        runtime = Runtime.build(settings)  # checks the data dir once, before the server starts
     except StartupRefused as exc:
         typer.echo(f"openreel: refusing to start. {exc}", err=True)
         raise typer.Exit(2) from None
@@ -54,7 +55,7 @@ def serve(
                f"(data: {settings.data_dir.resolve()}, workers: {settings.workers})")
     typer.echo("Create an API key with:  openreel keys create --project NAME"
                + (f" --data-dir {settings.data_dir}" if data_dir else ""))
-    run_server(settings, log_level)
+    run_server(runtime, log_level)
 
 
 @keys_app.command("create", help="Create an API key; it is printed once, alone on the last line.")

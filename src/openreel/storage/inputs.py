@@ -18,6 +18,11 @@ def input_prefix(op_id: str) -> str:
     return f"inputs/{op_id}/"
 
 
+def _images(request: GenerationRequest) -> list[ImageInput]:
+    images = [request.image, request.last_frame, *(ref.image for ref in request.reference_images)]
+    return [image for image in images if image is not None]
+
+
 def _map_images(request: GenerationRequest, change: Callable[[ImageInput, str], ImageInput]) -> GenerationRequest:
     """The request with change(image, name) applied to every input image."""
     def one(image: ImageInput | None, name: str) -> ImageInput | None:
@@ -86,15 +91,13 @@ class InputBlobs:
     @staticmethod
     def carries_bytes(request: GenerationRequest) -> bool:
         """Whether save() would write anything for this request."""
-        images = [request.image, request.last_frame, *(ref.image for ref in request.reference_images)]
-        return (any(image is not None and image.data is not None for image in images)
+        return (any(image.data is not None for image in _images(request))
                 or (request.video is not None and request.video.data is not None))
 
     @staticmethod
     def keys(request: GenerationRequest) -> list[str]:
         """The storage keys of the request's stored inputs."""
-        images = [request.image, request.last_frame, *(ref.image for ref in request.reference_images)]
-        keys = [image.storage_key for image in images if image is not None and image.storage_key]
+        keys = [image.storage_key for image in _images(request) if image.storage_key]
         if request.video is not None and request.video.storage_key:
             keys.append(request.video.storage_key)
         return keys

@@ -75,15 +75,11 @@ class WorkerPool:
         except Exception as exc:  # the database is down: the next round tries again
             log.warning("sweep failed (%s); retrying in %.1f s", exc, self.sweep_interval)
 
-    def stop_claiming(self) -> None:
-        """Stop taking new work at once; running work is handed back between frames."""
-        self.stopping.set()
-        self.queue.wake_all()
-
     def stop(self, timeout: float) -> None:
         """Workers stop between frames and hand their operations back to the queue; waits at
         most `timeout` in all (threads are daemons: any still running end with the process)."""
-        self.stop_claiming()
+        self.stopping.set()
+        self.queue.wake_all()
         deadline = time.monotonic() + timeout
         for thread in [*self._threads.values(), *([self._supervisor] if self._supervisor else [])]:
             thread.join(max(0.0, deadline - time.monotonic()))
