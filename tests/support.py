@@ -40,6 +40,15 @@ def import_or_require(module: str, reason: str) -> ModuleType:
         raise  # not reached: require_or_skip always raises
 
 
+def client_python(env_var: str, venv: str, reason: str) -> str:
+    """The interpreter of a client SDK kept in its own venv (scripts/test makes them), because
+    those SDK versions cannot share one environment with the server's test dependencies."""
+    candidate = os.environ.get(env_var) or str(REPO / venv / "bin/python")
+    if not Path(candidate).exists():
+        require_or_skip(f"{reason} (set {env_var})")
+    return candidate
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

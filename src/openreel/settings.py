@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Empty means "the videos/ folder inside data_dir".
     storage_url: str = ""
-    # The host written into Gemini download URIs; the SDK ignores scheme and host but people read it.
+    # The scheme and host written into video URIs, e.g. https://videos.example.com behind a TLS proxy.
+    # Empty means "the scheme and host each request came in on".
     public_url: str = ""
 
     require_api_key: bool = True
@@ -58,10 +59,6 @@ class Settings(BaseSettings):
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or f"file://{(self.data_dir / 'videos').resolve()}"
-
-    @property
-    def resolved_public_url(self) -> str:
-        return (self.public_url or f"https://{self.host}:{self.port}").rstrip("/")
 
     # The largest request body accepted, in bytes. Unset means "the largest legal create request":
     # base64 of max_video_bytes plus five images (image, lastFrame, three references) plus JSON slack.

@@ -45,3 +45,14 @@ def test_generate_rejects_bad_flags_with_exit_code_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "parameters.durationSeconds" in done.stderr
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_generate_reads_prompts_from_a_file_without_a_prompt_argument(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("\nsnow over a forest, static shot\n\n")
+    done = openreel_cli("generate", "--prompts-file", str(prompts), "--output-template",
+                        str(tmp_path / "{index:02d}-{slug}.mp4"), "--duration", "4", "--resolution", "720p")
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "00-snow-over-a-forest-static-shot.mp4"
+    assert done.stdout.startswith(f"wrote {out} (seed ") and len(done.stdout.splitlines()) == 1  # bars go to stderr
+    assert decode_mp4(out.read_bytes()).frame_count == 96

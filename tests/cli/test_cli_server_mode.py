@@ -3,6 +3,7 @@ commands, and an exit code per kind of error. Also the server-sent-events stream
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,11 +52,11 @@ def test_generate_on_the_server_shows_progress_and_writes_the_clip(
     assert decode_mp4(out.read_bytes()).audio_codec == "aac"
 
 
-def test_prompts_file_runs_in_parallel_with_templated_names(
+def test_prompts_file_without_a_prompt_runs_in_parallel_with_templated_names(
         live: tuple[LiveServer, dict[str, str]], tmp_path: Path) -> None:
     prompts = tmp_path / "prompts.txt"
     prompts.write_text("a quiet desert at noon, static shot\n\nsnow over a forest, static shot\nclouds at dawn\n")
-    done = openreel_cli("generate", "unused", "--prompts-file", str(prompts), "--parallel", "2",
+    done = openreel_cli("generate", "--prompts-file", str(prompts), "--parallel", "2",
                         "--output-template", str(tmp_path / "{index:02d}-{slug}.mp4"), "--duration", "4",
                         "--resolution", "720p", env=live[1])
     assert done.returncode == 0, done.stderr
@@ -83,6 +84,28 @@ def test_operations_list_get_wait_and_cancel(live: tuple[LiveServer, dict[str, s
     finished = openreel_cli("operations", "wait", running, env=env)
     assert finished.returncode == 0, finished.stderr
     assert "done\tSUCCEEDED\t100%" in finished.stderr and finished.stdout.strip() == running
+
+
+def test_operations_get_summarises_inline_videos_unless_full(
+        live: tuple[LiveServer, dict[str, str]], gates: Gates) -> None:
+    server, env = live
+    key = env["OPENREEL_API_KEY"]
+    gates.open("cliinline", 0)
+    # Vertex-shape creates without an output bucket return the MP4 inline, base64 in the JSON.
+    created = server.client(key).post(f"/v1/projects/cli/locations/us-central1/publishers/google/models/{MODEL}"
+                                      ":predictLongRunning", json=gated_body("cliinline"))
+    op_id = str(created.json()["name"]).rsplit("/", 1)[1]
+    server.wait_done(server.client(key), f"/v1beta/operations/{op_id}")
+    full = openreel_cli("operations", "get", op_id, "--full", env=env)
+    assert full.returncode == 0, full.stderr
+    inline = json.loads(full.stdout)["response"]["videos"][0]["bytesBase64Encoded"]
+    size = len(base64.b64decode(inline))
+    assert decode_mp4(base64.b64decode(inline)).frame_count > 0
+    short = openreel_cli("operations", "get", op_id, env=env)
+    assert short.returncode == 0, short.stderr
+    assert json.loads(short.stdout)["response"]["videos"][0] == {
+        "bytesBase64Encoded": f"<{size} bytes of video/mp4, use --full>", "mimeType": "video/mp4"}
+    assert len(short.stdout) < 2000 < len(full.stdout)
 
 
 @pytest.mark.parametrize(("args", "env_override", "code"), [

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import time
 from pathlib import Path
 
-from tests.support import REPO, LiveServer, decode_mp4, import_or_require, require_or_skip
+from tests.support import LiveServer, client_python, decode_mp4, import_or_require
 
 
 def _genai2_python() -> str:
-    candidate = os.environ.get("OPENREEL_TEST_GENAI2_PYTHON") or str(REPO / ".venv-genai2/bin/python")
-    if not Path(candidate).exists():
-        require_or_skip("google-genai 2.x interpreter not found (set OPENREEL_TEST_GENAI2_PYTHON)")
-    return candidate
+    return client_python("OPENREEL_TEST_GENAI2_PYTHON", ".venv-genai2", "google-genai 2.x interpreter not found")
 
 
 def test_genai_2x_gemini_mode_generates_polls_and_downloads_two_samples(
@@ -35,7 +31,8 @@ def test_genai_2x_gemini_mode_generates_polls_and_downloads_two_samples(
         mp4 = decode_mp4(Path(video["path"]).read_bytes(), keep_frames=True)
         assert (mp4.codec, mp4.pix_fmt, mp4.fps) == ("h264", "yuv420p", 24.0)
         assert (mp4.width, mp4.height, mp4.frame_count) == (1280, 720, 96)
-        assert mp4.audio_codec is None  # no audio asked for, so no audio track
+        # Gemini-mode SDKs cannot send generateAudio; the Gemini API gives Veo 3.x native audio.
+        assert (mp4.audio_codec, mp4.audio_rate, mp4.audio_channels) == ("aac", 48000, 2)
         decoded.append(mp4)
     # Two samples of one request are two different videos.
     assert (decoded[0].frames[48] != decoded[1].frames[48]).mean() > 0.2

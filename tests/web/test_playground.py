@@ -1,31 +1,50 @@
 """The playground in a real browser (Debian's Chromium driven by Playwright): paste a key, write a
-prompt, watch the progress, see the video play, find it under Recent with a thumbnail. The key
-travels only in headers: no URL the browser requests, and no line the server logs, contains it.
+prompt, watch the progress, see the video play and download it, find it under Recent with a
+thumbnail, whichever surface (Gemini or Vertex) made it. Without a key, or with a refused one, the
+page says so and asks for one rather than posting. The key travels only in headers: no URL the
+browser requests, and no line the server logs, contains it.
+
+Jobs that must stay "rendering" use the gated test engine (tests/gates.py), so what is checked
+mid-render never depends on how fast this machine renders.
 
 The screenshot is written under tmp_path; OPENREEL_UPDATE_DOCS=1 also copies it to docs/."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 
-from tests.support import REPO, STATIC_PROMPT, LiveServer, import_or_require, require_or_skip
+from tests.gates import MODEL as GATED, Gates, gated_body
+from tests.support import REPO, STATIC_PROMPT, LiveServer, decode_mp4, import_or_require, require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--autoplay-policy=no-user-gesture-required"]
+VIDEO_PLAYS = "v => v.src.startsWith('blob:') && v.readyState > 0 && v.duration > 0"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Like conftest's server, with uvicorn's access log on, written as it happens."""
-    live = LiveServer(tmp_path_factory.mktemp("playground"), public_url="https://openreel.test")
+def gates(tmp_path_factory: pytest.TempPathFactory) -> Gates:
+    return Gates(tmp_path_factory.mktemp("gates"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, gates: Gates) -> Iterator[LiveServer]:
+    """Like conftest's server, with the gated model added to the catalog and uvicorn's access log
+    on, written as it happens."""
+    data = tmp_path_factory.mktemp("playground")
+    live = LiveServer(data, public_url="https://openreel.test",
+                      catalog_path=gates.write_catalog(data / "catalog.json"))
     live.env["PYTHONUNBUFFERED"] = "1"
     live.start(log_level="info")
     yield live
@@ -33,7 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         require_or_skip("Debian's chromium is not installed (apt-get install -y chromium)")
     playwright_api = import_or_require("playwright.sync_api", "playwright is not installed (pip install playwright)")
@@ -43,16 +62,47 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
+def _enter_key(page: Any, server: LiveServer, key: str) -> None:
+    """Open the playground and paste the key; returns once the key has loaded the model list."""
+    page.goto(server.url + "/")
+    page.fill("#api-key", key)
+    page.dispatch_event("#api-key", "change")
+    page.wait_for_function("document.querySelectorAll('#model option').length > 1")
+
+
+def _download(page: Any, tmp_path: Path) -> bytes:
+    """Click "Download MP4" and return the bytes the browser saved."""
+    with page.expect_download() as started:
+        page.click("#download")
+    saved = tmp_path / started.value.suggested_filename
+    started.value.save_as(saved)
+    return saved.read_bytes()
+
+
+def _create(server: LiveServer, key: str, path: str, body: dict[str, Any]) -> str:
+    """Make an operation as an API client would (not through the page) and wait until it is done."""
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+        created = http.post(path, json=body)
+        assert created.status_code == 200, created.text
+        name = str(created.json()["name"])
+        server.wait_done(http, f"/v1/{name}" if name.startswith("projects/") else f"/v1beta/{name}")
+    return name
+
+
+def _vertex_video(server: LiveServer, key: str, name: str) -> bytes:
+    model = name.rpartition("/operations/")[0]
+    polled = httpx.post(f"{server.url}/v1/{model}:fetchPredictOperation", json={"operationName": name},
+                        headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    return base64.b64decode(polled.json()["response"]["videos"][0]["bytesBase64Encoded"])
+
+
 def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: LiveServer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     key = server.create_key(project="playground")
     page = browser.new_page(viewport={"width": 1100, "height": 1150})
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(server.url + "/")
+    _enter_key(page, server, key)
     assert page.title() == "openreel playground"
-    page.fill("#api-key", key)
-    page.dispatch_event("#api-key", "change")
-    page.wait_for_function("document.querySelectorAll('#model option').length > 5")
     page.select_option("#model", "veo-3.1-generate-preview")
     page.fill("#prompt", "A futuristic city at night with flying cars, " + STATIC_PROMPT.split(",")[1])
     page.select_option("#duration", "4")
@@ -61,10 +111,9 @@ def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: 
     seen_states: set[str] = set()
     page.click("#submit")
     page.wait_for_selector("#job:not([hidden])")
-    for _ in range(600):
+    deadline = time.monotonic() + 300
+    while not page.is_visible("#result") and time.monotonic() < deadline:
         seen_states.add(page.inner_text("#status").split(" ")[0])
-        if page.is_visible("#result"):
-            break
         page.wait_for_timeout(100)
     # The video plays in the page.
     page.wait_for_function("document.querySelector('#result').currentTime > 0.3", timeout=60_000)
@@ -93,11 +142,98 @@ def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: 
     assert key not in server.log_path.read_text()
 
 
-def test_bad_key_shows_the_servers_error(browser, server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+def test_download_shows_only_once_the_video_is_ready_and_saves_a_real_mp4(  # type: ignore[no-untyped-def]
+        browser, server: LiveServer, gates: Gates, tmp_path: Path) -> None:
     page = browser.new_page()
+    _enter_key(page, server, server.create_key(project="download"))
+    page.select_option("#model", GATED)
+    page.fill("#prompt", "held flat test frames")
+    page.select_option("#duration", "4")
+    page.select_option("#resolution", "720p")
+    page.click("#submit")
+    gates.open("held", 0, frames=24)  # a quarter of the frames: the job renders, then waits
+    try:
+        page.wait_for_function("document.querySelector('#status').textContent.startsWith('Rendering… ') "
+                               "&& document.querySelector('#progress').value > 0")
+        assert page.is_hidden("#download")
+        assert page.eval_on_selector("#download", "a => getComputedStyle(a).display") == "none"
+        assert page.is_hidden("#result")
+    finally:
+        gates.open("held", 0)  # even on failure: a held job would keep the module's one worker busy
+    page.wait_for_selector("#download", state="visible")
+    assert page.get_attribute("#download", "href").startswith("blob:")
+    page.wait_for_function(f"({VIDEO_PLAYS})(document.querySelector('#result'))")
+    video = decode_mp4(_download(page, tmp_path))
+    assert (video.codec, video.width, video.height, video.frame_count) == ("h264", 1280, 720, 96)
+    page.close()
+
+
+def test_without_a_key_the_page_asks_for_one_and_does_not_post(browser, server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server.url + "/")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "Enter an API key" in page.inner_text("#error")
+    assert "openreel keys create" in page.inner_text("#error")
+    assert page.evaluate("document.activeElement.id") == "api-key"
+
+    page.fill("#prompt", "a lighthouse in a storm")
+    page.click("#submit")
+    page.wait_for_selector("#submit:not([disabled])")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "Enter an API key" in page.inner_text("#error")
+    assert not any(":predictLongRunning" in url for url in requested), requested
+    page.close()
+
+
+def test_a_refused_key_is_named_as_the_problem_and_nothing_is_posted(browser, server: LiveServer) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(server.url + "/")
     page.fill("#api-key", "ork_not_a_key")
     page.dispatch_event("#api-key", "change")
-    page.wait_for_selector("#error:not([hidden])")
-    assert "UNAUTHENTICATED" in page.inner_text("#error")
+    page.wait_for_function("document.querySelector('#error').textContent.startsWith('This key was refused')")
+    message = page.inner_text("#error")
+    assert "401 UNAUTHENTICATED" in message and "openreel keys create" in message
+    assert page.get_attribute("#api-key", "aria-invalid") == "true"
+
+    page.fill("#prompt", "a lighthouse in a storm")
+    page.click("#submit")
+    page.wait_for_selector("#submit:not([disabled])")
+    assert page.inner_text("#error").startswith("This key was refused")
+    assert not any(":predictLongRunning" in url for url in requested), requested
+    page.close()
+
+
+def test_every_recent_operation_opens_plays_and_downloads_whichever_surface_made_it(  # type: ignore[no-untyped-def]
+        browser, server: LiveServer, gates: Gates, tmp_path: Path) -> None:
+    key = server.create_key(project="surfaces")
+    gates.open("viagemini", 0)
+    gates.open("viavertex", 0)
+    gemini = _create(server, key, f"/v1beta/models/{GATED}:predictLongRunning", gated_body("viagemini"))
+    vertex = _create(server, key, "/v1/projects/surfaces/locations/us-central1/publishers/google/models/"
+                                  f"{GATED}:predictLongRunning", gated_body("viavertex"))
+    assert vertex.startswith("projects/surfaces/locations/us-central1/publishers/google/models/gated/operations/")
+
+    failed: list[str] = []  # answers to requests made with the key (before it, the page gets 401s)
+    page = browser.new_page()
+    page.on("response", lambda response: response.status >= 400 and "x-goog-api-key" in response.request.headers
+            and failed.append(f"{response.status} {response.url}"))
+    _enter_key(page, server, key)
+    for name in (gemini, vertex):
+        item = f'#recent li[data-operation="{name}"]'
+        page.wait_for_function(f"(i => i && i.complete && i.naturalWidth > 0)(document.querySelector('{item} img'))")
+        before = page.get_attribute("#result", "src")
+        page.click(f"{item} button")
+        page.wait_for_function(f"(before => ({VIDEO_PLAYS})(document.querySelector('#result')) "
+                               "&& document.querySelector('#result').src !== before)", arg=before)
+        assert page.is_visible("#download")
+        saved = _download(page, tmp_path)
+        assert decode_mp4(saved).frame_count == 96
+        if name == vertex:
+            assert saved == _vertex_video(server, key, vertex)
+    assert "Vertex" in page.inner_text(f'#recent li[data-operation="{vertex}"]')
+    assert failed == []
     page.close()

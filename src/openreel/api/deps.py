@@ -69,9 +69,20 @@ async def authenticate(request: Request, runtime: RuntimeDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
-def render(runtime: Runtime, op: Operation) -> dict[str, Any]:
+async def public_url(request: Request, runtime: RuntimeDep) -> str:
+    """The base of the URLs this request's answer hands out: OPENREEL_PUBLIC_URL when the operator
+    set one (behind TLS or a proxy), else the scheme and host the request came in on, so that a
+    video URI works as written (curl, LiteLLM) over the plain HTTP openreel itself speaks."""
+    configured = runtime.settings.public_url
+    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+PublicUrlDep = Annotated[str, Depends(public_url)]
+
+
+def render(runtime: Runtime, op: Operation, public_url: str) -> dict[str, Any]:
     """The operation as JSON in the Google shape it was created in (Vertex inlines the bytes)."""
-    return render_operation(op, runtime.settings.resolved_public_url, runtime.operations.read_video)
+    return render_operation(op, public_url, runtime.operations.read_video)
 
 
 async def gemini_version(version: str) -> str:

@@ -11,21 +11,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openreel.errors import FieldViolation, InvalidArgument, OpenreelError
 from openreel.protocol.rpc import error_envelope
+from openreel.protocol.veo import describe_error
 
 log = logging.getLogger(__name__)
 
 _STATUS_BY_HTTP = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
                    404: "NOT_FOUND", 405: "UNIMPLEMENTED", 409: "ABORTED", 413: "INVALID_ARGUMENT",
                    429: "RESOURCE_EXHAUSTED", 501: "UNIMPLEMENTED", 503: "UNAVAILABLE"}
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if part == "body":
-            continue
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "body"
 
 
 def error_response(exc: OpenreelError) -> JSONResponse:
@@ -44,9 +36,10 @@ def install_error_handlers(app: FastAPI) -> None:
         for error in exc.errors():
             if error["type"] == "json_invalid":
                 return error_response(InvalidArgument("Invalid JSON payload received."))
-            field = _field_path(tuple(error["loc"]))
-            description = ("unknown field" if error["type"] == "extra_forbidden" else error["msg"])
-            violations.append(FieldViolation(field, description))
+            # FastAPI puts where a value came from first; a body field is named as on the wire.
+            loc = tuple(error["loc"])
+            located = {**error, "loc": loc[1:] if loc[:1] == ("body",) else loc}
+            violations.append(FieldViolation(*describe_error(located)))
         first = violations[0]
         return error_response(InvalidArgument(f"Invalid value at '{first.field}': {first.description}",
                                               violations))

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from openreel.api.deps import GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, RuntimeDep, check_project
+from openreel.api.deps import (GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, PublicUrlDep, RuntimeDep,
+                              check_project)
 from openreel.api.polling import FinishedDep, FinishedResponses, poll_response
 from openreel.api.to_wire import summarize_operation
 from openreel.auth import Principal
@@ -52,9 +53,9 @@ def list_operations(version: str, principal: PrincipalDep, runtime: RuntimeDep,
 
 @router.get("/{version}/operations/{operation_id}", response_model=None)
 async def get_operation(version: str, operation_id: str, principal: PrincipalDep, runtime: RuntimeDep,
-                        finished: FinishedDep) -> Response:
+                        finished: FinishedDep, public_url: PublicUrlDep) -> Response:
     _check_version(version)
-    return await poll_response(runtime, finished, principal, operation_id)
+    return await poll_response(runtime, finished, principal, operation_id, public_url)
 
 
 @router.post("/{version}/operations/{operation_id}:cancel")

@@ -34,25 +34,27 @@ MAX_CACHED_BODY_BYTES = 256 * 1024
 
 
 class FinishedResponses:
-    """A small LRU of rendered finished operations, keyed by (project, operation id)."""
+    """A small LRU of rendered finished operations, keyed by (project, operation id). Each entry
+    remembers the public URL its video URIs were built with: a poll that came in on another host
+    renders afresh."""
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[str, str], tuple[float, bytes]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str], tuple[float, str, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, project: str, op_id: str) -> bytes | None:
+    def get(self, project: str, op_id: str, public_url: str) -> bytes | None:
         with self._lock:
             entry = self._entries.get((project, op_id))
-            if entry is None or entry[0] < time.monotonic():
+            if entry is None or entry[0] < time.monotonic() or entry[1] != public_url:
                 return None
             self._entries.move_to_end((project, op_id))
-            return entry[1]
+            return entry[2]
 
-    def put(self, project: str, op_id: str, body: bytes) -> None:
+    def put(self, project: str, op_id: str, public_url: str, body: bytes) -> None:
         if len(body) > MAX_CACHED_BODY_BYTES:
             return
         with self._lock:
-            self._entries[(project, op_id)] = (time.monotonic() + FINISHED_TTL_SECONDS, body)
+            self._entries[(project, op_id)] = (time.monotonic() + FINISHED_TTL_SECONDS, public_url, body)
             self._entries.move_to_end((project, op_id))
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
@@ -62,22 +64,24 @@ class FinishedResponses:
             self._entries.pop((project, op_id), None)
 
 
-def _read_and_render(runtime: Runtime, principal: Principal, name_or_id: str) -> tuple[bytes, bool]:
+def _read_and_render(runtime: Runtime, principal: Principal, name_or_id: str,
+                     public_url: str) -> tuple[bytes, bool]:
     """The rendered operation, and whether that answer may be kept."""
     op = runtime.operations.get(principal, name_or_id)
-    return json.dumps(render(runtime, op), separators=(",", ":")).encode(), op.is_done and not inlines_videos(op)
+    body = json.dumps(render(runtime, op, public_url), separators=(",", ":")).encode()
+    return body, op.is_done and not inlines_videos(op)
 
 
 async def poll_response(runtime: Runtime, finished: FinishedResponses, principal: Principal,
-                        name_or_id: str) -> Response:
+                        name_or_id: str, public_url: str) -> Response:
     """The operation as JSON in the shape it was created in, as a ready response."""
     op_id = operation_id_from(name_or_id)
-    cached = finished.get(principal.project, op_id) if op_id else None
+    cached = finished.get(principal.project, op_id, public_url) if op_id else None
     if cached is not None:
         return Response(cached, media_type="application/json")
-    body, keep = await run_in_threadpool(_read_and_render, runtime, principal, name_or_id)
+    body, keep = await run_in_threadpool(_read_and_render, runtime, principal, name_or_id, public_url)
     if keep and op_id:
-        finished.put(principal.project, op_id, body)
+        finished.put(principal.project, op_id, public_url, body)
     return Response(body, media_type="application/json")
 
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from openreel.api.deps import PrincipalDep, RuntimeDep, render
+from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, render
 from openreel.api.to_wire import summarize_operation
 from openreel.auth import Principal
 from openreel.errors import NotFound, ServiceUnavailable
@@ -35,7 +35,8 @@ def _event(name: str, data: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def _events(request: Request, runtime: Runtime, principal: Principal, operation_id: str) -> AsyncIterator[str]:
+async def _events(request: Request, runtime: Runtime, principal: Principal, operation_id: str,
+                  public_url: str) -> AsyncIterator[str]:
     last: tuple[Any, ...] | None = None
     quiet = 0.0
     # A stopping server ends its streams, so that shutdown does not wait on them; clients
@@ -50,7 +51,7 @@ async def _events(request: Request, runtime: Runtime, principal: Principal, oper
             yield _event("error", error_envelope(exc.http_code, exc.status, exc.message))
             return
         if op.is_done:
-            body = await run_in_threadpool(render, runtime, op)
+            body = await run_in_threadpool(render, runtime, op, public_url)
             # Results can be large (inline Vertex bytes); the stream says where, polling fetches.
             body.get("response", {}).pop("videos", None)
             yield _event("done", body)
@@ -68,7 +69,8 @@ async def _events(request: Request, runtime: Runtime, principal: Principal, oper
 
 @router.get("/{version}/operations/{operation_id}:stream")
 async def stream_operation(version: str, operation_id: str, request: Request, principal: PrincipalDep,
-                           runtime: RuntimeDep) -> StreamingResponse:
+                           runtime: RuntimeDep, public_url: PublicUrlDep) -> StreamingResponse:
     await run_in_threadpool(runtime.operations.get, principal, operation_id)  # 404 before streaming
-    return StreamingResponse(_events(request, runtime, principal, operation_id), media_type="text/event-stream",
+    events = _events(request, runtime, principal, operation_id, public_url)
+    return StreamingResponse(events, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

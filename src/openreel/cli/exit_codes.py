@@ -1,10 +1,26 @@
-"""Exit codes scripts can test, one per kind of google.rpc failure."""
+"""Exit codes scripts can test, one per kind of failure, and the one-line error every command prints.
+
+    0  success
+    1  anything else (a bug: please report it)
+    2  INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, and local file problems: an --image or
+       --prompts-file that cannot be read, an -o that cannot be written
+    3  UNAUTHENTICATED, PERMISSION_DENIED (a wrong or revoked key)
+    4  NOT_FOUND (an unknown model, operation or key)
+    5  RESOURCE_EXHAUSTED (over the key's quota)
+    6  DEADLINE_EXCEEDED
+    7  CANCELLED
+    8  UNAVAILABLE (the server is down, refuses the connection, or is overloaded)
+
+Local mode (`openreel generate` without --server) and server mode print the same line,
+`error: STATUS: message`, and exit with the same code for the same problem.
+"""
 
 from __future__ import annotations
 
-import typer
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from openreel.client.exceptions import OpenreelAPIError
+import typer
 
 EXIT_CODES = {
     "INVALID_ARGUMENT": 2, "FAILED_PRECONDITION": 2, "OUT_OF_RANGE": 2,
@@ -16,8 +32,58 @@ EXIT_CODES = {
     "UNAVAILABLE": 8,
 }
 
+# For the epilog of `openreel --help`.
+SUMMARY = ("Exit codes: 2 invalid argument or unusable file, 3 bad or revoked key, 4 not found, "
+           "5 over quota, 6 deadline exceeded, 7 cancelled, 8 server unavailable, 1 anything else.")
 
-def fail(error: OpenreelAPIError) -> typer.Exit:
-    """Print the error on one line to stderr and return the Exit to raise."""
-    typer.secho(f"error: {error.status}: {error.message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(EXIT_CODES.get(error.status, 1))
+
+def fail(status: str, message: str) -> typer.Exit:
+    """Print `error: STATUS: message` on one line to stderr and return the Exit to raise."""
+    typer.secho(f"error: {status}: {' '.join(message.split())}", fg=typer.colors.RED, err=True)
+    return typer.Exit(EXIT_CODES.get(status, 1))
+
+
+def file_problem(flag: str, path: object, reason: str) -> typer.Exit:
+    """A local file a flag names cannot be used: exit 2, naming the flag."""
+    return fail("INVALID_ARGUMENT", f"{flag} {path}: {reason}")
+
+
+@contextmanager
+def reported_errors(server: str | None = None) -> Iterator[None]:
+    """Turn the errors a command can meet into one line and an exit code: the server's google.rpc
+    errors (through the client), the same errors raised in process by local mode, a request the
+    wire schema refuses before it is sent, and a server that cannot be reached."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except Exception as error:
+        reported = _reported(error, server)
+        if reported is None:
+            raise
+        raise reported from None
+
+
+def _reported(error: Exception, server: str | None) -> typer.Exit | None:
+    # Imported on the error path only: `openreel --help` should load none of these.
+    from openreel.client.exceptions import OpenreelAPIError
+    from openreel.errors import OpenreelError
+
+    if isinstance(error, (OpenreelAPIError, OpenreelError)):
+        return fail(error.status, error.message)
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        from openreel.protocol.veo import describe_error
+
+        problems = error.errors(include_url=False)
+        field, description = describe_error(problems[0])
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return fail("INVALID_ARGUMENT", f"Invalid value at '{field}': {description}{more}")
+    import httpx
+
+    if isinstance(error, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return fail("INVALID_ARGUMENT", f"--server {server}: not an http:// or https:// URL")
+    if isinstance(error, httpx.TransportError):
+        return fail("UNAVAILABLE", f"cannot reach the server at {server}: {str(error) or type(error).__name__}")
+    return None

@@ -1,39 +1,49 @@
 """The CLI against a running server: generate with live progress (several prompts in parallel),
-operations list / get / cancel / wait, and the model list."""
+operations list / get / cancel / wait, and the model list.
+
+The client (httpx, the wire schemas) and rich's progress bars load inside the commands, so that
+`openreel --help` and the quick commands start fast (tests/cli/test_cli_imports.py)."""
 
 from __future__ import annotations
 
 import json
-import re
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from openreel.cli.exit_codes import fail
-from openreel.client import config as client_config
-from openreel.client.exceptions import OpenreelAPIError
-from openreel.client.model import Operation, VideoGenerationModel
-from openreel.client.operations import OperationsClient
+from openreel.cli.exit_codes import reported_errors
+from openreel.cli.help_format import Command, Group
+from openreel.cli.paths import sample_path, write_output
 
-Server = Annotated[str | None, typer.Option("--server", envvar="OPENREEL_BASE_URL", help="openreel server URL.")]
-ApiKey = Annotated[str | None, typer.Option("--api-key", envvar="OPENREEL_API_KEY", help="API key.")]
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
-operations_app = typer.Typer(help="List, inspect, cancel and wait for operations on a server.", no_args_is_help=True)
+    from openreel.client.model import Operation
+    from openreel.client.operations import OperationsClient
+
+Server = Annotated[str | None, typer.Option("--server", envvar="OPENREEL_BASE_URL", show_default=False,
+                                            help="openreel server URL (default http://127.0.0.1:8000).")]
+ApiKey = Annotated[str | None, typer.Option("--api-key", "--key", envvar="OPENREEL_API_KEY", help="API key.")]
+Name = Annotated[str, typer.Argument(metavar="NAME", help="Operation name, or just its id (the last segment).")]
+# Inline media fields of the two response shapes, and what a summary puts in their place.
+_INLINE_FIELDS = ("bytesBase64Encoded", "encodedVideo")
+
+operations_app = typer.Typer(cls=Group, help="List, inspect, cancel and wait for operations on a server.",
+                             no_args_is_help=True)
 
 
-def _config(server: str | None, api_key: str | None) -> client_config.ClientConfig:
-    return client_config.init(base_url=server, api_key=api_key)
+@contextmanager
+def _operations(server: str | None, api_key: str | None) -> Iterator[OperationsClient]:
+    from openreel.client import config as client_config
+    from openreel.client.operations import OperationsClient
 
-
-def output_name(template: str, index: int, prompt: str) -> Path:
-    """e.g. "{index:02d}-{slug}.mp4" -> 03-a-serene-mountain-lake.mp4"""
-    slug = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:40] or "video"
-    return Path(template.format(index=index, slug=slug))
+    config = client_config.init(base_url=server, api_key=api_key)
+    with reported_errors(config.base_url):
+        yield OperationsClient(config)
 
 
 def _describe(op: Operation) -> str:
@@ -51,86 +61,109 @@ def _follow(op: Operation, progress: Progress, task: TaskID, label: str, poll: f
     progress.update(task, completed=100, description=f"{label} [dim]{_describe(op)}")
 
 
-def generate_remote(prompts: list[str], outputs: list[Path], model: str, options: dict[str, Any],
+def generate_remote(jobs: list[tuple[str, Path]], model: str, options: dict[str, Any],
                     server: str | None, api_key: str | None, parallel: int, poll: float = 0.5) -> None:
     """Submit each prompt (at most `parallel` at once, to stay within the key's quota), follow
     them with one progress bar each, and save every sample."""
-    _config(server, api_key)
-    generator = VideoGenerationModel.from_pretrained(model)
-    console = Console(stderr=True)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from openreel.client import config as client_config
+    from openreel.client.model import VideoGenerationModel
+
+    config = client_config.init(base_url=server, api_key=api_key)
+    generator = VideoGenerationModel(model, config)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as progress:
-        def run(index: int) -> list[Path]:
-            label = f"[bold]{outputs[index].name}"
-            op = generator.generate_video(prompt=prompts[index], **options)
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        def run(job: tuple[str, Path]) -> list[Path]:
+            prompt, output = job
+            label = f"[bold]{output.name}"
+            op = generator.generate_video(prompt=prompt, **options)
             task = progress.add_task(label, total=100)
             _follow(op, progress, task, label, poll)
-            result = op.result()
-            paths = [outputs[index] if n == 0 else outputs[index].with_name(f"{outputs[index].stem}-{n}.mp4")
-                     for n in range(len(result.videos))]
-            for video, path in zip(result.videos, paths):
-                video.save(path)
+            videos = op.result().videos
+            paths = [sample_path(output, n, len(videos)) for n in range(len(videos))]
+            for video, path in zip(videos, paths):
+                write_output("-o", path, video.video_bytes)
             return paths
 
         try:
-            with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-                written = [p for paths in pool.map(run, range(len(prompts))) for p in paths]
-        except OpenreelAPIError as error:
+            with reported_errors(config.base_url), ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+                written = [p for paths in pool.map(run, jobs) for p in paths]
+        except typer.Exit:
             progress.live.transient = True  # the error line alone is what the user should see
-            raise fail(error) from error
+            raise
     for path in written:
         typer.echo(f"wrote {path}")
 
 
-@operations_app.command("list", help="Recent operations of your project, newest first.")
+@operations_app.command("list", cls=Command, help="Recent operations of your project, newest first.")
 def list_operations(server: Server = None, api_key: ApiKey = None,
                     limit: Annotated[int, typer.Option(help="How many.")] = 20) -> None:
-    try:
-        ops = OperationsClient(_config(server, api_key)).list_operations(limit)
-    except OpenreelAPIError as error:
-        raise fail(error) from error
+    with _operations(server, api_key) as client:
+        ops = client.list_operations(limit)
     for op in ops:
         meta = op.get("metadata", {})
         typer.echo(f"{op['name']}\t{meta.get('state')}\t{meta.get('progressPercent', 0)}%\t{meta.get('createTime')}")
 
 
-@operations_app.command("get", help="One operation as JSON.")
-def get_operation(name: str, server: Server = None, api_key: ApiKey = None) -> None:
-    try:
-        typer.echo(json.dumps(OperationsClient(_config(server, api_key)).get_operation(name), indent=2))
-    except OpenreelAPIError as error:
-        raise fail(error) from error
+@operations_app.command("get", cls=Command, help="One operation as JSON; inline videos are summarised unless --full.")
+def get_operation(name: Name, server: Server = None, api_key: ApiKey = None,
+                  full: Annotated[bool, typer.Option("--full", help="Print inline video bytes (base64) "
+                                                                     "too.")] = False) -> None:
+    with _operations(server, api_key) as client:
+        body = client.get_operation(name)
+    typer.echo(json.dumps(body if full else summarised(body), indent=2))
 
 
-@operations_app.command("cancel", help="Cancel an operation.")
-def cancel_operation(name: str, server: Server = None, api_key: ApiKey = None) -> None:
-    try:
-        OperationsClient(_config(server, api_key)).cancel_operation(name)
-    except OpenreelAPIError as error:
-        raise fail(error) from error
+def summarised(value: Any) -> Any:
+    """The JSON with each inline video's base64 replaced by "<N bytes of video/mp4, use --full>"."""
+    if isinstance(value, list):
+        return [summarised(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    mime_type = value.get("mimeType") or value.get("encoding") or "data"
+    return {key: f"<{_decoded_size(item)} bytes of {mime_type}, use --full>"
+            if key in _INLINE_FIELDS and isinstance(item, str) else summarised(item)
+            for key, item in value.items()}
+
+
+def _decoded_size(base64_text: str) -> int:
+    return len(base64_text) * 3 // 4 - (len(base64_text) - len(base64_text.rstrip("=")))
+
+
+@operations_app.command("cancel", cls=Command, help="Cancel an operation.")
+def cancel_operation(name: Name, server: Server = None, api_key: ApiKey = None) -> None:
+    with _operations(server, api_key) as client:
+        client.cancel_operation(name)
     typer.echo(f"cancelled {name}")
 
 
-@operations_app.command("wait", help="Follow an operation's streamed progress until it finishes.")
-def wait_operation(name: str, server: Server = None, api_key: ApiKey = None) -> None:
+@operations_app.command("wait", cls=Command, help="Follow an operation's streamed progress until it finishes.")
+def wait_operation(name: Name, server: Server = None, api_key: ApiKey = None) -> None:
     from openreel.client.exceptions import from_operation_error
-    try:
-        final: dict[str, Any] = {}
-        for event, body in OperationsClient(_config(server, api_key)).stream_operation(name):
+
+    final: dict[str, Any] = {}
+    with _operations(server, api_key) as client:
+        for event, body in client.stream_operation(name):
             meta = body.get("metadata", {})
             typer.echo(f"{event}\t{meta.get('state')}\t{meta.get('progressPercent', 0)}%", err=True)
             final = body
         if final.get("error"):
             raise from_operation_error(final["error"])
-    except OpenreelAPIError as error:
-        raise fail(error) from error
     typer.echo(final.get("name", name))
 
 
 def list_models(server: Server = None, api_key: ApiKey = None) -> None:
-    try:
-        models = OperationsClient(_config(server, api_key)).list_models()
-    except OpenreelAPIError as error:
-        raise fail(error) from error
+    with _operations(server, api_key) as client:
+        models = client.list_models()
     for model in models:
         typer.echo(f"{model['name'].removeprefix('models/')}\t{model.get('engine', '')}\t{model.get('displayName', '')}")

@@ -56,6 +56,13 @@ class Surface(StrEnum):
     GEMINI = "gemini"
     VERTEX = "vertex"
 
+    @property
+    def has_audio_by_default(self) -> bool:
+        """Whether a request that leaves out generateAudio gets sound (where the model makes it).
+        Google's Gemini API returns Veo 3.x videos with native audio, and its SDKs cannot even
+        send generateAudio there; on Vertex, generateAudio decides and is off unless sent."""
+        return self is Surface.GEMINI
+
 
 @dataclass(frozen=True)
 class OperationError:

@@ -16,6 +16,7 @@ class AspectRatio(StrEnum):
 class Resolution(StrEnum):
     HD = "720p"
     FULL_HD = "1080p"
+    UHD = "4k"
 
 
 class ReferenceType(StrEnum):
@@ -39,8 +40,8 @@ class ResizeMode(StrEnum):
     CROP = "crop"
 
 
-_LONG_SIDE = {Resolution.HD: 1280, Resolution.FULL_HD: 1920}
-_SHORT_SIDE = {Resolution.HD: 720, Resolution.FULL_HD: 1080}
+_LONG_SIDE = {Resolution.HD: 1280, Resolution.FULL_HD: 1920, Resolution.UHD: 3840}
+_SHORT_SIDE = {Resolution.HD: 720, Resolution.FULL_HD: 1080, Resolution.UHD: 2160}
 
 
 @dataclass(frozen=True)

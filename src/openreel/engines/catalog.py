@@ -2,7 +2,10 @@
 
 Out of the box every Veo id maps to the built-in `procedural` engine so Google's clients work on
 first start. Operators add or override entries with a JSON file (OPENREEL_CATALOG_PATH):
-    {"models": [{"id": "wan2.2-ti2v-5b", "engine": "diffusers", "options": {...}}]}
+    {"models": [{"id": "wan2.2-ti2v-5b", "engine": "diffusers", "resolutions": ["720p"],
+                 "options": {...}}]}
+Request validation reads each entry's limits (durations, resolutions, samples, audio), so what a
+model cannot make is refused with a 400 before anything is queued.
 """
 
 from __future__ import annotations
@@ -12,10 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openreel.domain.request import Resolution
 from openreel.errors import NotFound
 
 VEO3_DURATIONS = (4, 6, 8)
 VEO2_DURATIONS = (5, 6, 7, 8)
+HD_RESOLUTIONS = (Resolution.HD, Resolution.FULL_HD)
+# Google's Veo 3.1 and 3.1 fast (not lite, not Veo 2 or 3.0) also render 3840x2160.
+UHD_RESOLUTIONS = (*HD_RESOLUTIONS, Resolution.UHD)
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class ModelSpec:
     version: str
     description: str = ""
     durations: tuple[int, ...] = VEO3_DURATIONS
+    resolutions: tuple[Resolution, ...] = HD_RESOLUTIONS
     max_samples: int = 4
     supports_audio: bool = True
     options: dict[str, Any] = field(default_factory=dict)
@@ -46,10 +54,10 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
     _veo("veo-3.0-fast-generate-001", "Veo 3 fast", "3.0"),
     _veo("veo-3.0-generate-preview", "Veo 3 preview", "3.0"),
     _veo("veo-3.0-fast-generate-preview", "Veo 3 fast preview", "3.0"),
-    _veo("veo-3.1-generate-preview", "Veo 3.1", "3.1"),
-    _veo("veo-3.1-fast-generate-preview", "Veo 3.1 fast", "3.1"),
-    _veo("veo-3.1-generate-001", "Veo 3.1", "3.1"),
-    _veo("veo-3.1-fast-generate-001", "Veo 3.1 fast", "3.1"),
+    _veo("veo-3.1-generate-preview", "Veo 3.1", "3.1", resolutions=UHD_RESOLUTIONS),
+    _veo("veo-3.1-fast-generate-preview", "Veo 3.1 fast", "3.1", resolutions=UHD_RESOLUTIONS),
+    _veo("veo-3.1-generate-001", "Veo 3.1", "3.1", resolutions=UHD_RESOLUTIONS),
+    _veo("veo-3.1-fast-generate-001", "Veo 3.1 fast", "3.1", resolutions=UHD_RESOLUTIONS),
     _veo("veo-3.1-lite-generate-preview", "Veo 3.1 lite", "3.1"),
     _veo("veo-3.1-lite-generate-001", "Veo 3.1 lite", "3.1"),
 )
@@ -85,7 +93,17 @@ def _spec_from_json(entry: dict[str, Any]) -> ModelSpec:
         display_name=entry.get("displayName", entry["id"]), version=entry.get("version", "1"),
         description=entry.get("description", ""),
         durations=tuple(entry.get("durations", VEO3_DURATIONS)),
+        resolutions=_resolutions(entry),
         max_samples=int(entry.get("maxSamples", 4)),
         supports_audio=bool(entry.get("supportsAudio", True)),
         options=dict(entry.get("options", {})),
     )
+
+
+def _resolutions(entry: dict[str, Any]) -> tuple[Resolution, ...]:
+    given = entry.get("resolutions", HD_RESOLUTIONS)
+    known = [r.value for r in Resolution]
+    if not given or any(str(r).lower() not in known for r in given):
+        raise ValueError(f"catalog entry '{entry['id']}': resolutions must be a non-empty list of "
+                         f"{', '.join(known)}; got {given!r}")
+    return tuple(Resolution(str(r).lower()) for r in given)

@@ -5,6 +5,10 @@ seed guide's REST call and proto3 JSON parsers allow). Scalar coercion is lax on
 docs sometimes quote numbers as strings ("8"). Unknown fields are rejected so a typo gets a 400
 naming it instead of being silently ignored, as Google's own endpoints do.
 
+A create body is read by `parse_create_body`, which salvages what it can: a field that fails
+validation is dropped and the rest validated again, so the semantic checks still run on what was
+valid and a caller learns about every bad field in one answer.
+
 Text must be storable and printable: a string holding NUL or an unpaired UTF-16 surrogate (JSON
 "\\u0000", "\\ud800") is refused here, naming its field, because PostgreSQL cannot store NUL and
 UTF-8 cannot encode a lone surrogate. Base64 payloads are left to their decoder, which refuses them.
@@ -13,11 +17,21 @@ UTF-8 cannot encode a lone surrogate. Base64 payloads are left to their decoder,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 BAD_TEXT = "must not contain NUL characters or unpaired surrogates"
 # json.loads joins a valid surrogate pair into one character, so any surrogate left is unpaired.
@@ -144,6 +158,77 @@ class PredictLongRunningRequest(WireModel):
     @classmethod
     def _hoist(cls, data: Any) -> Any:
         return hoist_instance_parameters(data) if isinstance(data, dict) else data
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PydanticCustomError("dict_type", "must be a JSON object")
+    return value
+
+
+# The create body as sent, any JSON object: routes take this and the service reads it with
+# parse_create_body, so that schema and semantic problems are reported together. OpenAPI still
+# documents it as a PredictLongRunningRequest.
+RawCreateBody = Annotated[dict[str, Any],
+                          PlainValidator(_json_object, json_schema_input_type=PredictLongRunningRequest)]
+
+
+def parse_create_body(raw: dict[str, Any]) -> tuple[PredictLongRunningRequest | None, list[ErrorDetails]]:
+    """Validate a create body, salvaging what is valid.
+
+    Returns the request built from every field that passed (None when what is left cannot form
+    a request, say with no instance) and pydantic's error for every field that did not. Each bad
+    field is dropped and the rest validated again; a field that is missing only because it was
+    dropped is not reported a second time.
+    """
+    body = hoist_instance_parameters(raw)
+    problems: list[ErrorDetails] = []
+    while True:
+        try:
+            return PredictLongRunningRequest.model_validate(body), problems
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+        later_pass, reported = bool(problems), {e["loc"] for e in problems}
+        # After a drop, a "missing" error only says so: that field was there and is reported.
+        problems += [e for e in errors if e["loc"] not in reported and not (later_pass and e["type"] == "missing")]
+        salvaged = body
+        for error in errors:
+            salvaged = _without(salvaged, error["loc"])
+        if salvaged == body:
+            return None, problems
+        body = salvaged
+
+
+def _without(data: Any, loc: tuple[int | str, ...]) -> Any:
+    """`data` less what the error at `loc` is about: the deepest object member on the path. A bad
+    list item takes its list with it, so no index the caller sees in an error shifts."""
+    members = [i for i, part in enumerate(loc) if isinstance(part, str)]
+    return _drop(data, loc[:members[-1] + 1]) if members else data
+
+
+def _drop(data: Any, path: tuple[int | str, ...]) -> Any:
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict) and head in data:
+        if not rest:
+            return {key: value for key, value in data.items() if key != head}
+        return {**data, head: _drop(data[head], rest)}
+    if isinstance(data, list) and isinstance(head, int) and 0 <= head < len(data):
+        return [*data[:head], _drop(data[head], rest), *data[head + 1:]]
+    return data
+
+
+def wire_field(loc: tuple[int | str, ...]) -> str:
+    """A validation error's location as the wire path Google's errors use: instances[0].image."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
+def describe_error(error: Mapping[str, Any]) -> tuple[str, str]:
+    """(wire field, what is wrong with it) for one pydantic validation error."""
+    description = "unknown field" if error["type"] == "extra_forbidden" else str(error["msg"])
+    return wire_field(tuple(error["loc"])), description
 
 
 class FetchPredictOperationRequest(WireModel):

@@ -1,4 +1,4 @@
-"""KeyService: create API keys and resolve a presented key to the calling Principal.
+"""KeyService: create, list and revoke API keys, and resolve a presented key to the calling Principal.
 
 Every request presents a key, and most requests are polls, so resolved keys are remembered in
 process for KEY_CACHE_SECONDS: a key revoked in the database stops working within that time."""
@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 from openreel.auth import NewKey, Principal, Tier, hash_key, new_key
-from openreel.errors import PermissionDenied, Unauthenticated
+from openreel.errors import NotFound, Unauthenticated
 from openreel.protocol.rpc import error_info
-from openreel.store.sql import SqlStore
+from openreel.store.sql import ApiKeyRecord, SqlStore
 
 KEY_CACHE_SECONDS = 10.0
 _KEY_CACHE_ENTRIES = 10_000
@@ -28,6 +29,20 @@ class KeyService:
         self.store.add_api_key(key.id, key.hash, key.prefix, project, tier.value)
         return key
 
+    def list_keys(self) -> list[ApiKeyRecord]:
+        """Every key, revoked ones included, oldest first. Records hold no secret: only hashes are stored."""
+        return self.store.list_api_keys()
+
+    def revoke(self, key_id: str) -> ApiKeyRecord:
+        """Revoke a key by its id (revoking it again changes nothing); NotFound when no key has it.
+        Servers that resolved the key less than KEY_CACHE_SECONDS ago accept it until then."""
+        record = self.store.revoke_api_key(key_id, datetime.now(UTC))
+        if record is None:
+            raise NotFound(f"No API key has the id '{key_id}'.")
+        with self._lock:
+            self._known = {digest: entry for digest, entry in self._known.items() if entry[1].key_id != key_id}
+        return record
+
     def cached(self, presented: str) -> Principal | None:
         """The Principal for a key resolved less than KEY_CACHE_SECONDS ago, without I/O."""
         entry = self._known.get(hash_key(presented))
@@ -40,7 +55,9 @@ class KeyService:
             raise Unauthenticated("API key not valid. Please pass a valid API key.",
                                   details=[error_info("API_KEY_INVALID")])
         if record.revoked_at is not None:
-            raise PermissionDenied("This API key has been revoked.")
+            # 401, like an unknown key: a revoked key no longer identifies anyone.
+            raise Unauthenticated("This API key has been revoked. Please pass a valid API key.",
+                                  details=[error_info("API_KEY_INVALID")])
         principal = Principal(project=record.project, tier=Tier(record.tier), key_id=record.id)
         with self._lock:
             if len(self._known) >= _KEY_CACHE_ENTRIES:

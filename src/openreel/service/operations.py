@@ -6,17 +6,22 @@ import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from openreel.service.wire_request import InputLimits, to_generation_request
 from openreel.auth import Principal, Tier
-from openreel.domain.naming import is_video_file_id, new_operation_id, operation_id_from, operation_name
+from openreel.domain.naming import (
+    is_video_file_id,
+    new_operation_id,
+    operation_id_from,
+    operation_name,
+)
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.engines.catalog import Catalog
 from openreel.errors import FailedPrecondition, InvalidArgument, NotFound
-from openreel.protocol.veo import PredictLongRunningRequest
 from openreel.queue.local import LocalQueue
 from openreel.quota.admission import admit
 from openreel.quota.tiers import TierLimits
+from openreel.service.wire_request import InputLimits, read_generation_request
 from openreel.storage.base import Storage
 from openreel.storage.inputs import InputBlobs
 from openreel.store.sql import SqlStore, utcnow
@@ -38,14 +43,16 @@ class OperationService:
         self.inputs = InputBlobs(storage)
 
     def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
-               body: PredictLongRunningRequest) -> Operation:
-        """Validate fully, store the inputs, then admit against the quotas and insert as one
+               body: dict[str, Any]) -> Operation:
+        """Validate fully (every bad field of `body`, the JSON object as sent, in one
+        InvalidArgument), store the inputs, then admit against the quotas and insert as one
         atomic step, and dispatch. Bad input and refused requests leave nothing stored (so they
         are never counted); a full disk or a locked database answers 503 with RetryInfo."""
         spec = self.catalog.get(model_id)
-        request = to_generation_request(
+        request = read_generation_request(
             body, spec, self.limits, seed_if_absent=secrets.randbelow(2**32),
-            video_exists=lambda file_id: self._owned_video(principal, file_id) is not None)
+            video_exists=lambda file_id: self._owned_video(principal, file_id) is not None,
+            audio_if_absent=surface.has_audio_by_default)
         self.storage.check_free_space(self.min_free_bytes)
         if InputBlobs.carries_bytes(request):
             # Refuse early, without the lock, what would be refused anyway: an over-quota caller

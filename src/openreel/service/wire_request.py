@@ -1,6 +1,7 @@
-"""Map a validated wire body onto a GenerationRequest, checking what the schema cannot: allowed
-values per model, value ranges, and the images and videos themselves. Every problem found is
-reported at once, each naming its wire field."""
+"""Map a create body onto a GenerationRequest, checking what the schema cannot: allowed values
+per model, value ranges, and the images and videos themselves. Every problem found is reported
+at once, each naming its wire field: schema problems (an unknown field, a string where a number
+belongs) together with the semantic ones found in what passed the schema."""
 
 from __future__ import annotations
 
@@ -10,16 +11,33 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from openreel.domain.request import (FPS, AspectRatio, CompressionQuality, GenerationRequest,
-                                     ImageInput, PersonGeneration, ReferenceImage, ReferenceType,
-                                     ResizeMode, Resolution, VideoInput, WebhookConfig)
+from openreel.domain.request import (
+    FPS,
+    AspectRatio,
+    CompressionQuality,
+    GenerationRequest,
+    ImageInput,
+    PersonGeneration,
+    ReferenceImage,
+    ReferenceType,
+    ResizeMode,
+    Resolution,
+    VideoInput,
+    WebhookConfig,
+)
 from openreel.engines.catalog import ModelSpec
 from openreel.errors import FieldViolation, InvalidArgument
 from openreel.media.images import SUPPORTED_MIME_TYPES, BadImage, load_image
 from openreel.media.probe import UnreadableVideo, probe_video
-from openreel.protocol.veo import PredictLongRunningRequest, WireImage, WireVideo
+from openreel.protocol.veo import (
+    PredictLongRunningRequest,
+    WireImage,
+    WireVideo,
+    describe_error,
+    parse_create_body,
+)
 
 MAX_PROMPT_CHARS = 4000
 MAX_REFERENCE_IMAGES = 3
@@ -39,23 +57,44 @@ class InputLimits:
 
 
 class _Violations:
-    def __init__(self) -> None:
-        self.items: list[FieldViolation] = []
+    def __init__(self, schema: list[FieldViolation]) -> None:
+        self.items = list(schema)
+        # A field the schema refused was dropped before the semantic checks ran; what they then
+        # say about it ("a prompt is required") would only repeat the first complaint.
+        self._refused = {v.field for v in self.items}
 
     def add(self, field: str, description: str) -> None:
-        self.items.append(FieldViolation(field, description))
+        if field not in self._refused:
+            self.items.append(FieldViolation(field, description))
+
+    def error(self) -> InvalidArgument:
+        first = self.items[0]
+        more = f" (and {len(self.items) - 1} more)" if len(self.items) > 1 else ""
+        return InvalidArgument(f"Invalid value at '{first.field}': {first.description}{more}", self.items)
 
     def raise_if_any(self) -> None:
         if self.items:
-            first = self.items[0]
-            more = f" (and {len(self.items) - 1} more)" if len(self.items) > 1 else ""
-            raise InvalidArgument(f"Invalid value at '{first.field}': {first.description}{more}", self.items)
+            raise self.error()
 
 
-def to_generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits: InputLimits,
-                          seed_if_absent: int, video_exists: Callable[[str], bool]) -> GenerationRequest:
-    """Raise InvalidArgument listing every bad field, or return the request to run."""
-    errors = _Violations()
+def read_generation_request(raw: dict[str, Any], spec: ModelSpec, limits: InputLimits, seed_if_absent: int,
+                            video_exists: Callable[[str], bool], *,
+                            audio_if_absent: bool = False) -> GenerationRequest:
+    """Read a create body as the caller sent it. Raise one InvalidArgument listing every bad
+    field, whether the schema or the semantic checks found it, or return the request to run.
+
+    seed_if_absent and audio_if_absent stand in for a seed and a generateAudio the body leaves
+    out (audio only where the model makes sound)."""
+    body, problems = parse_create_body(raw)
+    errors = _Violations([FieldViolation(*describe_error(problem)) for problem in problems])
+    if body is None:  # nothing left to check: the schema problems are the whole answer
+        raise errors.error()
+    return _generation_request(body, spec, limits, seed_if_absent, video_exists, audio_if_absent, errors)
+
+
+def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits: InputLimits,
+                        seed_if_absent: int, video_exists: Callable[[str], bool], audio_if_absent: bool,
+                        errors: _Violations) -> GenerationRequest:
     instance = body.instances[0]
     params = body.parameters
     p = params.model_dump(exclude_none=True, by_alias=False) if params else {}
@@ -100,7 +139,7 @@ def to_generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limi
         errors.add("parameters.temperature", "must be between 0.0 and 1.0")
     if p.get("fps", FPS) != FPS:
         errors.add("parameters.fps", f"only {FPS} fps is supported")
-    audio = p.get("generate_audio", False)
+    audio = p.get("generate_audio", audio_if_absent and spec.supports_audio)
     if audio and not spec.supports_audio:
         errors.add("parameters.generateAudio", f"{spec.id} does not generate audio")
     negative = p.get("negative_prompt", "")
@@ -114,7 +153,7 @@ def to_generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limi
         errors.add("parameters.pubsubTopic", "must look like projects/PROJECT/topics/TOPIC")
 
     aspect = _choice(AspectRatio, p.get("aspect_ratio"), AspectRatio.LANDSCAPE, "parameters.aspectRatio", errors)
-    resolution = _choice(Resolution, p.get("resolution"), Resolution.FULL_HD, "parameters.resolution", errors)
+    resolution = _resolution(p.get("resolution"), spec, errors)
     person = _choice(PersonGeneration, _snake(p.get("person_generation")), PersonGeneration.ALLOW_ADULT,
                      "parameters.personGeneration", errors)
     quality = _choice(CompressionQuality, p.get("compression_quality"), CompressionQuality.OPTIMIZED,
@@ -139,6 +178,17 @@ def to_generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limi
         reference_images=tuple(references), video=video, storage_uri=storage_uri,
         compression_quality=quality, resize_mode=resize, fps=FPS, labels=dict(labels),
         webhook=webhook, pubsub_topic=topic)
+
+
+def _resolution(raw: str | None, spec: ModelSpec, errors: _Violations) -> Resolution:
+    # 1080p unless asked otherwise, as the seed guide's videos are, where the model offers it.
+    default = Resolution.FULL_HD if Resolution.FULL_HD in spec.resolutions else spec.resolutions[0]
+    if raw is None:
+        return default
+    if raw.lower() in spec.resolutions:
+        return Resolution(raw.lower())
+    errors.add("parameters.resolution", f"must be one of {', '.join(spec.resolutions)} for {spec.id}")
+    return default
 
 
 def _snake(value: str | None) -> str | None:

@@ -90,6 +90,10 @@ class Admission:
         _insert_operation(self._conn, op)
 
 
+def _key_record(row: Row[Any]) -> ApiKeyRecord:
+    return ApiKeyRecord(row.id, row.prefix, row.project, row.tier, row.created_at, row.revoked_at)
+
+
 class SqlStore:
     def __init__(self, url: str, busy_timeout_seconds: float = 30.0) -> None:
         self.url = url
@@ -152,9 +156,21 @@ class SqlStore:
     def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
         with self._read() as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.key_hash == key_hash)).first()
-        if row is None:
-            return None
-        return ApiKeyRecord(row.id, row.prefix, row.project, row.tier, row.created_at, row.revoked_at)
+        return None if row is None else _key_record(row)
+
+    def list_api_keys(self) -> list[ApiKeyRecord]:
+        """Every key, revoked ones included, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)).all()
+        return [_key_record(row) for row in rows]
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKeyRecord | None:
+        """Set revoked_at unless it is already set; the key's record, or None when no key has that id."""
+        with self._write() as conn:
+            conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                         .values(revoked_at=at))
+            row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+        return None if row is None else _key_record(row)
 
     # -- operations --------------------------------------------------------------------------
 

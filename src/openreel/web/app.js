@@ -1,124 +1,115 @@
-// openreel playground: talks to this server's Gemini-shaped API with the key from the box.
-// The key travels only in the x-goog-api-key header, never in a URL: URLs end up in access logs,
-// browser history and Referer headers. So the progress stream is read with fetch() rather than
-// EventSource (which cannot send headers), and videos and thumbnails are fetched into blob: URLs.
-"use strict";
+// openreel playground: makes videos through this server's Gemini-shaped API with the key from the
+// box, follows their progress, and lists recent operations of either surface (Gemini or Vertex).
+// Videos and thumbnails are fetched with the key header into blob: URLs (see api.js for why).
+import { api, key, keyProblem, readEvents } from "./api.js";
+import { fileId, geminiFile, isVertex, operationVideo } from "./videos.js";
+
 const $ = (id) => document.getElementById(id);
-const keyBox = $("api-key");
-keyBox.value = localStorage.getItem("openreel-key") || "";
-keyBox.addEventListener("change", () => { localStorage.setItem("openreel-key", keyBox.value.trim()); loadModels(); loadRecent(); });
-
-const key = () => keyBox.value.trim();
-
-async function failure(response) {
-  const body = await response.json().catch(() => ({}));
-  const error = body.error || {};
-  const fields = (error.details || []).flatMap((d) => d.fieldViolations || []).map((v) => `${v.field}: ${v.description}`);
-  return new Error(`${error.status || response.status}: ${error.message || response.statusText}${fields.length ? " (" + fields.join("; ") + ")" : ""}`);
-}
-
-async function send(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: { ...options.headers, "x-goog-api-key": key() } });
-  if (!response.ok) throw await failure(response);
-  return response;
-}
-
-async function api(path, options = {}) {
-  const response = await send(path, { ...options, headers: { "Content-Type": "application/json" } });
-  return response.json().catch(() => ({}));
-}
-
-// Object URLs pin their blob in memory until revoked, so each slot of the page (the result
-// video, the Recent thumbnails) revokes the URLs it held when it gets new ones.
-const objectUrls = new Map();
-function replaceObjectUrls(slot, urls) {
-  for (const url of objectUrls.get(slot) || []) URL.revokeObjectURL(url);
-  objectUrls.set(slot, urls);
-  return urls;
-}
-
-async function blobUrl(path) {
-  const response = await send(path);
-  return URL.createObjectURL(await response.blob());
-}
-
-// Server-sent events over fetch(): calls onEvent(name, data) per event; resolves when the stream ends.
-async function readEvents(path, onEvent, signal) {
-  const response = await send(path, { signal, headers: { Accept: "text/event-stream" } });
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffered += value.replace(/\r\n?/g, "\n");
-    let end;
-    while ((end = buffered.indexOf("\n\n")) >= 0) {
-      const block = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      let name = "message";
-      const data = [];
-      for (const line of block.split("\n")) {
-        if (line.startsWith("event:")) name = line.slice(6).trim();
-        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-      }
-      if (data.length) onEvent(name, JSON.parse(data.join("\n")));  // comment-only blocks are keep-alives
-    }
-  }
-}
+$("api-key").value = localStorage.getItem("openreel-key") || "";
+$("api-key").addEventListener("change", () => {
+  localStorage.setItem("openreel-key", key());
+  loadModels();
+  loadRecent();
+});
 
 function showError(message) { $("error").textContent = message; $("error").hidden = !message; }
 
+// A refused key is the user's to fix in the key box, so the message says so and points there.
+function explain(error) {
+  const problem = keyProblem(error);
+  if (!problem) return error.message;
+  $("api-key").setAttribute("aria-invalid", "true");
+  $("api-key").focus();
+  return problem;
+}
+
+// The model list doubles as the sign that the key works: without it Generate does not post.
 async function loadModels() {
-  if (!key()) return;
   try {
-    const { models } = await api("/v1beta/models");
+    const { models = [] } = await api("/v1beta/models");
     const chosen = $("model").value || "veo-3.0-generate-001";  // keep the user's choice on reload
     $("model").innerHTML = models.map((m) => {
       const id = m.name.replace("models/", "");
       return `<option value="${id}" ${id === chosen ? "selected" : ""}>${id} (${m.engine})</option>`;
     }).join("");
     showError("");
-  } catch (e) { showError(e.message); }
+    $("api-key").removeAttribute("aria-invalid");
+  } catch (e) {
+    if (keyProblem(e)) $("model").replaceChildren();
+    showError(explain(e));
+  }
 }
 
-const fileId = (uri) => (uri.match(/files\/([a-z0-9]+)/) || [])[1];
-const downloadPath = (id) => `/v1beta/files/${id}:download?alt=media`;
+// Object URLs pin their blob in memory until revoked, so the result video revokes the URL it
+// held when it gets a new one, and Recent revokes the thumbnails of operations it drops.
+let resultUrl = null;
 
-async function loadRecent() {
-  if (!key()) return;
-  const { operations = [] } = await api("/v1beta/operations?pageSize=12").catch(() => ({}));
-  const items = await Promise.all(operations.filter((op) => op.done && !op.error).map(async (op) => {
-    const full = await api(`/v1beta/${op.name}`).catch(() => null);
-    const sample = full?.response?.generateVideoResponse?.generatedSamples?.[0];
-    if (!sample) return null;
-    const thumbnail = await blobUrl(`/v1beta/files/${fileId(sample.video.uri)}:thumbnail`).catch(() => null);
-    return { id: fileId(sample.video.uri), thumbnail, label: `${op.metadata.model} · ${new Date(op.metadata.createTime).toLocaleString()}` };
-  }));
-  const shown = items.filter((item) => item && item.thumbnail);
-  replaceObjectUrls("recent", shown.map((item) => item.thumbnail));
-  $("recent").replaceChildren(...shown.map((item) => {
-    const li = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.title = "Play this video";
-    button.addEventListener("click", () => showVideo(item.id).catch((e) => showError(e.message)));
-    const img = document.createElement("img");
-    img.alt = "thumbnail";
-    img.src = item.thumbnail;
-    const span = document.createElement("span");
-    span.textContent = item.label;
-    button.append(img);
-    li.append(button, span);
-    return li;
-  }));
-}
-
-// Fetches the MP4 with the key header and plays it; the download link reuses the same blob.
-async function showVideo(id) {
-  const [url] = replaceObjectUrls("result", [await blobUrl(downloadPath(id))]);
+// Plays the video; the download link reuses the same blob, and shows only once there is one.
+async function showVideo(video) {
+  const url = URL.createObjectURL(await video.blob());
+  if (resultUrl) URL.revokeObjectURL(resultUrl);
+  resultUrl = url;
   $("job").hidden = false;
   $("result").src = url; $("result").hidden = false; $("result").play().catch(() => {});
-  $("download").href = url; $("download").download = `${id}.mp4`; $("download").hidden = false;
+  $("download").href = url; $("download").download = video.filename; $("download").hidden = false;
+}
+
+// A finished operation never changes, so each is opened once; operation name -> Promise of
+// {video, thumbnail} or null (no video the page can fetch).
+const opened = new Map();
+let listing = 0;  // the latest loadRecent call; an older one that returns later is dropped
+
+function open(name) {
+  if (!opened.has(name)) {
+    opened.set(name, operationVideo(name).then(async (video) => video && { video, thumbnail: await video.thumbnail() })
+      .catch(() => { opened.delete(name); return null; }));  // a failure is retried on the next listing
+  }
+  return opened.get(name);
+}
+
+function forget(names) {
+  for (const [name, item] of opened) {
+    if (names.has(name)) continue;
+    opened.delete(name);
+    item.then((found) => found && URL.revokeObjectURL(found.thumbnail));
+  }
+}
+
+async function loadRecent() {
+  const mine = ++listing;
+  let operations = [];
+  try {
+    ({ operations = [] } = await api("/v1beta/operations?pageSize=12"));
+  } catch { /* the model list reports a key problem; Recent just empties */ }
+  if (mine !== listing) return;
+  const finished = operations.filter((op) => op.done && !op.error);
+  forget(new Set(finished.map((op) => op.name)));
+  const items = await Promise.all(finished.map(async (op) => ({ op, found: await open(op.name) })));
+  if (mine !== listing) return;
+  $("recent").replaceChildren(...items.filter(({ found }) => found).map(({ op, found }) => recentItem(op, found)));
+}
+
+function recentItem(op, { video, thumbnail }) {
+  const label = `${op.metadata.model}${isVertex(op.name) ? " · Vertex" : ""} · ${new Date(op.metadata.createTime).toLocaleString()}`;
+  const li = document.createElement("li");
+  li.dataset.operation = op.name;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.title = "Play this video";
+  button.addEventListener("click", async () => {
+    showError("");
+    $("status").textContent = label;
+    $("progress").value = 100;
+    await showVideo(video).catch((e) => showError(explain(e)));
+  });
+  const img = document.createElement("img");
+  img.alt = "thumbnail";
+  img.src = thumbnail;
+  const span = document.createElement("span");
+  span.textContent = label;
+  button.append(img);
+  li.append(button, span);
+  return li;
 }
 
 async function imageField() {
@@ -136,9 +127,10 @@ function describe(meta) {
   return meta.state;
 }
 
-$("generate").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  showError("");
+async function generate() {
+  // No model means the list never loaded (no key, or a refused one): ask again, which shows why.
+  if (!$("model").value) await loadModels();
+  if (!$("model").value) return;
   const instance = { prompt: $("prompt").value };
   const image = await imageField();
   if (image) instance.image = image;
@@ -148,13 +140,22 @@ $("generate").addEventListener("submit", async (event) => {
   };
   if ($("negative-prompt").value) parameters.negativePrompt = $("negative-prompt").value;
   if ($("seed").value !== "") parameters.seed = Number($("seed").value);
+  const op = await api(`/v1beta/models/${encodeURIComponent($("model").value)}:predictLongRunning`,
+    { method: "POST", body: JSON.stringify({ instances: [instance], parameters }) });
+  await follow(op);
+}
+
+$("generate").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  showError("");
   $("submit").disabled = true;
   try {
-    const op = await api(`/v1beta/models/${$("model").value}:predictLongRunning`,
-      { method: "POST", body: JSON.stringify({ instances: [instance], parameters }) });
-    await follow(op);
-  } catch (e) { showError(e.message); }
-  $("submit").disabled = false;
+    await generate();
+  } catch (e) {
+    showError(explain(e));
+  } finally {
+    $("submit").disabled = false;
+  }
 });
 
 let following = null;  // the AbortController of the progress stream being read
@@ -185,7 +186,7 @@ async function follow(op) {
   if (!samples.length) { $("status").textContent = "Filtered: no video returned"; return; }
   $("progress").value = 100;
   $("status").textContent = done.metadata.enhancedPrompt ? `Done: ${done.metadata.enhancedPrompt}` : "Done";
-  await showVideo(fileId(samples[0].video.uri));
+  await showVideo(geminiFile(fileId(samples[0].video.uri)));
   loadRecent();
 }
 

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
 from PIL import Image
 
 from openreel.engines.procedural.camera import Box
@@ -27,7 +26,9 @@ class _Band:
     """A layer's rows [top, bottom) in panorama coordinates, as RGB and an optional mask."""
 
     parallax: float
-    rgb: Image.Image
+    # Dropped (None) once the shifted copies exist: a band that only translates is never
+    # resampled, and at 4K each full-size copy is tens of MB.
+    rgb: Image.Image | None
     mask: Image.Image | None
     top: int
     bottom: int
@@ -69,6 +70,7 @@ def _band_of(layer: Layer, axis: str | None, span: tuple[float, float] | None) -
                              None if mask is None else mask.resize(size, _BILINEAR, box=box)))
     if axis == "y":
         band.origin, band.top, band.bottom = 0, max(start, top), min(end, bottom)
+    band.rgb = band.mask = None
     return band
 
 
@@ -150,6 +152,7 @@ class Compositor:
             return
         source = (x0, y0 + row0 / scale, x1, y0 + row1 / scale)
         size = (w, row1 - row0)
+        assert band.rgb is not None, "a band that only translates is never resampled"
         piece = band.rgb.resize(size, _BILINEAR, box=source)
         mask = None if band.mask is None else band.mask.resize(size, _BILINEAR, box=source)
         canvas.paste(piece, (0, row0), mask)

@@ -11,11 +11,24 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from openreel.concurrency import prefetch
 from openreel.engines.procedural import effects
-from openreel.engines.procedural.camera import Box, image_box, image_mesh, travel_axis, view_box
+from openreel.engines.procedural.camera import (
+    Box,
+    ImageMotion,
+    image_box,
+    image_light,
+    image_mesh,
+    travel_axis,
+    view_box,
+)
 from openreel.engines.procedural.compositor import Compositor
 from openreel.engines.procedural.layers import Layer, build_layers, panorama_size
 from openreel.engines.procedural.palette import LIGHTS, grade_lut, to_bytes
-from openreel.engines.procedural.scene import CameraMove, SceneDescription, Setting, Weather
+from openreel.engines.procedural.scene import (
+    CameraMove,
+    SceneDescription,
+    Setting,
+    Weather,
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,10 @@ class Shot:
         self.panorama = panorama_size(*size)
         self.compositor: Compositor | None = None
         self.horizon = 0.6
-        if inputs.first_frame is None:
+        self.image_motion: ImageMotion | None = None
+        if inputs.first_frame is not None:
+            self.image_motion = ImageMotion.draw(scene.camera, energy, rng)
+        else:
             layers, self.horizon = build_layers(scene, self.panorama[0], self.panorama[1], rng)
             layers += [_asset_layer(a, self.panorama, self.horizon) for a in inputs.assets]
             ends = [[view_box(scene.camera, u, layer.parallax, energy, size, self.panorama) for layer in layers]
@@ -124,21 +140,18 @@ class Shot:
         return canvas
 
     def _animate_image(self, u: float) -> Image.Image:
-        first = self.inputs.first_frame
-        assert first is not None
-        box = image_box(self.scene.camera, u, self.energy, self.size)
+        first, motion = self.inputs.first_frame, self.image_motion
+        assert first is not None and motion is not None
+        box = image_box(motion, u, self.size)
         if box == (0.0, 0.0, float(self.size[0]), float(self.size[1])):
-            moved = first.copy()  # frame 0 is exactly the given image
-        elif self.scene.camera in (CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT, CameraMove.ORBIT):
-            mesh = image_mesh(self.scene.camera, u, self.energy, self.size)
+            return first.copy()  # frame 0 is exactly the given image
+        if motion.move in (CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT, CameraMove.ORBIT):
+            mesh = image_mesh(motion, u, self.size)
             moved = first.transform(self.size, Image.Transform.MESH, mesh, Image.Resampling.BILINEAR)
         else:
             moved = first.resize(self.size, Image.Resampling.BICUBIC, box=box)
-        # Gentle light change: a slow breathing of exposure that is exactly zero at frame 0.
-        gain = 1.0 + 0.05 * self.energy * np.sin(np.pi * u) * u
-        if gain != 1.0:
-            moved = moved.point([min(255, int(v * gain + 0.5)) for v in range(256)] * 3)
-        return moved
+        gains = image_light(motion, u)
+        return moved.point([min(255, int(v * gain + 0.5)) for gain in gains for v in range(256)])
 
 
 def _toward_last_frame(frame: Image.Image, last: Image.Image, u: float) -> Image.Image:

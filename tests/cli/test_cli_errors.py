@@ -1,0 +1,97 @@
+"""Every failure the CLI meets ends in one `error: STATUS: message` line on stderr and a documented
+exit code, never a traceback; local mode and server mode say the same thing the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.lines import assert_one_line_error
+from tests.support import LiveServer, free_port, openreel_cli
+
+
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    server = LiveServer(tmp_path_factory.mktemp("errors"))
+    key = server.create_key(project="errors")
+    server.start()
+    yield {"OPENREEL_BASE_URL": server.url, "OPENREEL_API_KEY": key}
+    server.stop()
+
+
+def both_modes(server_env: dict[str, str], code: int, *args: str) -> tuple[str, str]:
+    """Run the same generate command locally and against the server; both must exit with `code`
+    and one error line, and both lines are returned."""
+    local = openreel_cli("generate", *args, env={"OPENREEL_BASE_URL": ""})
+    remote = openreel_cli("generate", *args, env=server_env)
+    return assert_one_line_error(local, code), assert_one_line_error(remote, code)
+
+
+def test_unknown_model_exits_4_with_the_same_line_in_both_modes(server_env: dict[str, str], tmp_path: Path) -> None:
+    local, remote = both_modes(server_env, 4, "a lake", "--model", "veo-9", "-o", str(tmp_path / "x.mp4"))
+    assert local == remote
+    assert local.startswith("error: NOT_FOUND: Model 'veo-9' was not found.")
+
+
+def test_invalid_duration_exits_2_with_the_same_line_in_both_modes(server_env: dict[str, str], tmp_path: Path) -> None:
+    local, remote = both_modes(server_env, 2, "a lake", "--duration", "5", "-o", str(tmp_path / "x.mp4"))
+    assert local == remote
+    assert local.startswith("error: INVALID_ARGUMENT: Invalid value at 'parameters.durationSeconds'")
+
+
+def test_missing_image_exits_2_naming_the_flag_in_both_modes(server_env: dict[str, str], tmp_path: Path) -> None:
+    missing = tmp_path / "nope.png"
+    local, remote = both_modes(server_env, 2, "a lake", "--image", str(missing), "-o", str(tmp_path / "x.mp4"))
+    assert local == remote == f"error: INVALID_ARGUMENT: --image {missing}: no such file or directory"
+    assert not (tmp_path / "x.mp4").exists()
+
+
+@pytest.mark.parametrize(("where", "reason"), [
+    ("missing/x.mp4", "folder {tmp}/missing does not exist"),
+    ("afile/x.mp4", "{tmp}/afile is not a folder"),
+    ("adir", "is a directory"),
+])
+def test_unwritable_output_exits_2_before_any_work_in_both_modes(server_env: dict[str, str], tmp_path: Path,
+                                                                 where: str, reason: str) -> None:
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "adir").mkdir()
+    out = tmp_path / where
+    local, remote = both_modes(server_env, 2, "a lake", "-o", str(out))
+    assert local == remote == f"error: INVALID_ARGUMENT: -o {out}: {reason.format(tmp=tmp_path)}"
+    listed = openreel_cli("operations", "list", env=server_env)
+    assert listed.returncode == 0 and listed.stdout == ""  # nothing was submitted
+
+
+@pytest.mark.parametrize("args", [["models"], ["operations", "list"], ["operations", "get", "abc"],
+                                  ["operations", "cancel", "abc"], ["operations", "wait", "abc"],
+                                  ["generate", "a lake", "-o", "{tmp}/x.mp4"]])
+def test_server_that_refuses_the_connection_exits_8(tmp_path: Path, args: list[str]) -> None:
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    done = openreel_cli(*[a.format(tmp=tmp_path) for a in args], "--server", url, "--api-key", "ork_x")
+    line = assert_one_line_error(done, 8)
+    assert line.startswith(f"error: UNAVAILABLE: cannot reach the server at {url}: ")
+    assert "refused" in line.lower()
+
+
+def test_server_url_without_a_scheme_exits_2() -> None:
+    done = openreel_cli("models", "--server", "localhost:8000", "--api-key", "ork_x")
+    assert assert_one_line_error(done, 2) == ("error: INVALID_ARGUMENT: --server localhost:8000: "
+                                               "not an http:// or https:// URL")
+
+
+def test_generate_needs_a_prompt_or_a_prompts_file_but_not_both(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a lake\n")
+    assert assert_one_line_error(openreel_cli("generate"), 2) == ("error: INVALID_ARGUMENT: "
+                                                                  "give a PROMPT or --prompts-file")
+    both = openreel_cli("generate", "a lake", "--prompts-file", str(prompts))
+    assert "not both" in assert_one_line_error(both, 2)
+    missing = openreel_cli("generate", "--prompts-file", str(tmp_path / "none.txt"))
+    assert "--prompts-file" in assert_one_line_error(missing, 2)
+    (tmp_path / "blank.txt").write_text("\n  \n")
+    blank = openreel_cli("generate", "--prompts-file", str(tmp_path / "blank.txt"))
+    assert "no prompts" in assert_one_line_error(blank, 2)
+    bad_template = openreel_cli("generate", "--prompts-file", str(prompts), "--output-template", "{name}.mp4")
+    assert assert_one_line_error(bad_template, 2).endswith("unknown field {name}; the fields are {index} and {slug}")
