@@ -58,7 +58,14 @@ class InvalidArgument(OpenreelError):
 
     @classmethod
     def for_field(cls, field: str, description: str) -> InvalidArgument:
-        return cls(f"Invalid value at '{field}': {description}", [FieldViolation(field, description)])
+        return cls.from_violations([FieldViolation(field, description)])
+
+    @classmethod
+    def from_violations(cls, violations: list[FieldViolation]) -> InvalidArgument:
+        """One error for every bad field; its message names the first and counts the rest."""
+        first = violations[0]
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        return cls(f"Invalid value at '{first.field}': {first.description}{more}", violations)
 
 
 class FailedPrecondition(OpenreelError):

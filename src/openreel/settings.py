@@ -54,7 +54,12 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.data_dir / 'openreel.db').resolve()}"
+        return self.database_url or f"sqlite:///{self.sqlite_path.resolve()}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The embedded database's file, used when database_url is unset."""
+        return self.data_dir / "openreel.db"
 
     @property
     def resolved_storage_url(self) -> str:

@@ -91,3 +91,16 @@ def test_parameters_written_inside_the_instance_are_reported_where_they_are_read
 def test_a_valid_body_is_still_accepted(http: InProcessClient) -> None:
     response = http.post(GEMINI, json={"instances": [{"prompt": STATIC_PROMPT}], "parameters": {"durationSeconds": 4}})
     assert response.status_code == 200, response.text
+
+
+def test_a_missing_required_field_inside_an_object_does_not_hide_the_other_errors(http: InProcessClient) -> None:
+    body = {"instances": [{"prompt": STATIC_PROMPT, "referenceImages": [{"referenceType": "asset"}]}],
+            "parameters": {"durationSeconds": 99}}
+    violations = _violations(http, GEMINI, body)
+    assert set(violations) == {"instances[0].referenceImages[0].image", "parameters.durationSeconds"}
+
+
+def test_parameters_that_are_not_an_object_are_refused_even_beside_instance_parameters(
+        http: InProcessClient) -> None:
+    body = {"instances": [{"prompt": STATIC_PROMPT, "aspectRatio": "16:9"}], "parameters": "oops"}
+    assert "parameters" in _violations(http, GEMINI, body)

@@ -95,3 +95,20 @@ def test_generate_needs_a_prompt_or_a_prompts_file_but_not_both(tmp_path: Path) 
     assert "no prompts" in assert_one_line_error(blank, 2)
     bad_template = openreel_cli("generate", "--prompts-file", str(prompts), "--output-template", "{name}.mp4")
     assert assert_one_line_error(bad_template, 2).endswith("unknown field {name}; the fields are {index} and {slug}")
+
+
+@pytest.mark.parametrize("catalog", ["missing.json", "broken.json"])
+def test_an_unusable_catalog_file_is_one_line_locally_and_stops_serve(catalog: str, tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"models": [{"id": "m", "engine": "procedural", "resolutions": ["8k"]}]}')
+    env = {"OPENREEL_BASE_URL": "", "OPENREEL_CATALOG_PATH": str(tmp_path / catalog)}
+    line = assert_one_line_error(openreel_cli("generate", "a lake", "-o", str(tmp_path / "x.mp4"), env=env), 2)
+    assert line.startswith(f"error: FAILED_PRECONDITION: catalog file {tmp_path / catalog}")
+    served = openreel_cli("serve", "--data-dir", str(tmp_path / "data"), "--port", str(free_port()), env=env)
+    assert served.returncode == 2 and "Traceback" not in served.stderr
+    assert f"refusing to start. catalog file {tmp_path / catalog}" in served.stderr
+
+
+def test_a_setting_that_does_not_parse_is_one_line(tmp_path: Path) -> None:
+    env = {"OPENREEL_BASE_URL": "", "OPENREEL_MAX_IMAGE_BYTES": "abc"}
+    line = assert_one_line_error(openreel_cli("generate", "a lake", "-o", str(tmp_path / "x.mp4"), env=env), 2)
+    assert "max_image_bytes" in line

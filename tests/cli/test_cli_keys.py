@@ -102,3 +102,10 @@ def test_keys_list_in_a_folder_without_data_creates_nothing(tmp_path: Path) -> N
     done = openreel_cli("keys", "list", env={"OPENREEL_DATA_DIR": str(missing)})
     assert assert_one_line_error(done, 2) == f"error: FAILED_PRECONDITION: no data dir at {missing} {_HINT}"
     assert not missing.exists()
+
+
+def test_keys_list_in_a_data_dir_without_a_database_leaves_none_behind(tmp_path: Path) -> None:
+    done = openreel_cli("keys", "list", "--data-dir", str(tmp_path))
+    line = assert_one_line_error(done, 2)
+    assert line.startswith(f"error: FAILED_PRECONDITION: no keys in data dir {tmp_path} yet")
+    assert list(tmp_path.iterdir()) == []

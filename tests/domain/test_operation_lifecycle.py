@@ -6,14 +6,8 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from openreel.domain.operation import (
-    ACTIVE_STATES,
-    ALLOWED_TRANSITIONS,
-    TERMINAL_STATES,
-    IllegalTransition,
-    OperationState,
-    transition,
-)
+from openreel.domain.operation import (ACTIVE_STATES, ALLOWED_TRANSITIONS, TERMINAL_STATES, IllegalTransition,
+                                       OperationState, transition)
 
 
 @pytest.mark.parametrize("current", list(OperationState))

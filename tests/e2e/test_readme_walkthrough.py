@@ -33,6 +33,6 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
         server.stop()
     assert done.returncode == 0, done.stderr
     lake = decode_mp4((tmp_path / "lake.mp4").read_bytes())
-    assert (lake.width, lake.height, lake.frame_count) == (1920, 1080, 96)
+    assert (lake.width, lake.height, lake.frame_count, lake.audio_codec) == (1920, 1080, 96, "aac")
     rain = decode_mp4((tmp_path / "rain.mp4").read_bytes())
     assert (rain.width, rain.height, rain.frame_count, rain.audio_codec) == (1920, 1080, 96, "aac")

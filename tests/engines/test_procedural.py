@@ -7,13 +7,7 @@ import pytest
 
 from openreel.domain.request import GenerationRequest, Resolution
 from openreel.engines.procedural import ProceduralEngine
-from openreel.engines.procedural.scene import (
-    CameraMove,
-    Setting,
-    TimeOfDay,
-    Weather,
-    describe,
-)
+from openreel.engines.procedural.scene import CameraMove, Setting, TimeOfDay, Weather, describe
 
 
 class _Context:

@@ -7,12 +7,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from openreel.protocol.veo import (
-    PredictLongRunningRequest,
-    describe_error,
-    hoist_instance_parameters,
-    parse_create_body,
-)
+from openreel.protocol.rpc import describe_error
+from openreel.protocol.veo import PredictLongRunningRequest, hoist_instance_parameters, parse_create_body
 
 
 def test_camel_and_snake_case_parse_to_the_same_request() -> None:

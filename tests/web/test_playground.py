@@ -23,7 +23,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.gates import MODEL as GATED, Gates, gated_body
+from tests.gates import MODEL as GATED
+from tests.gates import Gates, gated_body
 from tests.support import REPO, STATIC_PROMPT, LiveServer, decode_mp4, import_or_require, require_or_skip
 
 CHROMIUM = "/usr/bin/chromium"

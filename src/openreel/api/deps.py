@@ -9,9 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from openreel.api.to_wire import render_operation
-from openreel.domain.operation import Operation
-
 from openreel.auth import Principal, Tier
+from openreel.domain.operation import Operation
 from openreel.errors import NotFound, PermissionDenied, Unauthenticated
 from openreel.runtime import Runtime
 

@@ -10,8 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openreel.errors import FieldViolation, InvalidArgument, OpenreelError
-from openreel.protocol.rpc import error_envelope
-from openreel.protocol.veo import describe_error
+from openreel.protocol.rpc import describe_error, error_envelope
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +39,7 @@ def install_error_handlers(app: FastAPI) -> None:
             loc = tuple(error["loc"])
             located = {**error, "loc": loc[1:] if loc[:1] == ("body",) else loc}
             violations.append(FieldViolation(*describe_error(located)))
-        first = violations[0]
-        return error_response(InvalidArgument(f"Invalid value at '{first.field}': {first.description}",
-                                              violations))
+        return error_response(InvalidArgument.from_violations(violations))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

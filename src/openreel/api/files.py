@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -11,14 +10,13 @@ from fastapi.responses import FileResponse, Response
 from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, gemini_version
 from openreel.api.to_wire import gemini_file_uri
 from openreel.auth import Principal
+from openreel.domain.naming import file_id_from_uri
 from openreel.errors import NotFound
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.runtime import Runtime
 
 router = APIRouter(tags=["Files"])
 Version = Annotated[str, Depends(gemini_version)]
-# The file id at the end of a video URI that a client sent back whole as the "file name".
-_EMBEDDED_FILE_ID = re.compile(r"/files/([a-z0-9]+)$")
 
 
 def _download(runtime: Runtime, principal: Principal, file_id: str) -> Response:
@@ -59,7 +57,7 @@ def download_by_uri(version: Version, video_uri: str, principal: PrincipalDep, r
     """google-genai and @google/genai take the file id out of an https:// URI only; given an
     http:// one (openreel over plain HTTP) they put the whole URI where the id goes:
     GET /v1beta/files/http://HOST/v1beta/files/ID:download. Serve the id at its end."""
-    match = _EMBEDDED_FILE_ID.search(video_uri)
-    if match is None:
+    file_id = file_id_from_uri(video_uri)
+    if file_id is None:
         raise NotFound(f"File '{video_uri}' was not found.")
-    return _download(runtime, principal, match.group(1))
+    return _download(runtime, principal, file_id)

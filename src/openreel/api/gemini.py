@@ -7,13 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from openreel.api.deps import (
-    PrincipalDep,
-    PublicUrlDep,
-    RuntimeDep,
-    gemini_version,
-    render,
-)
+from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, gemini_version, render
 from openreel.api.polling import FinishedDep, poll_response
 from openreel.api.to_wire import gemini_model
 from openreel.domain.operation import Surface

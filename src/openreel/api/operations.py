@@ -11,8 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from openreel.api.deps import (GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, PublicUrlDep, RuntimeDep,
-                              check_project)
+from openreel.api.deps import GEMINI_VERSIONS, VERTEX_VERSIONS, PrincipalDep, PublicUrlDep, RuntimeDep, check_project
 from openreel.api.polling import FinishedDep, FinishedResponses, poll_response
 from openreel.api.to_wire import summarize_operation
 from openreel.auth import Principal

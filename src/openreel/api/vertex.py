@@ -8,14 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from openreel.api.deps import (
-    PrincipalDep,
-    PublicUrlDep,
-    RuntimeDep,
-    check_project,
-    render,
-    vertex_version,
-)
+from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, check_project, render, vertex_version
 from openreel.api.polling import FinishedDep, FinishedResponses, poll_response
 from openreel.api.to_wire import vertex_publisher_model
 from openreel.auth import Principal

@@ -74,12 +74,11 @@ def _reported(error: Exception, server: str | None) -> typer.Exit | None:
     from pydantic import ValidationError
 
     if isinstance(error, ValidationError):
-        from openreel.protocol.veo import describe_error
+        from openreel.errors import FieldViolation, InvalidArgument
+        from openreel.protocol.rpc import describe_error
 
-        problems = error.errors(include_url=False)
-        field, description = describe_error(problems[0])
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        return fail("INVALID_ARGUMENT", f"Invalid value at '{field}': {description}{more}")
+        violations = [FieldViolation(*describe_error(e)) for e in error.errors(include_url=False)]
+        return fail("INVALID_ARGUMENT", InvalidArgument.from_violations(violations).message)
     import httpx
 
     if isinstance(error, (httpx.UnsupportedProtocol, httpx.InvalidURL)):

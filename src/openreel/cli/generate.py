@@ -10,10 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from openreel.cli.exit_codes import fail
+from openreel.cli.options import ApiKey
 from openreel.cli.paths import check_writable, output_name, read_input, read_prompts
-
-ApiKey = Annotated[str | None, typer.Option("--api-key", "--key", envvar="OPENREEL_API_KEY",
-                                            help="API key for --server.")]
 
 
 def generate(

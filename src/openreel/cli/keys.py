@@ -42,6 +42,10 @@ def _key_service(data_dir: DataDir, database_url: DatabaseUrl, *, create: bool) 
 
     settings = settings_from(data_dir=data_dir, database_url=database_url)
     if not settings.database_url:
+        if not create and settings.data_dir.is_dir() and not settings.sqlite_path.is_file():
+            # Opening SQLite here would leave an empty database file behind.
+            raise fail("FAILED_PRECONDITION", f"no keys in data dir {settings.data_dir.resolve()} yet: create one "
+                                              "with `openreel keys create` (set OPENREEL_DATA_DIR or --data-dir)")
         announce_data_dir(settings, create=create)
     with reported_errors():
         store = SqlStore(settings.resolved_database_url)

@@ -9,15 +9,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from openreel.cli.data_dir import settings_from
 from openreel.cli.exit_codes import file_problem, reported_errors
 from openreel.cli.paths import os_error_reason, sample_path
 from openreel.client.model import generation_request
@@ -25,7 +19,6 @@ from openreel.domain.request import GenerationRequest
 from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.engines.registry import EngineRegistry
 from openreel.service.wire_request import InputLimits, read_generation_request
-from openreel.settings import Settings
 from openreel.worker.control import RunControl
 from openreel.worker.pipeline import encode_clip
 
@@ -42,7 +35,7 @@ class _ProgressContext:
 
 
 def generate_locally(jobs: list[tuple[str, Path]], model: str, options: dict[str, Any]) -> None:
-    settings = Settings()
+    settings = settings_from()
     limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
     with reported_errors():
         spec = Catalog.load(settings.catalog_path).get(model)

@@ -39,11 +39,14 @@ def serve(
                                                 help="In-process workers, 0 for an API-only replica "
                                                      "(OPENREEL_WORKERS; default 1).")] = None,
     public_url: Annotated[str | None, typer.Option(show_default=False,
-                                                   help="Host written into download URIs "
-                                                        "(OPENREEL_PUBLIC_URL).")] = None,
+                                                   help="Scheme and host of video URIs, e.g. "
+                                                        "https://videos.example.com behind TLS "
+                                                        "(OPENREEL_PUBLIC_URL; default: each "
+                                                        "request's own).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
 ) -> None:
     from openreel.api.server import run_server
+    from openreel.errors import OpenreelError
     from openreel.preflight import StartupRefused
     from openreel.runtime import Runtime
 
@@ -52,7 +55,7 @@ def serve(
     announce_data_dir(settings, create=True)
     try:
         runtime = Runtime.build(settings)  # checks the data dir once, before the server starts
-    except StartupRefused as exc:
+    except (StartupRefused, OpenreelError) as exc:  # damaged data, a bad catalog file, no database
         typer.echo(f"openreel: refusing to start. {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"openreel listening on http://{settings.host}:{settings.port} (workers: {settings.workers})")

@@ -17,6 +17,7 @@ import typer
 
 from openreel.cli.exit_codes import reported_errors
 from openreel.cli.help_format import Command, Group
+from openreel.cli.options import ApiKey
 from openreel.cli.paths import sample_path, write_output
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 Server = Annotated[str | None, typer.Option("--server", envvar="OPENREEL_BASE_URL", show_default=False,
                                             help="openreel server URL (default http://127.0.0.1:8000).")]
-ApiKey = Annotated[str | None, typer.Option("--api-key", "--key", envvar="OPENREEL_API_KEY", help="API key.")]
 Name = Annotated[str, typer.Argument(metavar="NAME", help="Operation name, or just its id (the last segment).")]
 # Inline media fields of the two response shapes, and what a summary puts in their place.
 _INLINE_FIELDS = ("bytesBase64Encoded", "encodedVideo")
@@ -68,13 +68,7 @@ def generate_remote(jobs: list[tuple[str, Path]], model: str, options: dict[str,
     from concurrent.futures import ThreadPoolExecutor
 
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from openreel.client import config as client_config
     from openreel.client.model import VideoGenerationModel

@@ -34,13 +34,7 @@ from openreel.client.exceptions import (
 
 if TYPE_CHECKING:
     from openreel.client.aio import AsyncOperation, AsyncVideoGenerationModel
-    from openreel.client.model import (
-        GeneratedVideo,
-        GenerationResponse,
-        Image,
-        Operation,
-        VideoGenerationModel,
-    )
+    from openreel.client.model import GeneratedVideo, GenerationResponse, Image, Operation, VideoGenerationModel
 
 # The models pull in httpx and the wire schemas; they load on first use, so that importing the
 # exceptions or the config (as the CLI does to print help) stays cheap.

@@ -9,6 +9,8 @@ from openreel.domain.operation import Surface
 
 _HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 _FILE_ID = re.compile(r"^[0-9a-f]{32}[0-9]{1,2}$")
+# A video URI ends with its file id: files/ID, or http(s)://HOST/v1beta/files/ID:download?alt=media.
+_URI_FILE_ID = re.compile(r"(?:^|/)files/([a-z0-9]+)(?::download)?(?:\?.*)?$")
 
 
 def new_operation_id() -> str:
@@ -36,3 +38,9 @@ def video_file_id(op_id: str, sample_index: int) -> str:
 def is_video_file_id(candidate: str) -> bool:
     """Whether a caller's file id can be one video_file_id made (anything else is not found)."""
     return _FILE_ID.match(candidate) is not None
+
+
+def file_id_from_uri(uri: str) -> str | None:
+    """The file id at the end of a video URI (whatever its scheme and host), or None."""
+    match = _URI_FILE_ID.search(uri)
+    return match.group(1) if match else None

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from openreel.domain.request import Resolution
-from openreel.errors import NotFound
+from openreel.errors import FailedPrecondition, NotFound
 
 VEO3_DURATIONS = (4, 6, 8)
 VEO2_DURATIONS = (5, 6, 7, 8)
@@ -69,10 +69,19 @@ class Catalog:
 
     @classmethod
     def load(cls, path: Path | None) -> Catalog:
+        """The default models, with the entries of the operator's JSON file at `path` added or
+        overriding; FailedPrecondition naming the file when it cannot be used."""
         models = {m.id: m for m in DEFAULT_MODELS}
         if path is not None:
-            for entry in json.loads(path.read_text())["models"]:
-                models[entry["id"]] = _spec_from_json(entry)
+            try:
+                entries = json.loads(path.read_text())["models"]
+                specs = [_spec_from_json(entry) for entry in entries]
+            except OSError as exc:
+                raise FailedPrecondition(f"catalog file {path}: {exc.strerror}") from None
+            except (ValueError, KeyError, TypeError) as exc:  # bad JSON, a missing or mistyped field
+                detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise FailedPrecondition(f"catalog file {path}: {detail}") from None
+            models |= {spec.id: spec for spec in specs}
         return cls(list(models.values()))
 
     def get(self, model_id: str) -> ModelSpec:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Self
 
 import av
 import numpy as np
@@ -88,7 +87,7 @@ class Mp4Encoder:
         self._container.mux(self._video.encode(None))
         self._container.close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> Mp4Encoder:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

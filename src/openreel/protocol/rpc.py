@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -24,3 +25,17 @@ def retry_info(seconds: float) -> dict[str, Any]:
 def error_info(reason: str, domain: str = "openreel", metadata: dict[str, str] | None = None) -> dict[str, Any]:
     return {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason,
             "domain": domain, "metadata": metadata or {}}
+
+
+def wire_field(loc: tuple[int | str, ...]) -> str:
+    """A validation error's location as the wire path Google's errors use: instances[0].image."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
+def describe_error(error: Mapping[str, Any]) -> tuple[str, str]:
+    """(wire field, what is wrong with it) for one pydantic validation error."""
+    description = "unknown field" if error["type"] == "extra_forbidden" else str(error["msg"])
+    return wire_field(tuple(error["loc"])), description

@@ -17,7 +17,6 @@ UTF-8 cannot encode a lone surrogate. Base64 payloads are left to their decoder,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -183,27 +182,38 @@ def parse_create_body(raw: dict[str, Any]) -> tuple[PredictLongRunningRequest | 
     """
     body = hoist_instance_parameters(raw)
     problems: list[ErrorDetails] = []
+    dropped: set[tuple[int | str, ...]] = set()
     while True:
         try:
             return PredictLongRunningRequest.model_validate(body), problems
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
-        later_pass, reported = bool(problems), {e["loc"] for e in problems}
-        # After a drop, a "missing" error only says so: that field was there and is reported.
-        problems += [e for e in errors if e["loc"] not in reported and not (later_pass and e["type"] == "missing")]
+        reported = {e["loc"] for e in problems}
+        problems += [e for e in errors if e["loc"] not in reported and not _under(e["loc"], dropped)]
         salvaged = body
         for error in errors:
-            salvaged = _without(salvaged, error["loc"])
+            path = _salvage_path(error)
+            if path:
+                salvaged = _drop(salvaged, path)
+                dropped.add(path)
         if salvaged == body:
             return None, problems
         body = salvaged
 
 
-def _without(data: Any, loc: tuple[int | str, ...]) -> Any:
-    """`data` less what the error at `loc` is about: the deepest object member on the path. A bad
-    list item takes its list with it, so no index the caller sees in an error shifts."""
+def _under(loc: tuple[int | str, ...], paths: set[tuple[int | str, ...]]) -> bool:
+    return any(loc[:len(path)] == path for path in paths)
+
+
+def _salvage_path(error: ErrorDetails) -> tuple[int | str, ...]:
+    """What to drop for one error: the deepest object member on its path (the holder of a missing
+    field, since the field itself is not there). A bad list item takes its list with it, so no
+    index the caller sees in an error shifts. Empty when nothing can be dropped."""
+    loc = tuple(error["loc"])
+    if error["type"] == "missing":
+        loc = loc[:-1]
     members = [i for i, part in enumerate(loc) if isinstance(part, str)]
-    return _drop(data, loc[:members[-1] + 1]) if members else data
+    return loc[:members[-1] + 1] if members else ()
 
 
 def _drop(data: Any, path: tuple[int | str, ...]) -> Any:
@@ -215,20 +225,6 @@ def _drop(data: Any, path: tuple[int | str, ...]) -> Any:
     if isinstance(data, list) and isinstance(head, int) and 0 <= head < len(data):
         return [*data[:head], _drop(data[head], rest), *data[head + 1:]]
     return data
-
-
-def wire_field(loc: tuple[int | str, ...]) -> str:
-    """A validation error's location as the wire path Google's errors use: instances[0].image."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "body"
-
-
-def describe_error(error: Mapping[str, Any]) -> tuple[str, str]:
-    """(wire field, what is wrong with it) for one pydantic validation error."""
-    description = "unknown field" if error["type"] == "extra_forbidden" else str(error["msg"])
-    return wire_field(tuple(error["loc"])), description
 
 
 class FetchPredictOperationRequest(WireModel):
@@ -247,8 +243,10 @@ def hoist_instance_parameters(body: dict[str, Any]) -> dict[str, Any]:
     moved = {key: instance.pop(key) for key in list(instance) if key in PARAMETER_FIELDS}
     if not moved:
         return body
-    parameters = body.get("parameters")
-    parameters = dict(parameters) if isinstance(parameters, dict) else {}
+    parameters = body.get("parameters", {})
+    if not isinstance(parameters, dict):
+        return body  # leave it for the schema to name `parameters` as not an object
+    parameters = dict(parameters)
     for key, value in moved.items():
         snake, camel = _both_spellings(key)
         if snake not in parameters and camel not in parameters:

@@ -39,8 +39,6 @@ class KeyService:
         record = self.store.revoke_api_key(key_id, datetime.now(UTC))
         if record is None:
             raise NotFound(f"No API key has the id '{key_id}'.")
-        with self._lock:
-            self._known = {digest: entry for digest, entry in self._known.items() if entry[1].key_id != key_id}
         return record
 
     def cached(self, presented: str) -> Principal | None:

@@ -9,12 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openreel.auth import Principal, Tier
-from openreel.domain.naming import (
-    is_video_file_id,
-    new_operation_id,
-    operation_id_from,
-    operation_name,
-)
+from openreel.domain.naming import is_video_file_id, new_operation_id, operation_id_from, operation_name
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.engines.catalog import Catalog
 from openreel.errors import FailedPrecondition, InvalidArgument, NotFound

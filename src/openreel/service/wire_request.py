@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from openreel.domain.naming import file_id_from_uri
 from openreel.domain.request import (
     FPS,
     AspectRatio,
@@ -31,18 +32,12 @@ from openreel.engines.catalog import ModelSpec
 from openreel.errors import FieldViolation, InvalidArgument
 from openreel.media.images import SUPPORTED_MIME_TYPES, BadImage, load_image
 from openreel.media.probe import UnreadableVideo, probe_video
-from openreel.protocol.veo import (
-    PredictLongRunningRequest,
-    WireImage,
-    WireVideo,
-    describe_error,
-    parse_create_body,
-)
+from openreel.protocol.rpc import describe_error
+from openreel.protocol.veo import PredictLongRunningRequest, WireImage, WireVideo, parse_create_body
 
 MAX_PROMPT_CHARS = 4000
 MAX_REFERENCE_IMAGES = 3
 MAX_SEED = 2**32 - 1
-_GEMINI_FILE_ID = re.compile(r"files/([a-z0-9]+)")
 # Bucket naming rules, and prefixes limited to characters that are safe as storage keys.
 _GCS_URI = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[A-Za-z0-9._-]+)*/?$")
 
@@ -68,9 +63,7 @@ class _Violations:
             self.items.append(FieldViolation(field, description))
 
     def error(self) -> InvalidArgument:
-        first = self.items[0]
-        more = f" (and {len(self.items) - 1} more)" if len(self.items) > 1 else ""
-        return InvalidArgument(f"Invalid value at '{first.field}': {first.description}{more}", self.items)
+        return InvalidArgument.from_violations(self.items)
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -265,11 +258,11 @@ def _video(wire: WireVideo | None, limits: InputLimits, errors: _Violations,
             return None
         return VideoInput(data=data, mime_type=wire.encoding or wire.mime_type or "video/mp4")
     if wire.uri:
-        match = _GEMINI_FILE_ID.search(wire.uri)
-        if match is None or not video_exists(match.group(1)):
+        file_id = file_id_from_uri(wire.uri)
+        if file_id is None or not video_exists(file_id):
             errors.add(f"{field}.uri", "must name a video this server generated (…/files/ID:download)")
             return None
-        return VideoInput(file_id=match.group(1))
+        return VideoInput(file_id=file_id)
     errors.add(f"{field}.gcsUri" if wire.gcs_uri else field,
                "send the video inline or as the uri of a video this server generated")
     return None

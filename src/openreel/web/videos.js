@@ -9,9 +9,10 @@
 // object URL of a still image.
 import { api, send } from "./api.js";
 
-// Only the file id is taken from a Gemini URI: its scheme and host are whatever the server
-// was reached by, or told to hand out, and the page fetches from its own origin.
-export const fileId = (uri) => (uri.match(/files\/([a-z0-9]+)/) || [])[1];
+// Only the file id at the end of a Gemini URI's path is used (read as domain/naming.py's
+// file_id_from_uri reads it): its scheme and host are whatever the server was reached by, or told
+// to hand out, and the page fetches from its own origin.
+export const fileId = (uri) => (uri.match(/(?:^|\/)files\/([a-z0-9]+)(?::download)?(?:\?.*)?$/) || [])[1];
 
 export function geminiFile(id) {
   return {

@@ -18,11 +18,7 @@ from openreel.domain.request import FPS, GenerationRequest, ReferenceType, Resiz
 from openreel.engines.base import Clip, RenderContext
 from openreel.engines.procedural.audio import ambient
 from openreel.engines.procedural.render import RAIN_ONSET_SECONDS, Shot, ShotInputs
-from openreel.engines.procedural.scene import (
-    SceneDescription,
-    describe,
-    enhanced_prompt,
-)
+from openreel.engines.procedural.scene import SceneDescription, describe, enhanced_prompt
 from openreel.media.images import fit_image
 from openreel.media.probe import last_frame
 

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from openreel.engines.procedural.scene import (
-    SceneDescription,
-    Setting,
-    TimeOfDay,
-    Weather,
-)
+from openreel.engines.procedural.scene import SceneDescription, Setting, TimeOfDay, Weather
 from openreel.media.loudness import integrated_loudness
 
 RATE = 48_000
@@ -59,7 +54,7 @@ def ambient(scene: SceneDescription, seconds: float, rng: np.random.Generator,
     """Stereo float32 audio, shape (2, seconds * 48000), normalised to the scene's loudness.
     rain_onset: seconds over which the rain fades in (as it does on screen); thunder_at: when
     each thunderclap arrives."""
-    n = round(seconds * RATE)
+    n = int(round(seconds * RATE))
     t = np.arange(n) / RATE
     channels = []
     for _ in range(2):

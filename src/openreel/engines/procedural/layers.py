@@ -10,14 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from openreel.engines.procedural.palette import (
-    LIGHTS,
-    RGB,
-    Light,
-    mix,
-    overcast,
-    to_bytes,
-)
+from openreel.engines.procedural.palette import LIGHTS, RGB, Light, mix, overcast, to_bytes
 from openreel.engines.procedural.scene import SceneDescription, Setting, Weather
 
 # The panorama is this much larger than the frame so pans and zooms never run off its edge.

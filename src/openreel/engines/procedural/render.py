@@ -23,12 +23,7 @@ from openreel.engines.procedural.camera import (
 from openreel.engines.procedural.compositor import Compositor
 from openreel.engines.procedural.layers import Layer, build_layers, panorama_size
 from openreel.engines.procedural.palette import LIGHTS, grade_lut, to_bytes
-from openreel.engines.procedural.scene import (
-    CameraMove,
-    SceneDescription,
-    Setting,
-    Weather,
-)
+from openreel.engines.procedural.scene import CameraMove, SceneDescription, Setting, Weather
 
 
 @dataclass(frozen=True)
