@@ -1,6 +1,7 @@
 // @google/genai 2.x in Gemini-API mode, unmodified SDK calls with only baseUrl and the key changed:
 // generate, poll, files.download. Prints a JSON summary on the last line.
 // Usage: node gemini_roundtrip.mjs BASE_URL KEY OUT_DIR
+import { finished } from "./finish.mjs";
 import { GoogleGenAI } from "genai2";
 
 const [baseUrl, apiKey, outDir] = process.argv.slice(2);
@@ -12,10 +13,7 @@ let operation = await ai.models.generateVideos({
   config: { numberOfVideos: 1, durationSeconds: 4, aspectRatio: "16:9", resolution: "720p" },
 });
 const created = operation.name;
-while (!operation.done) {
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  operation = await ai.operations.getVideosOperation({ operation });
-}
+operation = await finished(ai, operation);
 const saved = [];
 for (const [index, generated] of (operation.response?.generatedVideos ?? []).entries()) {
   const path = `${outDir}/js_gemini_${index}.mp4`;

@@ -2,6 +2,7 @@
 // generate, poll, and the video inline as base64 bytes. Prints a JSON summary on the last line.
 // Usage: node vertex_roundtrip.mjs BASE_URL KEY OUT_DIR
 import { writeFile } from "node:fs/promises";
+import { finished } from "./finish.mjs";
 import { GoogleGenAI } from "genai3";
 import { OAuth2Client } from "google-auth-library";
 
@@ -19,10 +20,7 @@ let operation = await ai.models.generateVideos({
   config: { numberOfVideos: 1, durationSeconds: 4, aspectRatio: "9:16", resolution: "720p", generateAudio: true },
 });
 const created = operation.name;
-while (!operation.done) {
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  operation = await ai.operations.getVideosOperation({ operation });
-}
+operation = await finished(ai, operation);
 const saved = [];
 for (const [index, generated] of (operation.response?.generatedVideos ?? []).entries()) {
   const path = `${outDir}/js_vertex_${index}.mp4`;
