@@ -209,3 +209,10 @@ def test_fuzzed_bodies_never_produce_a_500(http: InProcessClient, prompt: Any, p
     response = http.post(GEMINI, json={"instances": [{"prompt": prompt}], "parameters": parameters, **extra})
     assert response.status_code in (200, 400, 404), response.text
     assert "error" in response.json() or response.json()["name"]
+
+
+def test_an_image_that_is_not_one_is_named_without_server_internals(http: InProcessClient) -> None:
+    body = _body(instance={"image": {"bytesBase64Encoded": b64(b"plain text"), "mimeType": "image/png"}})
+    message = http.post(GEMINI, json=body).json()["error"]["message"]
+    assert "not a PNG, JPEG or WebP image" in message
+    assert "0x" not in message and "BytesIO" not in message

@@ -104,3 +104,11 @@ def test_parameters_that_are_not_an_object_are_refused_even_beside_instance_para
         http: InProcessClient) -> None:
     body = {"instances": [{"prompt": STATIC_PROMPT, "aspectRatio": "16:9"}], "parameters": "oops"}
     assert "parameters" in _violations(http, GEMINI, body)
+
+
+def test_a_body_with_thousands_of_bad_fields_lists_the_first_hundred(http: InProcessClient) -> None:
+    """Salvaging costs work per bad field, so a flood of them is cut short rather than examined."""
+    body = {"instances": [{"prompt": STATIC_PROMPT}], "parameters": {f"unknown{i}": 1 for i in range(5000)}}
+    violations = _violations(http, GEMINI, body)
+    assert len(violations) == 100
+    assert set(violations) <= {f"parameters.unknown{i}" for i in range(5000)}

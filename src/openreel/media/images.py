@@ -27,8 +27,10 @@ def load_image(data: bytes, max_pixels: int) -> Image.Image:
             if image.format not in SUPPORTED_MIME_TYPES.values():
                 raise BadImage(f"image format {image.format} is not supported; send PNG, JPEG or WebP")
             image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as exc:
+    except UnidentifiedImageError as exc:
+        # Pillow's message names the in-memory file object (and its address); say what matters.
+        raise BadImage("image could not be decoded: not a PNG, JPEG or WebP image") from exc
+    except (OSError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise BadImage(f"image could not be decoded: {exc}") from exc
     return image
 

@@ -172,13 +172,17 @@ RawCreateBody = Annotated[dict[str, Any],
                           PlainValidator(_json_object, json_schema_input_type=PredictLongRunningRequest)]
 
 
+# The most schema problems one answer lists; past this the rest of the body is not examined.
+MAX_SCHEMA_VIOLATIONS = 100
+
+
 def parse_create_body(raw: dict[str, Any]) -> tuple[PredictLongRunningRequest | None, list[ErrorDetails]]:
     """Validate a create body, salvaging what is valid.
 
     Returns the request built from every field that passed (None when what is left cannot form
     a request, say with no instance) and pydantic's error for every field that did not. Each bad
     field is dropped and the rest validated again; a field that is missing only because it was
-    dropped is not reported a second time.
+    dropped is not reported a second time. At most MAX_SCHEMA_VIOLATIONS errors are returned.
     """
     body = hoist_instance_parameters(raw)
     problems: list[ErrorDetails] = []
@@ -190,6 +194,10 @@ def parse_create_body(raw: dict[str, Any]) -> tuple[PredictLongRunningRequest | 
             errors = exc.errors(include_url=False)
         reported = {e["loc"] for e in problems}
         problems += [e for e in errors if e["loc"] not in reported and not _under(e["loc"], dropped)]
+        if len(problems) >= MAX_SCHEMA_VIOLATIONS:
+            # Salvaging costs a copy per bad field and a pass per level: a body this broken is
+            # refused on its first problems alone, so that no request can buy minutes of CPU.
+            return None, problems[:MAX_SCHEMA_VIOLATIONS]
         salvaged = body
         for error in errors:
             path = _salvage_path(error)
