@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
 KEY_PREFIX = "ork_"
+
+# A project is one segment of a Vertex path (projects/P/locations/...): a key for any other name
+# could never be used there.
+_PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+PROJECT_ID_RULE = "1-63 letters, digits, '-', '_' or '.', starting with a letter or digit"
+
+
+def is_project_id(project: str) -> bool:
+    return _PROJECT_ID.fullmatch(project) is not None
 
 
 class Tier(StrEnum):

@@ -112,3 +112,83 @@ def test_a_setting_that_does_not_parse_is_one_line(tmp_path: Path) -> None:
     env = {"OPENREEL_BASE_URL": "", "OPENREEL_MAX_IMAGE_BYTES": "abc"}
     line = assert_one_line_error(openreel_cli("generate", "a lake", "-o", str(tmp_path / "x.mp4"), env=env), 2)
     assert "max_image_bytes" in line
+
+
+@pytest.mark.parametrize(("url", "reason"), [("http://[::1", "not a usable URL (Invalid port: ':1')"),
+                                             ("http://", "not a usable URL (no host in it)"),
+                                             ("ftp://example.com", "not an http:// or https:// URL")])
+@pytest.mark.parametrize("args", [["generate", "a lake", "-o", "{tmp}/x.mp4"], ["models"], ["operations", "get", "abc"]],
+                         ids=" ".join)
+def test_a_server_url_no_request_can_go_to_exits_2(tmp_path: Path, args: list[str], url: str, reason: str) -> None:
+    done = openreel_cli(*[a.format(tmp=tmp_path) for a in args], "--server", url, "--api-key", "ork_x")
+    assert assert_one_line_error(done, 2) == f"error: INVALID_ARGUMENT: --server {url}: {reason}"
+
+
+@pytest.mark.parametrize("args", [["models"], ["operations", "list"], ["operations", "get", "abc"]], ids=" ".join)
+def test_an_empty_server_url_is_refused_by_the_commands_that_need_a_server(args: list[str]) -> None:
+    flag = openreel_cli(*args, "--server", "", "--api-key", "ork_x")
+    env = openreel_cli(*args, "--api-key", "ork_x", env={"OPENREEL_BASE_URL": ""})
+    assert assert_one_line_error(flag, 2) == assert_one_line_error(env, 2)
+    assert "--server / OPENREEL_BASE_URL is empty, which means local mode" in flag.stderr
+
+
+def test_an_empty_server_url_means_local_mode_for_generate(tmp_path: Path) -> None:
+    """OPENREEL_BASE_URL names a dead server, so only local mode gets as far as refusing 9 samples."""
+    args = ("generate", "a lake", "--samples", "9", "-o", str(tmp_path / "x.mp4"))
+    flag = openreel_cli(*args, "--server", "", env={"OPENREEL_BASE_URL": "http://127.0.0.1:1"})
+    env = openreel_cli(*args, env={"OPENREEL_BASE_URL": ""})
+    assert assert_one_line_error(flag, 2) == assert_one_line_error(env, 2)
+    assert "parameters.sampleCount" in flag.stderr
+
+
+def test_zero_samples_is_refused_in_both_modes(server_env: dict[str, str], tmp_path: Path) -> None:
+    local, remote = both_modes(server_env, 2, "a lake", "--samples", "0", "-o", str(tmp_path / "x.mp4"))
+    assert local == remote == ("error: INVALID_ARGUMENT: Invalid value at 'parameters.sampleCount': "
+                               "must be between 1 and 4")
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_empty_model_exits_2_naming_the_flag_in_both_modes(server_env: dict[str, str], tmp_path: Path) -> None:
+    local, remote = both_modes(server_env, 2, "a lake", "--model", "", "-o", str(tmp_path / "x.mp4"))
+    assert local == remote == ("error: INVALID_ARGUMENT: --model is empty: give a model id "
+                               "(`openreel models` lists a server's)")
+
+
+@pytest.mark.parametrize("model", ["../../etc", "a?b", "x#y", "%2e%2e%2f"])
+def test_a_model_id_that_is_no_path_segment_is_not_found_in_both_modes(server_env: dict[str, str], tmp_path: Path,
+                                                                       model: str) -> None:
+    local, remote = both_modes(server_env, 4, "a lake", "--model", model, "-o", str(tmp_path / "x.mp4"))
+    assert local.startswith(f"error: NOT_FOUND: Model '{model}' was not found")
+    assert remote.startswith(f"error: NOT_FOUND: Model '{model}' was not found")
+
+
+@pytest.mark.parametrize("name", ["?key=x", "#frag", "%2e%2e%2f", "..", "models/m/operations/?x"])
+@pytest.mark.parametrize("command", ["get", "cancel", "wait"])
+def test_an_operation_name_is_one_path_segment_on_the_server(server_env: dict[str, str], command: str,
+                                                              name: str) -> None:
+    done = openreel_cli("operations", command, name, env=server_env)
+    op_id = name.rsplit("/", 1)[-1]
+    assert assert_one_line_error(done, 4) == f"error: NOT_FOUND: Operation '{op_id}' was not found."
+
+
+@pytest.mark.parametrize("name", ["", "/", " "])
+@pytest.mark.parametrize("command", ["get", "cancel", "wait"])
+def test_an_empty_operation_name_exits_2_naming_the_argument(command: str, name: str) -> None:
+    done = openreel_cli("operations", command, name, "--server", f"http://127.0.0.1:{free_port()}")
+    assert assert_one_line_error(done, 2) == (f"error: INVALID_ARGUMENT: NAME {name!r} names no operation: "
+                                              "give an operation's name or id")
+
+
+def test_an_operation_name_too_long_for_a_url_is_not_blamed_on_the_server() -> None:
+    done = openreel_cli("operations", "get", "a" * 100_000, "--server", f"http://127.0.0.1:{free_port()}")
+    line = assert_one_line_error(done, 2)
+    assert line == "error: INVALID_ARGUMENT: cannot make a request URL from these arguments: URL too long"
+
+
+@pytest.mark.parametrize("args", [["generate", "a lake", "--parallel", "0"], ["generate", "a lake", "--parallel", "-1"],
+                                  ["operations", "list", "--limit", "0"], ["operations", "list", "--limit", "-1"]],
+                         ids=" ".join)
+def test_counts_below_one_are_usage_errors(args: list[str]) -> None:
+    done = openreel_cli(*args, "--server", f"http://127.0.0.1:{free_port()}")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"Invalid value for '{args[-2]}'" in done.stderr

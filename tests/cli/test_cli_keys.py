@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cli.lines import assert_one_line_error
 from tests.support import STATIC_PROMPT, LiveServer, openreel_cli
@@ -84,8 +85,7 @@ def test_revoked_key_gets_401_and_the_others_keep_working(tmp_path: Path) -> Non
 def test_revoking_an_unknown_key_exits_4(tmp_path: Path) -> None:
     _create(tmp_path)
     done = openreel_cli("keys", "revoke", "0123456789abcdef", "--data-dir", str(tmp_path))
-    assert done.returncode == 4
-    assert done.stderr.strip().splitlines()[-1].startswith("error: NOT_FOUND: No API key has the id")
+    assert assert_one_line_error(done, 4).startswith("error: NOT_FOUND: No API key has the id")
 
 
 def test_keys_create_says_which_data_dir_it_used_and_that_it_created_it(tmp_path: Path) -> None:
@@ -109,3 +109,60 @@ def test_keys_list_in_a_data_dir_without_a_database_leaves_none_behind(tmp_path:
     line = assert_one_line_error(done, 2)
     assert line.startswith(f"error: FAILED_PRECONDITION: no keys in data dir {tmp_path} yet")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("url", ["garbage://", ":", "mysql://u@h/x", "postgresql+nodriver://u@h/x"])
+@pytest.mark.parametrize("args", [["keys", "list"], ["keys", "create"], ["keys", "revoke", "abc"], ["serve"]],
+                         ids=" ".join)
+def test_a_database_url_sqlalchemy_cannot_use_exits_2_before_connecting(tmp_path: Path, args: list[str],
+                                                                         url: str) -> None:
+    line = assert_one_line_error(openreel_cli(*args, "--database-url", url, "--data-dir", str(tmp_path / "data")), 2)
+    assert line.startswith("error: INVALID_ARGUMENT: --database-url / OPENREEL_DATABASE_URL ")
+    assert line.endswith("use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE")
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("args", [["keys", "list"], ["serve"]], ids=" ".join)
+def test_the_database_url_variable_is_checked_as_the_flag_is(tmp_path: Path, args: list[str]) -> None:
+    flag = openreel_cli(*args, "--database-url", "garbage://", "--data-dir", str(tmp_path))
+    env = openreel_cli(*args, "--data-dir", str(tmp_path), env={"OPENREEL_DATABASE_URL": "garbage://"})
+    assert assert_one_line_error(flag, 2) == assert_one_line_error(env, 2) == (
+        "error: INVALID_ARGUMENT: --database-url / OPENREEL_DATABASE_URL garbage://: unknown database 'garbage'; "
+        "use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE")
+
+
+def test_a_database_url_hides_its_password_in_the_error() -> None:
+    done = openreel_cli("keys", "list", "--database-url", "mysql://u:s3cret@h/x")
+    line = assert_one_line_error(done, 2)
+    assert "s3cret" not in line and "mysql://u:***@h/x: its driver is not installed (MySQLdb)" in line
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:k?mode=memory&uri=true"])
+def test_keys_refuse_an_in_memory_database_that_would_lose_the_key(url: str) -> None:
+    done = openreel_cli("keys", "create", "--database-url", url)
+    assert "is an in-memory database, gone when this command ends" in assert_one_line_error(done, 2)
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("project", ["", "a/b", "my proj", "proj\n", "-lead", ".hidden", "x" * 64, "ünï"])
+def test_keys_create_refuses_a_project_no_vertex_path_can_name(tmp_path: Path, project: str) -> None:
+    done = openreel_cli("keys", "create", "--project", project, "--data-dir", str(tmp_path / "data"))
+    line = assert_one_line_error(done, 2)
+    assert line.startswith(f"error: INVALID_ARGUMENT: --project {' '.join(repr(project).split())}: use 1-63 letters")
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("project", ["default", "my-proj", "your-project-id", "my_project.v2", "9lives", "x" * 63])
+def test_keys_create_accepts_project_ids_as_vertex_spells_them(tmp_path: Path, project: str) -> None:
+    _create(tmp_path, "--project", project)
+    assert [row[2] for row in _rows(tmp_path)[1:]] == [project]
+
+
+def test_errors_of_keys_commands_are_one_line_and_success_names_the_data_dir(tmp_path: Path) -> None:
+    key_id, _ = _create(tmp_path)
+    missing = openreel_cli("keys", "revoke", "0123456789abcdef", "--data-dir", str(tmp_path))
+    assert assert_one_line_error(missing, 4).startswith("error: NOT_FOUND: No API key has the id")
+    revoked = openreel_cli("keys", "revoke", key_id, "--data-dir", str(tmp_path))
+    assert revoked.returncode == 0 and revoked.stderr.splitlines() == [f"using data dir {tmp_path} {_HINT}"]
+    listed = openreel_cli("keys", "list", "--data-dir", str(tmp_path))
+    assert listed.stderr.splitlines() == [f"using data dir {tmp_path} {_HINT}"]

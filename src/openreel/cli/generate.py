@@ -28,14 +28,17 @@ def generate(
     negative_prompt: Annotated[str | None, typer.Option(help="What to leave out.")] = None,
     samples: Annotated[int, typer.Option(help="How many videos (1-4): OUT-0.mp4, OUT-1.mp4, ...")] = 1,
     temperature: Annotated[float | None, typer.Option(help="0.0-1.0: variation and motion energy.")] = None,
-    server: Annotated[str | None, typer.Option("--server", envvar="OPENREEL_BASE_URL",
-                                               help="Generate on this openreel server instead of locally.")] = None,
+    server: Annotated[str | None, typer.Option("--server", envvar="OPENREEL_BASE_URL", show_default=False,
+                                               help="Generate on this openreel server instead of locally "
+                                                    "(OPENREEL_BASE_URL; empty: locally).")] = None,
     api_key: ApiKey = None,
     prompts_file: Annotated[Path | None, typer.Option(help="One prompt per line, instead of PROMPT.")] = None,
-    parallel: Annotated[int, typer.Option(help="With --server: prompts in flight at once (stay within your "
-                                                "key's quota).")] = 2,
+    parallel: Annotated[int, typer.Option(min=1, help="With --server: prompts in flight at once (stay within "
+                                                       "your key's quota).")] = 2,
     output_template: Annotated[str, typer.Option(help="Names for --prompts-file outputs.")] = "{index:02d}-{slug}.mp4",
 ) -> None:
+    if not model.strip():
+        raise fail("INVALID_ARGUMENT", "--model is empty: give a model id (`openreel models` lists a server's)")
     jobs = _jobs(prompt, prompts_file, output, output_template)
     for _, path in jobs:
         check_writable("-o" if prompts_file is None else "--output-template", path)
@@ -43,7 +46,7 @@ def generate(
         "duration_seconds": duration, "aspect_ratio": aspect_ratio, "resolution": resolution,
         "generate_audio": audio, "seed": seed, "negative_prompt": negative_prompt, "number_of_videos": samples,
         "temperature": temperature, "image": None if image is None else _client_image(read_input("--image", image))}
-    if server is None:
+    if server is None or not server.strip():  # no --server or an empty one: local, like OPENREEL_BASE_URL=""
         from openreel.cli.local import generate_locally
         generate_locally(jobs, model, options)
     else:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from openreel.auth import Tier
-from openreel.cli.data_dir import DatabaseUrl, DataDir, announce_data_dir, settings_from
+from openreel.auth import PROJECT_ID_RULE, Tier, is_project_id
+from openreel.cli.data_dir import DatabaseUrl, DataDir, check_database_url, open_data_dir, settings_from
 from openreel.cli.exit_codes import fail, reported_errors
 from openreel.cli.help_format import Command, Group
 from openreel.quota.tiers import TIER_LIMITS
@@ -36,17 +36,20 @@ def _tier_help() -> str:
 
 @contextmanager
 def _key_service(data_dir: DataDir, database_url: DatabaseUrl, *, create: bool) -> Iterator[KeyService]:
-    """The keys of the database these flags name; with create=False, the database must exist."""
+    """The keys of the database these flags name; with create=False, the database must exist.
+    Which data dir was used is said once the command has succeeded, so that a failure is one line."""
     from openreel.service.keys import KeyService
     from openreel.store.sql import SqlStore
 
     settings = settings_from(data_dir=data_dir, database_url=database_url)
+    check_database_url(settings, lasting=True)
+    note = None
     if not settings.database_url:
         if not create and settings.data_dir.is_dir() and not settings.sqlite_path.is_file():
             # Opening SQLite here would leave an empty database file behind.
             raise fail("FAILED_PRECONDITION", f"no keys in data dir {settings.data_dir.resolve()} yet: create one "
                                               "with `openreel keys create` (set OPENREEL_DATA_DIR or --data-dir)")
-        announce_data_dir(settings, create=create)
+        note = open_data_dir(settings, create=create)
     with reported_errors():
         store = SqlStore(settings.resolved_database_url)
         try:
@@ -58,15 +61,20 @@ def _key_service(data_dir: DataDir, database_url: DatabaseUrl, *, create: bool) 
             yield KeyService(store)
         finally:
             store.close()
+    if note is not None:
+        typer.echo(note, err=True)
 
 
 @keys_app.command("create", cls=Command, help="Create an API key; it is printed once, alone on stdout.")
 def create_key(
     tier: Annotated[Tier, typer.Option(help=_tier_help())] = DEFAULT_TIER,
-    project: Annotated[str, typer.Option(help="Project the key acts in (the Vertex path's project).")] = "default",
+    project: Annotated[str, typer.Option(help=f"Project the key acts in (the Vertex path's project): "
+                                              f"{PROJECT_ID_RULE}.")] = "default",
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
+    if not is_project_id(project):  # checked before the data dir is touched; KeyService checks it too
+        raise fail("INVALID_ARGUMENT", f"--project {project!r}: use {PROJECT_ID_RULE}")
     with _key_service(data_dir, database_url, create=True) as keys:
         key = keys.create(project, tier)
     # The note goes to stderr so that KEY=$(openreel keys create) captures the key alone.

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from openreel.cli.data_dir import DatabaseUrl, DataDir, announce_data_dir, settings_from
+from openreel.cli.data_dir import DatabaseUrl, DataDir, announce_data_dir, check_database_url, settings_from
 from openreel.cli.exit_codes import SUMMARY
 from openreel.cli.generate import generate
 from openreel.cli.help_format import Command, Group
@@ -52,6 +52,7 @@ def serve(
 
     settings = settings_from(host=host, port=port, data_dir=data_dir, database_url=database_url,
                              workers=workers, public_url=public_url)
+    check_database_url(settings)
     announce_data_dir(settings, create=True)
     try:
         runtime = Runtime.build(settings)  # checks the data dir once, before the server starts

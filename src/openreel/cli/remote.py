@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from openreel.cli.exit_codes import reported_errors
+from openreel.cli.exit_codes import fail, reported_errors
 from openreel.cli.help_format import Command, Group
 from openreel.cli.options import ApiKey
 from openreel.cli.paths import sample_path, write_output
+from openreel.cli.server_url import client_config
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
     from openreel.client.operations import OperationsClient
 
 Server = Annotated[str | None, typer.Option("--server", envvar="OPENREEL_BASE_URL", show_default=False,
-                                            help="openreel server URL (default http://127.0.0.1:8000).")]
+                                            help="openreel server URL (OPENREEL_BASE_URL; default "
+                                                 "http://127.0.0.1:8000). An empty one is refused: it means "
+                                                 "local mode, which only `generate` has.")]
 Name = Annotated[str, typer.Argument(metavar="NAME", help="Operation name, or just its id (the last segment).")]
 # Inline media fields of the two response shapes, and what a summary puts in their place.
 _INLINE_FIELDS = ("bytesBase64Encoded", "encodedVideo")
@@ -38,12 +41,19 @@ operations_app = typer.Typer(cls=Group, help="List, inspect, cancel and wait for
 
 @contextmanager
 def _operations(server: str | None, api_key: str | None) -> Iterator[OperationsClient]:
-    from openreel.client import config as client_config
     from openreel.client.operations import OperationsClient
 
-    config = client_config.init(base_url=server, api_key=api_key)
+    config = client_config(server, api_key)
     with reported_errors(config.base_url):
         yield OperationsClient(config)
+
+
+def _checked(name: str) -> str:
+    """NAME as given, refused (exit 2) when it names no operation: the client would otherwise ask
+    for the operations collection itself."""
+    if not name.strip("/").strip():
+        raise fail("INVALID_ARGUMENT", f"NAME {name!r} names no operation: give an operation's name or id")
+    return name
 
 
 def _describe(op: Operation) -> str:
@@ -70,11 +80,11 @@ def generate_remote(jobs: list[tuple[str, Path]], model: str, options: dict[str,
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-    from openreel.client import config as client_config
     from openreel.client.model import VideoGenerationModel
 
-    config = client_config.init(base_url=server, api_key=api_key)
-    generator = VideoGenerationModel(model, config)
+    config = client_config(server, api_key)
+    with reported_errors(config.base_url):
+        generator = VideoGenerationModel(model, config)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True)) as progress:
         def run(job: tuple[str, Path]) -> list[Path]:
@@ -101,12 +111,12 @@ def generate_remote(jobs: list[tuple[str, Path]], model: str, options: dict[str,
 
 @operations_app.command("list", cls=Command, help="Recent operations of your project, newest first.")
 def list_operations(server: Server = None, api_key: ApiKey = None,
-                    limit: Annotated[int, typer.Option(help="How many.")] = 20) -> None:
+                    limit: Annotated[int, typer.Option(min=1, help="How many.")] = 20) -> None:
     with _operations(server, api_key) as client:
         ops = client.list_operations(limit)
     for op in ops:
-        meta = op.get("metadata", {})
-        typer.echo(f"{op['name']}\t{meta.get('state')}\t{meta.get('progressPercent', 0)}%\t{meta.get('createTime')}")
+        meta = op.metadata
+        typer.echo(f"{op.name}\t{meta.get('state')}\t{meta.get('progressPercent', 0)}%\t{meta.get('createTime')}")
 
 
 @operations_app.command("get", cls=Command, help="One operation as JSON; inline videos are summarised unless --full.")
@@ -114,7 +124,7 @@ def get_operation(name: Name, server: Server = None, api_key: ApiKey = None,
                   full: Annotated[bool, typer.Option("--full", help="Print inline video bytes (base64) "
                                                                      "too.")] = False) -> None:
     with _operations(server, api_key) as client:
-        body = client.get_operation(name)
+        body = client.get_operation(_checked(name))
     typer.echo(json.dumps(body if full else summarised(body), indent=2))
 
 
@@ -137,7 +147,7 @@ def _decoded_size(base64_text: str) -> int:
 @operations_app.command("cancel", cls=Command, help="Cancel an operation.")
 def cancel_operation(name: Name, server: Server = None, api_key: ApiKey = None) -> None:
     with _operations(server, api_key) as client:
-        client.cancel_operation(name)
+        client.cancel_operation(_checked(name))
     typer.echo(f"cancelled {name}")
 
 
@@ -145,15 +155,12 @@ def cancel_operation(name: Name, server: Server = None, api_key: ApiKey = None) 
 def wait_operation(name: Name, server: Server = None, api_key: ApiKey = None) -> None:
     from openreel.client.exceptions import from_operation_error
 
-    final: dict[str, Any] = {}
     with _operations(server, api_key) as client:
-        for event, body in client.stream_operation(name):
-            meta = body.get("metadata", {})
-            typer.echo(f"{event}\t{meta.get('state')}\t{meta.get('progressPercent', 0)}%", err=True)
-            final = body
-        if final.get("error"):
-            raise from_operation_error(final["error"])
-    typer.echo(final.get("name", name))
+        for event, op in client.stream_operation(_checked(name)):
+            typer.echo(f"{event}\t{op.metadata.get('state')}\t{op.metadata.get('progressPercent', 0)}%", err=True)
+        if op.error is not None:
+            raise from_operation_error(op.error)
+    typer.echo(op.name)
 
 
 def list_models(server: Server = None, api_key: ApiKey = None) -> None:

@@ -30,6 +30,7 @@ from openreel.client.exceptions import (
     ResourceExhausted,
     ServiceUnavailable,
     Unauthenticated,
+    UnexpectedResponse,
 )
 
 if TYPE_CHECKING:
@@ -56,5 +57,6 @@ __all__ = [
     "Aborted", "AsyncOperation", "AsyncVideoGenerationModel", "Cancelled", "ClientConfig", "DeadlineExceeded",
     "FailedPrecondition", "GeneratedVideo", "GenerationResponse", "Image", "InternalServerError",
     "InvalidArgument", "NotFound", "OpenreelAPIError", "Operation", "PermissionDenied", "ResourceExhausted",
-    "RetryPolicy", "ServiceUnavailable", "Unauthenticated", "VideoGenerationModel", "exceptions", "init",
+    "RetryPolicy", "ServiceUnavailable", "Unauthenticated", "UnexpectedResponse", "VideoGenerationModel", "exceptions",
+    "init",
 ]

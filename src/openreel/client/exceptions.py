@@ -10,8 +10,13 @@
     ├── ResourceExhausted       429  (retryable)
     ├── Cancelled               499
     ├── InternalServerError     500
-    ├── ServiceUnavailable      503  (retryable)
-    └── DeadlineExceeded        504  (retryable; also a TimeoutError)
+    ├── ServiceUnavailable      503  (retryable; also a proxy's 502)
+    ├── DeadlineExceeded        504  (retryable; also a TimeoutError)
+    └── UnexpectedResponse      502  UNAVAILABLE, not retried: the URL answers, but not like an
+                                     openreel server (an HTML page, JSON of the wrong shape)
+
+An error answer without a google.rpc envelope (a proxy's or another server's page) is mapped by its
+HTTP status, with the status line as its message (see responses.py).
 """
 
 from __future__ import annotations
@@ -90,12 +95,23 @@ class DeadlineExceeded(OpenreelAPIError, TimeoutError):
     code, status = 504, "DEADLINE_EXCEEDED"
 
 
+class UnexpectedResponse(OpenreelAPIError):
+    """The server answered, but not as an openreel server does: most likely the URL points at
+    something else. `.reason` says what was wrong with the answer."""
+
+    code, status = 502, "UNAVAILABLE"
+
+    def __init__(self, reason: str, server: str = "the server") -> None:
+        super().__init__(f"{server} does not answer like an openreel server: {reason}")
+        self.reason = reason
+
+
 _CLASSES = (InvalidArgument, FailedPrecondition, Unauthenticated, PermissionDenied, NotFound, Aborted,
             ResourceExhausted, Cancelled, InternalServerError, ServiceUnavailable, DeadlineExceeded)
 _BY_STATUS = {cls.status: cls for cls in _CLASSES}
 _BY_HTTP = {400: InvalidArgument, 401: Unauthenticated, 403: PermissionDenied, 404: NotFound, 409: Aborted,
-            429: ResourceExhausted, 499: Cancelled, 500: InternalServerError, 503: ServiceUnavailable,
-            504: DeadlineExceeded}
+            429: ResourceExhausted, 499: Cancelled, 500: InternalServerError, 502: ServiceUnavailable,
+            503: ServiceUnavailable, 504: DeadlineExceeded}
 # gRPC codes inside a failed operation's `error`.
 _BY_GRPC = {3: InvalidArgument, 9: FailedPrecondition, 16: Unauthenticated, 7: PermissionDenied, 5: NotFound,
             10: Aborted, 8: ResourceExhausted, 1: Cancelled, 13: InternalServerError, 14: ServiceUnavailable,
@@ -105,17 +121,29 @@ RETRYABLE = (ResourceExhausted, ServiceUnavailable)
 
 
 def from_http(http_status: int, body: Any) -> OpenreelAPIError:
-    """The exception for a non-200 HTTP response carrying (usually) a google.rpc envelope."""
+    """The exception for a non-200 HTTP response carrying a google.rpc envelope; without one, the
+    exception the HTTP status stands for, with `body` (shortened) as its message."""
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
-        return _BY_HTTP.get(http_status, OpenreelAPIError)(str(body), code=http_status)
+        return from_http_status(http_status, " ".join(str(body).split())[:200])
     status = str(error.get("status", ""))
     cls = _BY_STATUS.get(status) or _BY_HTTP.get(http_status, OpenreelAPIError)
     return cls(str(error.get("message", "")), code=http_status, status=status or None,
-               details=list(error.get("details") or []))
+               details=_details(error.get("details")))
+
+
+def from_http_status(http_status: int, message: str) -> OpenreelAPIError:
+    """The exception an HTTP status stands for when the answer says nothing more (no envelope)."""
+    cls = _BY_HTTP.get(http_status) or (FailedPrecondition if 400 <= http_status < 500 else InternalServerError)
+    return cls(message, code=http_status)
 
 
 def from_operation_error(error: dict[str, Any]) -> OpenreelAPIError:
-    """The exception for a finished operation's `error` (a gRPC code, not an HTTP one)."""
+    """The exception for a finished operation's `error` (a gRPC code, not an HTTP one), as
+    wire.parse_operation checked it."""
     cls = _BY_GRPC.get(int(error.get("code", 2)), OpenreelAPIError)
-    return cls(str(error.get("message", "")), details=list(error.get("details") or []))
+    return cls(str(error.get("message", "")), details=_details(error.get("details")))
+
+
+def _details(value: Any) -> list[dict[str, Any]]:
+    return [detail for detail in value if isinstance(detail, dict)] if isinstance(value, list) else []

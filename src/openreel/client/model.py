@@ -12,8 +12,15 @@ from typing import Any
 from openreel.client import config as client_config
 from openreel.client.exceptions import DeadlineExceeded, OpenreelAPIError, from_operation_error
 from openreel.client.transport import Transport
-from openreel.client.wire import (ParsedOperation, Route, VideoRef, download_path, parse_operation, request_body,
-                                  route_for)
+from openreel.client.wire import (
+    ParsedOperation,
+    Route,
+    VideoRef,
+    download_path,
+    parse_operation,
+    request_body,
+    route_for,
+)
 
 _MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 
@@ -148,9 +155,10 @@ def generation_request(prompt: str | None = None, *, negative_prompt: str | None
     if reference_images:
         instance["referenceImages"] = [{"image": ref.to_wire(), "referenceType": reference_type}
                                        for ref in reference_images]
+    samples = sample_count if number_of_videos is None else number_of_videos  # 0 is a value, to be refused
     parameters = {"negativePrompt": negative_prompt, "aspectRatio": aspect_ratio,
                   "durationSeconds": duration_seconds, "generateAudio": generate_audio,
-                  "enhancePrompt": enhance_prompt, "sampleCount": number_of_videos or sample_count,
+                  "enhancePrompt": enhance_prompt, "sampleCount": samples,
                   "temperature": temperature, "seed": seed, "resolution": resolution,
                   "personGeneration": person_generation, "storageUri": storage_uri}
     return request_body(instance, parameters, webhook_url)

@@ -1,5 +1,5 @@
-"""HTTP for the client (httpx), sync and async: auth headers, error mapping, and retries with
-exponential backoff and jitter on 429/503 that honour the server's RetryInfo."""
+"""HTTP for the client (httpx), sync and async: auth headers, error mapping (responses.py), and
+retries with exponential backoff and jitter on 429/502/503 that honour the server's RetryInfo."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 
 from openreel.client.config import ClientConfig, RetryPolicy
-from openreel.client.exceptions import RETRYABLE, OpenreelAPIError, from_http
+from openreel.client.exceptions import RETRYABLE, OpenreelAPIError
+from openreel.client.responses import error_for, json_object
 
 log = logging.getLogger("openreel.client")
 
@@ -42,14 +43,10 @@ def next_delay(policy: RetryPolicy | None, attempt: int, error: OpenreelAPIError
     return delay
 
 
-def _checked(response: httpx.Response) -> Any:
+def _checked(response: httpx.Response) -> dict[str, Any]:
     if response.status_code == 200:
-        return response.json() if response.content else {}
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = response.text
-    raise from_http(response.status_code, body)
+        return json_object(response)
+    raise error_for(response)
 
 
 class Transport:
@@ -57,7 +54,8 @@ class Transport:
         self.config = config
         self.http = httpx.Client(base_url=config.base_url, headers=_headers(config), timeout=config.timeout)
 
-    def request(self, method: str, path: str, json: Any = None) -> Any:
+    def request(self, method: str, path: str, json: Any = None) -> dict[str, Any]:
+        """The JSON object the server answers; raises the OpenreelAPIError it stands for."""
         attempt = 1
         while True:
             try:
@@ -72,7 +70,7 @@ class Transport:
     def download(self, path: str) -> bytes:
         response = self.http.get(path, params={"alt": "media"}, follow_redirects=True)
         if response.status_code != 200:
-            _checked(response)
+            raise error_for(response)
         return response.content
 
 
@@ -81,7 +79,7 @@ class AsyncTransport:
         self.config = config
         self.http = httpx.AsyncClient(base_url=config.base_url, headers=_headers(config), timeout=config.timeout)
 
-    async def request(self, method: str, path: str, json: Any = None) -> Any:
+    async def request(self, method: str, path: str, json: Any = None) -> dict[str, Any]:
         attempt = 1
         while True:
             try:
@@ -96,5 +94,5 @@ class AsyncTransport:
     async def download(self, path: str) -> bytes:
         response = await self.http.get(path, params={"alt": "media"}, follow_redirects=True)
         if response.status_code != 200:
-            _checked(response)
+            raise error_for(response)
         return response.content

@@ -9,8 +9,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from openreel.auth import NewKey, Principal, Tier, hash_key, new_key
-from openreel.errors import NotFound, Unauthenticated
+from openreel.auth import PROJECT_ID_RULE, NewKey, Principal, Tier, hash_key, is_project_id, new_key
+from openreel.errors import InvalidArgument, NotFound, Unauthenticated
 from openreel.protocol.rpc import error_info
 from openreel.store.sql import ApiKeyRecord, SqlStore
 
@@ -25,6 +25,8 @@ class KeyService:
         self._lock = threading.Lock()
 
     def create(self, project: str, tier: Tier) -> NewKey:
+        if not is_project_id(project):
+            raise InvalidArgument.for_field("project", f"use {PROJECT_ID_RULE}")
         key = new_key()
         self.store.add_api_key(key.id, key.hash, key.prefix, project, tier.value)
         return key
