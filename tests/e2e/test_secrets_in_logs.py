@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import secrets
 from collections.abc import Iterator
 
@@ -104,7 +105,8 @@ def test_no_key_reaches_the_server_log(server: LiveServer) -> None:
     log = server.log_path.read_text()
     # The access log was on, so the test saw the lines it is about ...
     assert '"GET /v1beta/models?key=REDACTED HTTP/1.1" 200' in log
-    assert "Astream?key=REDACTED HTTP/1.1\" 200" in log  # httpx sends the colon as %3A
+    # httpx up to 0.28 sends the colon as %3A, 0.29 as it is.
+    assert re.search(r'(:|%3A)stream\?key=REDACTED HTTP/1.1" 200', log)
     # ... and no key is in any of them.
     for canary in (good, unknown, foreign):
         assert canary not in log
