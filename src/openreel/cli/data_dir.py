@@ -78,4 +78,3 @@ def check_database_url(settings: Settings, *, lasting: bool = False) -> None:
     if lasting and url.get_backend_name() == "sqlite" and in_memory:
         raise fail("INVALID_ARGUMENT", f"{flag} {shown} is an in-memory database, gone when this command "
                                        f"ends; {_SUPPORTED}")
-

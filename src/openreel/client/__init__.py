@@ -17,21 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from openreel.client import exceptions
 from openreel.client.config import ClientConfig, RetryPolicy, init
-from openreel.client.exceptions import (
-    Aborted,
-    Cancelled,
-    DeadlineExceeded,
-    FailedPrecondition,
-    InternalServerError,
-    InvalidArgument,
-    NotFound,
-    OpenreelAPIError,
-    PermissionDenied,
-    ResourceExhausted,
-    ServiceUnavailable,
-    Unauthenticated,
-    UnexpectedResponse,
-)
+from openreel.client.exceptions import (Aborted, Cancelled, DeadlineExceeded, FailedPrecondition,
+                                        InternalServerError, InvalidArgument, NotFound, OpenreelAPIError,
+                                        PermissionDenied, ResourceExhausted, ServiceUnavailable,
+                                        Unauthenticated, UnexpectedResponse)
 
 if TYPE_CHECKING:
     from openreel.client.aio import AsyncOperation, AsyncVideoGenerationModel

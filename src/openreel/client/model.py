@@ -12,15 +12,8 @@ from typing import Any
 from openreel.client import config as client_config
 from openreel.client.exceptions import DeadlineExceeded, OpenreelAPIError, from_operation_error
 from openreel.client.transport import Transport
-from openreel.client.wire import (
-    ParsedOperation,
-    Route,
-    VideoRef,
-    download_path,
-    parse_operation,
-    request_body,
-    route_for,
-)
+from openreel.client.wire import (ParsedOperation, Route, VideoRef, download_path, parse_operation,
+                                  request_body, route_for)
 
 _MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 

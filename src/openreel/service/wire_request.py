@@ -14,20 +14,9 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from openreel.domain.naming import file_id_from_uri
-from openreel.domain.request import (
-    FPS,
-    AspectRatio,
-    CompressionQuality,
-    GenerationRequest,
-    ImageInput,
-    PersonGeneration,
-    ReferenceImage,
-    ReferenceType,
-    ResizeMode,
-    Resolution,
-    VideoInput,
-    WebhookConfig,
-)
+from openreel.domain.request import (FPS, AspectRatio, CompressionQuality, GenerationRequest, ImageInput,
+                                     PersonGeneration, ReferenceImage, ReferenceType, ResizeMode, Resolution,
+                                     VideoInput, WebhookConfig)
 from openreel.engines.catalog import ModelSpec
 from openreel.errors import FieldViolation, InvalidArgument
 from openreel.media.images import SUPPORTED_MIME_TYPES, BadImage, load_image

@@ -24,15 +24,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
 from openreel.domain.naming import operation_id_from
-from openreel.domain.operation import (
-    ACTIVE_STATES,
-    Operation,
-    OperationError,
-    OperationState,
-    Surface,
-    VideoFile,
-    transition,
-)
+from openreel.domain.operation import (ACTIVE_STATES, Operation, OperationError, OperationState, Surface,
+                                       VideoFile, transition)
 from openreel.errors import Aborted, InternalError
 from openreel.store.codec import request_from_json, request_to_json
 from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
