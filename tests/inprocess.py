@@ -54,6 +54,15 @@ def explicit_settings(data_dir: Path, **fields: Any) -> Settings:
     return _ExplicitSettings(data_dir=data_dir, **fields)
 
 
+ADMIN_KEY = "admin-" + "s3cret" * 6
+
+
+def admin_settings(data_dir: Path, **fields: Any) -> Settings:
+    """A server with the admin API on (ADMIN_KEY) and no workers: accepted operations stay queued,
+    so nothing waits on a render."""
+    return explicit_settings(data_dir, workers=0, admin_key=ADMIN_KEY, **fields)
+
+
 class InProcessClient:
     """httpx-style get/post/delete that send to the in-process app and return httpx.Response."""
 

@@ -24,6 +24,16 @@ REPO = Path(__file__).resolve().parent.parent
 STATIC_PROMPT = "a quiet desert at noon, static shot"
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM a process this test started, and SIGKILL it if it has not ended within timeout."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def require_or_skip(reason: str) -> None:
     """Skip on a laptop without the service; fail in CI, where OPENREEL_REQUIRE_SERVICES=1."""
     if os.environ.get("OPENREEL_REQUIRE_SERVICES") == "1":

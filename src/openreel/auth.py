@@ -1,8 +1,10 @@
-"""API keys: generated once, shown once, stored as SHA-256 hashes; a key names a project and tier."""
+"""API keys: generated once, shown once, stored as SHA-256 hashes; a key names a project and tier.
+And the operator's admin key (Settings.admin_key), which is no API key: it names no project."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -53,3 +55,17 @@ def new_key() -> NewKey:
     plaintext = KEY_PREFIX + secrets.token_urlsafe(24)
     return NewKey(id=secrets.token_hex(8), plaintext=plaintext, hash=hash_key(plaintext),
                   prefix=plaintext[:10])
+
+
+def is_admin_key(presented: str, admin_key: str) -> bool:
+    """Whether `presented` is the configured admin key (never true for an empty one). Both are
+    hashed first so that compare_digest sees equal lengths: the time taken reveals neither how
+    much of the key matched nor how long it is."""
+    if not admin_key:
+        return False
+    return hmac.compare_digest(_digest(presented), _digest(admin_key))
+
+
+def _digest(text: str) -> bytes:
+    # surrogatepass: a header or variable may hold anything; it must hash, not raise.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()

@@ -5,19 +5,36 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from openreel.billing.metering import UsageMeter
+from openreel.billing.pricing import PriceTable
 from openreel.engines.catalog import Catalog
+from openreel.errors import FailedPrecondition
 from openreel.engines.registry import EngineRegistry
 from openreel.preflight import check_data
 from openreel.queue.local import LocalQueue
+from openreel.quota.limits import LimitResolver
 from openreel.quota.tiers import tier_limits
 from openreel.service.keys import KeyService
 from openreel.service.operations import OperationService
+from openreel.service.usage import UsageService
+from openreel.service.video_links import VideoLinks
+from openreel.service.webhooks import WebhookService
 from openreel.service.wire_request import InputLimits
 from openreel.settings import Settings
-from openreel.storage.base import Storage, storage_from_url
+from openreel.storage.base import Storage
+from openreel.storage.destinations import Destinations
+from openreel.storage.factory import storage_from_settings
+from openreel.store.limits import LimitStore
 from openreel.store.sql import SqlStore
+from openreel.store.webhooks import WebhookStore
+from openreel.webhooks.dispatcher import WebhookDispatcher
+from openreel.webhooks.events import WebhookOutbox
+from openreel.webhooks.retry_schedule import RetrySchedule
+from openreel.webhooks.ssrf import AddressPolicy, guarded_client
 from openreel.worker.pool import Sweeper, WorkerPool, worker_id
+from openreel.worker.retention import RetentionSweeper, run_retention
 from openreel.worker.scratch import scratch_dir
 from openreel.worker.worker import Worker
 
@@ -33,15 +50,25 @@ class Runtime:
     operations: OperationService
     keys: KeyService
     # Set once the process is going down: workers stop claiming, progress streams end.
+    webhooks: WebhookService
+    destinations: Destinations
+    usage: UsageService
+    rate_limits: LimitResolver
     stopping: threading.Event = field(default_factory=threading.Event)
     pool: WorkerPool | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         """Open the backends; raise StartupRefused when the data dir is not safe to serve."""
         tiers = tier_limits(settings.tier_limits)
-        store = SqlStore(settings.resolved_database_url, settings.database_busy_timeout_seconds)
-        storage = storage_from_url(settings.resolved_storage_url)
+        try:
+            prices = PriceTable(settings.pricing)
+            storage = storage_from_settings(settings)
+        except ValueError as exc:
+            raise FailedPrecondition(f"Settings cannot be used: {exc}") from None
+        retention = timedelta(hours=settings.retention_hours) if settings.retention_hours else None
+        store = SqlStore(settings.resolved_database_url, settings.database_busy_timeout_seconds, retention)
         try:
             check_data(settings, store, storage)
             store.migrate()
@@ -50,18 +77,40 @@ class Runtime:
             raise
         queue = LocalQueue()
         catalog = Catalog.load(settings.catalog_path)
+        # Usage first: the webhook payload written next carries the usage record.
+        store.finish_listeners += [UsageMeter(catalog, prices), WebhookOutbox()]
+        # Payload and report links to openreel's own download URL need an address receivers can
+        # reach: the public URL when there is one (behind a proxy), else where this server listens.
+        public_url = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+        links = VideoLinks(store, storage, public_url, settings.presigned_url_seconds)
+        webhooks = _webhook_service(settings, store, links)
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
-        operations = OperationService(store, storage, queue, catalog, limits, tiers,
-                                      settings.max_queued, settings.min_free_disk_bytes)
+        destinations = Destinations(settings)
+        rate_limits = LimitResolver(LimitStore(store), tiers)
+        operations = OperationService(store, storage, queue, catalog, limits, rate_limits.for_principal,
+                                      settings.max_queued, settings.min_free_disk_bytes, webhooks.check_uri,
+                                      destinations)
         return cls(settings=settings, store=store, storage=storage, queue=queue, catalog=catalog,
-                   engines=EngineRegistry(), operations=operations, keys=KeyService(store))
+                   engines=EngineRegistry(), operations=operations, keys=KeyService(store), webhooks=webhooks,
+                   destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits)
 
-    def start_workers(self) -> None:
+    def start_background(self) -> None:
+        """The threads of a serving process: webhook delivery always (an API-only replica's
+        cancels make deliveries too), the workers and their sweeper when it has workers."""
+        retention = RetentionSweeper(self.store, self.storage)
+        self._threads += [
+            threading.Thread(target=self.webhooks.dispatcher.run_forever, args=(self.stopping,),
+                             name="webhook-dispatcher", daemon=True),
+            threading.Thread(target=run_retention, args=(retention, self.settings.retention_sweep_seconds,
+                                                         self.stopping), name="retention", daemon=True)]
+        for thread in self._threads:
+            thread.start()
         if self.settings.workers == 0:
             return
         tmp_dir = scratch_dir(self.settings.data_dir / "tmp")
         workers = [Worker(worker_id(i), self.store, self.storage, self.queue, self.catalog,
-                          self.engines, self.settings, tmp_dir) for i in range(self.settings.workers)]
+                          self.engines, self.settings, tmp_dir, self.destinations)
+                   for i in range(self.settings.workers)]
         sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts)
         self.pool = WorkerPool(workers, sweeper, sweep_interval=max(self.settings.lease_seconds / 3, 0.5),
                                queue=self.queue, stopping=self.stopping)
@@ -72,9 +121,22 @@ class Runtime:
         more, hand running work back between frames, end progress streams."""
         self.stopping.set()
         self.queue.wake_all()
+        self.webhooks.dispatcher.wake.set()
 
     def close(self) -> None:
         self.begin_shutdown()
         if self.pool is not None:
             self.pool.stop(self.settings.shutdown_timeout_seconds)
+        for thread in self._threads:
+            thread.join(self.settings.webhook_timeout_seconds)
+        self.webhooks.dispatcher.client.close()
         self.store.close()
+
+
+def _webhook_service(settings: Settings, store: SqlStore, links: VideoLinks) -> WebhookService:
+    policy = AddressPolicy(settings.webhook_allowlist)
+    schedule = RetrySchedule([timedelta(seconds=s) for s in settings.webhook_retry_seconds])
+    dispatcher = WebhookDispatcher(WebhookStore(store), links, guarded_client(policy, settings.webhook_timeout_seconds),
+                                   schedule, settings.webhook_disable_after_failures, settings.poll_interval_seconds,
+                                   settings.webhook_timeout_seconds)
+    return WebhookService(WebhookStore(store), policy, dispatcher)

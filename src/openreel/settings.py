@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any, Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,13 +19,37 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     # Empty means "the SQLite file inside data_dir"; set a postgresql+psycopg:// URL to scale out.
     database_url: str = ""
-    # Empty means "the videos/ folder inside data_dir".
+    # Empty means "the videos/ folder inside data_dir"; s3://bucket/prefix keeps videos, thumbnails
+    # and inputs in any S3-compatible store (AWS S3, R2, MinIO, GCS interop) through boto3, with
+    # credentials from the standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...).
     storage_url: str = ""
+    # The S3 API's address for anything but AWS itself, e.g. https://<account>.r2.cloudflarestorage.com
+    # or http://minio:9000. Empty: AWS.
+    s3_endpoint_url: str = ""
+    # Empty: boto3's own lookup (AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config); R2 wants "auto".
+    s3_region: str = ""
+    # "path" for MinIO and most self-hosted stores; "auto" lets boto3 choose.
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    # Buckets a Vertex request's storageUri may name besides the storage_url's own bucket, e.g.
+    # "s3://team-videos,gs://veo-out" (comma-separated). A gs:// bucket is written through gcs_endpoint_url with the
+    # same AWS credential variables (GCS HMAC keys); storageUri naming any other bucket is a 400.
+    writable_buckets: str = ""
+    gcs_endpoint_url: str = "https://storage.googleapis.com"
+    # How GET .../files/ID:download answers: "stream" the bytes through openreel, or "redirect"
+    # (302) to a presigned URL of the object store, valid for presigned_url_seconds.
+    download_mode: Literal["stream", "redirect"] = "stream"
+    presigned_url_seconds: int = Field(default=900, gt=0, le=7 * 24 * 3600)
+    # Videos, thumbnails and inputs are deleted this long after their operation ends (Gemini
+    # keeps generated files for 2 days); 0 keeps them for good.
+    retention_hours: float = Field(default=48.0, ge=0)
+    retention_sweep_seconds: float = Field(default=300.0, gt=0)
     # The scheme and host written into video URIs, e.g. https://videos.example.com behind a TLS proxy.
     # Empty means "the scheme and host each request came in on".
     public_url: str = ""
 
     require_api_key: bool = True
+    # Guards the admin API (/v1/admin/...): keys, projects' limits, any project's usage. Empty: off.
+    admin_key: str = ""
     # In-process workers started by `openreel serve`; 0 runs an API-only replica.
     workers: int = Field(default=1, ge=0)
     lease_seconds: float = Field(default=30.0, gt=0)
@@ -37,6 +63,20 @@ class Settings(BaseSettings):
     # Per-tier overrides of the seed guide's rate limits, e.g. OPENREEL_TIER_LIMITS=
     # '{"enterprise": {"requests_per_minute": 600, "concurrent": 50}}' (null: no limit).
     tier_limits: dict[str, dict[str, int | None]] = Field(default_factory=dict)
+    # Prices per model for usage records (billing/pricing.py documents the shape); unset models
+    # use the "*" entry, the seed guide's figures.
+    pricing: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Webhook URLs may not reach private, loopback or link-local addresses unless this list of
+    # hosts or CIDRs (comma-separated) names them.
+    webhook_allowlist: str = ""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # An endpoint is disabled after this many failed attempts in a row (or one delivery that
+    # failed for good, after a day of retries); enabling it again (PATCH state) starts afresh.
+    webhook_disable_after_failures: int = Field(default=20, ge=1)
+    # Seconds between a failed attempt and the next, ±20 % jitter; after the last the delivery
+    # has failed for good. The default spans more than a day.
+    webhook_retry_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0])
     # A generation running longer than this fails with DEADLINE_EXCEEDED (the guide: up to 10 min).
     generation_timeout_seconds: float = Field(default=600.0, gt=0)
     # How long a SQLite write waits for the lock before the call answers 503 with RetryInfo.

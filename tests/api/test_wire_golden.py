@@ -79,28 +79,20 @@ def test_download_accepts_the_key_as_query_parameter(app_server: InProcessServer
     assert meta["name"] == f"files/{file_id}" and meta["source"] == "GENERATED"
 
 
-@pytest.mark.slow
-def test_vertex_full_parameter_request_writes_gcs_uris(http: InProcessClient) -> None:
-    # The Vertex request captured from Python 2.34 with every config field set (spec §4.3).
-    request = {"instances": [{"prompt": "a cat surfing, static shot"}],
-               "parameters": {"sampleCount": 2, "storageUri": "gs://bucket/out/", "fps": 24,
-                              "durationSeconds": 8, "seed": 42, "aspectRatio": "9:16",
-                              "resolution": "1080p", "personGeneration": "allow_adult",
-                              "pubsubTopic": "projects/my-proj/topics/veo", "negativePrompt": "blurry",
-                              "enhancePrompt": True, "generateAudio": True,
-                              "compressionQuality": "OPTIMIZED", "resizeMode": "PAD"},
-               "labels": {"team": "x"}}
-    stub = http.post(f"{VERTEX_MODEL}:predictLongRunning", json=request).json()
-    name = stub["name"]
-    assert re.fullmatch(r"projects/my-proj/locations/us-central1/publishers/google/models/"
-                        r"veo-3\.0-generate-001/operations/[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}", name)
-    done = _vertex_poll(http, VERTEX_MODEL, name)
-    response = done["response"]
-    assert response["@type"] == VERTEX_TYPE
-    assert response["raiMediaFilteredCount"] == 0
-    op_uuid = name.rsplit("/", 1)[1]
-    assert response["videos"] == [
-        {"gcsUri": f"gs://bucket/out/{op_uuid}/sample_{i}.mp4", "mimeType": "video/mp4"} for i in range(2)]
+def test_vertex_storage_uri_naming_a_bucket_openreel_cannot_write_is_refused(
+        app_server: InProcessServer, http: InProcessClient) -> None:
+    # Writing the videos where storageUri says is tested against a real S3 server in
+    # tests/e2e/test_s3_storage.py; a bucket no setting makes writable is a 400 naming the field.
+    before = http.get("/v1/projects/my-proj/locations/us-central1/operations").json().get("operations", [])
+    response = http.post(f"{VERTEX_MODEL}:predictLongRunning",
+                         json={"instances": [{"prompt": STATIC_PROMPT}],
+                               "parameters": {"storageUri": "gs://bucket/out/", "durationSeconds": 4}})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and "gs://bucket" in error["message"]
+    assert error["details"][0]["fieldViolations"][0]["field"] == "parameters.storageUri"
+    after = http.get("/v1/projects/my-proj/locations/us-central1/operations").json().get("operations", [])
+    assert len(after) == len(before)
 
 
 def test_vertex_without_storage_uri_returns_inline_bytes(http: InProcessClient) -> None:

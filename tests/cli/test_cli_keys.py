@@ -3,12 +3,16 @@ server reads, and the one line that says which data dir a command used."""
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.cli.lines import assert_one_line_error
+from tests.inprocess import ADMIN_KEY, InProcessServer, admin_settings
 from tests.support import STATIC_PROMPT, LiveServer, openreel_cli
 
 _HINT = "(set OPENREEL_DATA_DIR or --data-dir)"
@@ -34,7 +38,7 @@ def test_keys_list_shows_every_key_without_its_secret(tmp_path: Path) -> None:
     other_id, other_key = _create(tmp_path, "--project", "other")
     listed = openreel_cli("keys", "list", "--data-dir", str(tmp_path))
     rows = [line.split() for line in listed.stdout.strip().splitlines()]
-    assert rows[0] == ["ID", "PREFIX", "PROJECT", "TIER", "CREATED", "REVOKED"]
+    assert rows[0] == ["ID", "PREFIX", "PROJECT", "TIER", "CREATED", "EXPIRES", "REVOKED"]
     assert [(r[0], r[1], r[2], r[3], r[-1]) for r in rows[1:]] == [
         (studio_id, f"{studio_key[:10]}…", "studio", "standard", "-"),
         (other_id, f"{other_key[:10]}…", "other", "elevated", "-")]
@@ -166,3 +170,46 @@ def test_errors_of_keys_commands_are_one_line_and_success_names_the_data_dir(tmp
     assert revoked.returncode == 0 and revoked.stderr.splitlines() == [f"using data dir {tmp_path} {_HINT}"]
     listed = openreel_cli("keys", "list", "--data-dir", str(tmp_path))
     assert listed.stderr.splitlines() == [f"using data dir {tmp_path} {_HINT}"]
+
+
+def test_keys_create_expires_in_sets_an_expiry_that_list_shows(tmp_path: Path) -> None:
+    before = datetime.now(UTC)
+    done = openreel_cli("keys", "create", "--project", "brief", "--expires-in", "30d", "--data-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert ", expires " in done.stderr
+    _create(tmp_path, "--project", "forever")
+    [expiring, forever] = json.loads(openreel_cli("keys", "list", "--json", "--data-dir", str(tmp_path)).stdout)
+    expires = datetime.fromisoformat(expiring["expireTime"].replace("Z", "+00:00"))
+    assert before + timedelta(days=30) <= expires <= datetime.now(UTC) + timedelta(days=30)
+    assert (expiring["state"], forever["state"], forever["expireTime"]) == ("ACTIVE", "ACTIVE", None)
+    rows = _rows(tmp_path)
+    assert rows[1][6:8] == [f"{expires:%Y-%m-%d}", f"{expires:%H:%M:%S}Z"] and rows[2][6] == "-"
+
+
+@pytest.mark.parametrize("value", ["30", "d", "0d", "-1d", "1w", "1.5h", "", "30 days", "1e3s", "٣d"])
+def test_keys_create_refuses_an_expiry_it_cannot_read_and_creates_nothing(tmp_path: Path, value: str) -> None:
+    done = openreel_cli("keys", "create", "--expires-in", value, "--data-dir", str(tmp_path / "data"))
+    line = assert_one_line_error(done, 2)
+    assert line.startswith(f"error: INVALID_ARGUMENT: --expires-in {value!r}: use a whole number and a unit")
+    assert done.stdout == "" and not (tmp_path / "data").exists()
+
+
+def test_an_expired_key_gets_401_naming_when_it_expired(tmp_path: Path) -> None:
+    _, key = _create(tmp_path, "--project", "brief", "--expires-in", "1s")
+    time.sleep(1.1)
+    listed = openreel_cli("keys", "list", "--data-dir", str(tmp_path))
+    assert "(expired)" in listed.stdout
+    with InProcessServer(admin_settings(tmp_path)) as server:
+        refused = server.client(key).get("/v1beta/models")
+    assert refused.status_code == 401 and refused.json()["error"]["status"] == "UNAUTHENTICATED"
+    assert refused.json()["error"]["message"].startswith("This API key expired at ")
+
+
+def test_keys_list_json_is_the_admin_apis_listing(tmp_path: Path) -> None:
+    revoked_id, _ = _create(tmp_path, "--project", "a", "--tier", "free")
+    _create(tmp_path, "--project", "b", "--expires-in", "12h")
+    assert openreel_cli("keys", "revoke", revoked_id, "--data-dir", str(tmp_path)).returncode == 0
+    listed = openreel_cli("keys", "list", "--json", "--data-dir", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    with InProcessServer(admin_settings(tmp_path)) as server:
+        assert json.loads(listed.stdout) == server.client(ADMIN_KEY).get("/v1/admin/keys").json()["keys"]

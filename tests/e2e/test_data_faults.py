@@ -64,11 +64,16 @@ def test_a_lost_video_is_not_found_by_name_and_polls_keep_answering(gated: tuple
         for mp4 in (live.data_dir / "videos").rglob("*.mp4"):
             mp4.unlink()  # an operator's clean-up script, or a failed disk
 
-        for path in (f"/v1beta/files/{file_id}:download?alt=media", f"/v1beta/files/{file_id}:thumbnail"):
-            response = http.get(path)
-            assert response.status_code == 404, response.text
-            assert response.json()["error"]["status"] == "NOT_FOUND"
-            assert f"files/{file_id}" in response.json()["error"]["message"]
+        response = http.get(f"/v1beta/files/{file_id}:download?alt=media")
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["status"] == "NOT_FOUND"
+        assert f"files/{file_id}" in response.json()["error"]["message"]
+        # The thumbnail is its own object, stored when the video was: it outlives the lost video.
+        assert http.get(f"/v1beta/files/{file_id}:thumbnail").status_code == 200
+        for jpeg in (live.data_dir / "videos").rglob("*.jpg"):
+            jpeg.unlink()
+        response = http.get(f"/v1beta/files/{file_id}:thumbnail")  # made from the video, which is gone
+        assert response.status_code == 404 and f"files/{file_id}" in response.json()["error"]["message"]
         assert http.get(f"/v1beta/{done['name']}").status_code == 200
         again = http.post(f"{VERTEX}:fetchPredictOperation", json={"operationName": vertex["name"]})
         assert again.status_code == 200 and again.json()["done"] and again.json()["response"]["videos"] == []

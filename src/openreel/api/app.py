@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 import openreel
-from openreel.api import files, gemini, operations, stream, vertex
+from openreel.api import admin, files, gemini, operations, quota, stream, usage, vertex, webhooks
 from openreel.api.body_limit import BodyLimitMiddleware, request_size_limit
 from openreel.api.deps import RuntimeDep
 from openreel.api.errors import install_error_handlers
@@ -36,7 +36,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         nonlocal runtime
         runtime = runtime if runtime is not None else Runtime.build(settings)
         app.state.runtime = runtime
-        runtime.start_workers()
+        runtime.start_background()
         # What start-up loaded stays for good: keeping it out of the collector's way removes
         # the tens-of-milliseconds full collections from poll latency.
         gc.freeze()
@@ -77,6 +77,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     # The Gemini poll first: it is the hot path, and no other GET matches its shape. Then the
     # operations routes, whose literal /operations paths must win over the models/{model} patterns.
     for router in (gemini.poll_router, stream.router, operations.router, files.router, vertex.router,
-                   gemini.router):
+                   webhooks.router, usage.router, usage.admin_router, admin.router, quota.router, gemini.router):
         app.include_router(router)
     return app

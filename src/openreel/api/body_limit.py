@@ -11,6 +11,9 @@ for every route that needs a key:
 3. the body is counted as the app reads it, so a chunked body (or one whose length was not
    declared) is cut off with 413 as soon as it crosses the limit.
 
+The admin routes (/v1/admin/...) take the admin key, which is no API key: for them step 1 is the
+admin guard (api/admin.py) instead, and steps 2 and 3 are the same.
+
 The 413 is a google.rpc envelope with status INVALID_ARGUMENT, the status Google's own endpoints
 use for an oversized payload ("Request payload size exceeds the limit"), and the one
 api/errors.py already maps 413 to; it is not RESOURCE_EXHAUSTED, because retrying cannot help.
@@ -25,6 +28,7 @@ from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openreel.api.admin import check_admin, is_admin_path
 from openreel.api.deps import PRINCIPAL_STATE, resolve_principal
 from openreel.api.errors import error_response
 from openreel.errors import OpenreelError
@@ -80,11 +84,14 @@ class BodyLimitMiddleware:
             return
         runtime: Runtime = scope["app"].state.runtime
         try:
-            principal = await resolve_principal(HTTPConnection(scope), runtime)
+            if is_admin_path(scope["path"]):
+                check_admin(HTTPConnection(scope), runtime.settings)
+            else:
+                principal = await resolve_principal(HTTPConnection(scope), runtime)
+                scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
         except OpenreelError as exc:
             await error_response(exc)(scope, receive, send)
             return
-        scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
         if (_declared_length(scope) or 0) > self.max_bytes:
             await too_large_response(self.max_bytes)(scope, receive, send)
             return

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from openreel.api.to_wire import render_operation
 from openreel.auth import Principal, Tier
 from openreel.domain.operation import Operation
-from openreel.errors import NotFound, PermissionDenied, Unauthenticated
+from openreel.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from openreel.runtime import Runtime
 
 GEMINI_VERSIONS = frozenset({"v1beta", "v1", "v1alpha"})
@@ -82,6 +83,20 @@ PublicUrlDep = Annotated[str, Depends(public_url)]
 def render(runtime: Runtime, op: Operation, public_url: str) -> dict[str, Any]:
     """The operation as JSON in the Google shape it was created in (Vertex inlines the bytes)."""
     return render_operation(op, public_url, runtime.operations.read_video)
+
+
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+async def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
+    """The create call's Idempotency-Key header: retries that send the same key and body get the
+    operation the first call made (service/operations.py)."""
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidArgument.for_field("Idempotency-Key", "use 1-255 visible ASCII characters, e.g. a UUID")
+    return key
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
 
 
 async def gemini_version(version: str) -> str:

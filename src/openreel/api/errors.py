@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from openreel.errors import FieldViolation, InvalidArgument, OpenreelError
 from openreel.protocol.rpc import describe_error, error_envelope
 
+RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
+
 log = logging.getLogger(__name__)
 
 _STATUS_BY_HTTP = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
@@ -20,8 +24,26 @@ _STATUS_BY_HTTP = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMIS
 
 
 def error_response(exc: OpenreelError) -> JSONResponse:
+    """The envelope; an error that carries a RetryInfo (every 429, the 503s of a full queue or a
+    busy database) also gets the Retry-After header that HTTP clients and proxies read."""
+    headers = None
+    if (seconds := retry_after_seconds(exc.details)) is not None:
+        headers = {"Retry-After": str(seconds)}
     return JSONResponse(error_envelope(exc.http_code, exc.status, exc.message, exc.details),
-                        status_code=exc.http_code)
+                        status_code=exc.http_code, headers=headers)
+
+
+def retry_after_seconds(details: list[dict[str, Any]]) -> int | None:
+    """RetryInfo's retryDelay ("2.500s") as Retry-After's whole seconds: rounded up, so a client
+    that waits that long is not refused again, and at least 1, since 0 would invite a tight loop."""
+    for detail in details:
+        if detail.get("@type") == RETRY_INFO_TYPE:
+            try:
+                delay = float(str(detail.get("retryDelay", "")).removesuffix("s"))
+            except ValueError:
+                return None
+            return max(1, math.ceil(delay)) if math.isfinite(delay) else None
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:

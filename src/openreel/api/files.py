@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, gemini_version
-from openreel.api.to_wire import gemini_file_uri
+from openreel.domain.naming import gemini_file_uri
 from openreel.auth import Principal
 from openreel.domain.naming import file_id_from_uri
 from openreel.errors import NotFound
-from openreel.media.thumbnail import first_frame_jpeg
 from openreel.runtime import Runtime
 
 router = APIRouter(tags=["Files"])
@@ -20,12 +19,21 @@ Version = Annotated[str, Depends(gemini_version)]
 
 
 def _download(runtime: Runtime, principal: Principal, file_id: str) -> Response:
-    blob = runtime.operations.video(principal, file_id)
+    """The video: a 302 to a short-lived presigned URL of the object store (download_mode
+    "redirect"), or its bytes streamed through openreel, never held whole in memory."""
+    file = runtime.operations.video(principal, file_id)
     filename = f"{file_id}.mp4"
-    if blob.path is not None:
-        return FileResponse(blob.path, media_type=blob.file.mime_type, filename=filename)
-    return Response(runtime.operations.read_video(blob.file), media_type=blob.file.mime_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    settings = runtime.settings
+    if settings.download_mode == "redirect":
+        url = runtime.storage.presigned_url(file.storage_key, settings.presigned_url_seconds, filename)
+        if url is not None:
+            return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
+    path = runtime.storage.local_path(file.storage_key)
+    if path is not None:
+        return FileResponse(path, media_type=file.mime_type, filename=filename)
+    return StreamingResponse(runtime.operations.open_video(file), media_type=file.mime_type,
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                                      "Content-Length": str(file.size_bytes)})
 
 
 @router.get("/{version}/files/{file_id}:download", response_model=None)
@@ -37,18 +45,17 @@ def download(version: Version, file_id: str, principal: PrincipalDep, runtime: R
 @router.get("/{version}/files/{file_id}:thumbnail", response_model=None)
 def thumbnail(version: Version, file_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> Response:
     """The first frame as a small JPEG, for listings such as the playground's."""
-    blob = runtime.operations.video(principal, file_id)
-    data = runtime.operations.read_video(blob.file)
-    return Response(first_frame_jpeg(data), media_type="image/jpeg",
+    file = runtime.operations.video(principal, file_id)
+    return Response(runtime.operations.thumbnail(file), media_type="image/jpeg",
                     headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/{version}/files/{file_id}")
 def get_file(version: Version, file_id: str, principal: PrincipalDep, runtime: RuntimeDep,
              public_url: PublicUrlDep) -> dict[str, Any]:
-    blob = runtime.operations.video(principal, file_id)
-    return {"name": f"files/{file_id}", "mimeType": blob.file.mime_type,
-            "sizeBytes": str(blob.file.size_bytes), "state": "ACTIVE", "source": "GENERATED",
+    file = runtime.operations.video(principal, file_id)
+    return {"name": f"files/{file_id}", "mimeType": file.mime_type,
+            "sizeBytes": str(file.size_bytes), "state": "ACTIVE", "source": "GENERATED",
             "downloadUri": gemini_file_uri(public_url, file_id)}
 
 

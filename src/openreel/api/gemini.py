@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, gemini_version, render
+from openreel.api.deps import IdempotencyKeyDep, PrincipalDep, PublicUrlDep, RuntimeDep, gemini_version, render
 from openreel.api.polling import FinishedDep, poll_response
 from openreel.api.to_wire import gemini_model
 from openreel.domain.operation import Surface
@@ -20,8 +20,8 @@ Version = Annotated[str, Depends(gemini_version)]
 @router.post("/{version}/models/{model}:predictLongRunning")
 def predict_long_running(version: Version, model: str, body: RawCreateBody,
                          principal: PrincipalDep, runtime: RuntimeDep,
-                         public_url: PublicUrlDep) -> dict[str, Any]:
-    op = runtime.operations.submit(principal, Surface.GEMINI, f"models/{model}", model, body)
+                         public_url: PublicUrlDep, idempotency_key: IdempotencyKeyDep) -> dict[str, Any]:
+    op = runtime.operations.submit(principal, Surface.GEMINI, f"models/{model}", model, body, idempotency_key)
     return render(runtime, op, public_url)
 
 

@@ -4,7 +4,8 @@ minutes. One thread hop reads and renders the operation; a finished one never ch
 Only answers that say where the videos are get kept, not ones that inline their bytes (Vertex
 without storageUri): those are large, and must follow the blobs in storage.
 
-Deleting through this process forgets the entry at once. Another replica sharing the database
+An answer is not kept when retention is about to delete the operation's files (the answer then
+changes to say so). Deleting through this process forgets the entry at once. Another replica sharing the database
 may serve a deleted operation's last state for up to FINISHED_TTL_SECONDS; its files are gone
 (404) as soon as it is deleted.
 """
@@ -15,6 +16,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -26,6 +28,7 @@ from openreel.api.to_wire import inlines_videos
 from openreel.auth import Principal
 from openreel.domain.naming import operation_id_from
 from openreel.runtime import Runtime
+from openreel.store.sql import utcnow
 
 FINISHED_TTL_SECONDS = 30.0
 MAX_ENTRIES = 2048
@@ -69,7 +72,10 @@ def _read_and_render(runtime: Runtime, principal: Principal, name_or_id: str,
     """The rendered operation, and whether that answer may be kept."""
     op = runtime.operations.get(principal, name_or_id)
     body = json.dumps(render(runtime, op, public_url), separators=(",", ":")).encode()
-    return body, op.is_done and not inlines_videos(op)
+    # The answer changes once more when retention deletes the files: not kept close to that.
+    expiring = (op.files_expire_at is not None and not op.files_expired
+                and op.files_expire_at < utcnow() + timedelta(seconds=FINISHED_TTL_SECONDS))
+    return body, op.is_done and not inlines_videos(op) and not expiring
 
 
 async def poll_response(runtime: Runtime, finished: FinishedResponses, principal: Principal,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from openreel.billing.report import usage_metadata
+from openreel.domain.naming import gemini_file_uri, vertex_gcs_uri
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.engines.catalog import ModelSpec
 from openreel.errors import NotFound
@@ -33,7 +34,16 @@ def metadata(op: Operation) -> dict[str, Any]:
         body["queuePosition"] = op.queue_position
     if op.enhanced_prompt:
         body["enhancedPrompt"] = op.enhanced_prompt
+    if op.usage is not None:
+        body["usage"] = usage_metadata(op.usage)
+    if op.files_expire_at is not None:
+        body["expireTime"] = _timestamp(op.files_expire_at)
+    if op.files_expired:
+        # Retention removed the videos: the operation still reports how it ended, and says why
+        # there is nothing left to download.
+        body["videosExpired"] = True
     return body
+
 
 
 def summarize_operation(op: Operation) -> dict[str, Any]:
@@ -43,10 +53,6 @@ def summarize_operation(op: Operation) -> dict[str, Any]:
     if op.error is not None:
         body["error"] = operation_error(op.error.grpc_code, op.error.message)
     return body
-
-
-def gemini_file_uri(public_url: str, file_id: str) -> str:
-    return f"{public_url}/v1beta/files/{file_id}:download?alt=media"
 
 
 def render_operation(op: Operation, public_url: str, read_video: Callable[[VideoFile], bytes]) -> dict[str, Any]:
@@ -82,10 +88,6 @@ def _gemini_response(op: Operation, public_url: str) -> dict[str, Any]:
     return {"@type": GEMINI_RESPONSE_TYPE, "generateVideoResponse": inner | _rai(op)}
 
 
-def vertex_gcs_uri(storage_uri: str, op_id: str, sample_index: int) -> str:
-    return f"{storage_uri.rstrip('/')}/{uuid.UUID(hex=op_id)}/sample_{sample_index}.mp4"
-
-
 def inlines_videos(op: Operation) -> bool:
     """Whether the rendered operation carries video bytes (Vertex without storageUri), rather
     than only where the videos are."""
@@ -100,7 +102,9 @@ def _vertex_response(op: Operation, read_video: Callable[[VideoFile], bytes]) ->
                            "mimeType": v.mime_type})
             continue
         # Without storageUri Vertex returns the bytes inline; it is the only way the Vertex
-        # SDK receives a video without Cloud Storage.
+        # SDK receives a video without Cloud Storage. Expired videos have no bytes left.
+        if op.files_expired:
+            continue
         try:
             data = read_video(v)
         except NotFound:

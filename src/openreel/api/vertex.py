@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, check_project, render, vertex_version
+from openreel.api.deps import (IdempotencyKeyDep, PrincipalDep, PublicUrlDep, RuntimeDep, check_project, render,
+                               vertex_version)
 from openreel.api.polling import FinishedDep, FinishedResponses, poll_response
 from openreel.api.to_wire import vertex_publisher_model
 from openreel.auth import Principal
@@ -24,8 +25,8 @@ EXPRESS_MODEL = "/{version}/publishers/google/models/{model}"
 
 
 def _submit(runtime: Runtime, principal: Principal, resource: str, model: str,
-            body: dict[str, Any], public_url: str) -> dict[str, Any]:
-    op = runtime.operations.submit(principal, Surface.VERTEX, resource, model, body)
+            body: dict[str, Any], public_url: str, idempotency_key: str | None) -> dict[str, Any]:
+    op = runtime.operations.submit(principal, Surface.VERTEX, resource, model, body, idempotency_key)
     return render(runtime, op, public_url)
 
 
@@ -39,11 +40,11 @@ async def _fetch(runtime: Runtime, finished: FinishedResponses, principal: Princ
 @router.post(MODEL + ":predictLongRunning")
 @router.post(MODEL + ":predict", include_in_schema=False)  # the seed guide's REST call
 def predict_long_running(version: Version, project: str, location: str, model: str,
-                         body: RawCreateBody, principal: PrincipalDep,
-                         runtime: RuntimeDep, public_url: PublicUrlDep) -> dict[str, Any]:
+                         body: RawCreateBody, principal: PrincipalDep, runtime: RuntimeDep,
+                         public_url: PublicUrlDep, idempotency_key: IdempotencyKeyDep) -> dict[str, Any]:
     check_project(principal, project)
     resource = f"projects/{project}/locations/{location}/publishers/google/models/{model}"
-    return _submit(runtime, principal, resource, model, body, public_url)
+    return _submit(runtime, principal, resource, model, body, public_url, idempotency_key)
 
 
 @router.post(MODEL + ":fetchPredictOperation", response_model=None)
@@ -59,9 +60,10 @@ async def fetch_predict_operation(version: Version, project: str, location: str,
 @router.post(EXPRESS_MODEL + ":predictLongRunning")
 @router.post(EXPRESS_MODEL + ":predict", include_in_schema=False)
 def express_predict_long_running(version: Version, model: str, body: RawCreateBody,
-                                 principal: PrincipalDep, runtime: RuntimeDep,
-                                 public_url: PublicUrlDep) -> dict[str, Any]:
-    return _submit(runtime, principal, f"publishers/google/models/{model}", model, body, public_url)
+                                 principal: PrincipalDep, runtime: RuntimeDep, public_url: PublicUrlDep,
+                                 idempotency_key: IdempotencyKeyDep) -> dict[str, Any]:
+    return _submit(runtime, principal, f"publishers/google/models/{model}", model, body, public_url,
+                   idempotency_key)
 
 
 @router.post(EXPRESS_MODEL + ":fetchPredictOperation", response_model=None)

@@ -1,5 +1,6 @@
-"""The `openreel` command: serve, keys, generate, models, operations. Flags map one to one onto
-Settings fields; anything not given on the command line comes from OPENREEL_* variables.
+"""The `openreel` command: serve, keys, limits, usage, webhooks, generate, models, operations. Flags
+map one to one onto Settings fields; anything not given on the command line comes from OPENREEL_*
+variables.
 
 Importing this module loads typer and the command signatures only: every command imports what
 it needs (the server, the database, the engines, the client) when it runs, so that --help and
@@ -16,7 +17,10 @@ from openreel.cli.exit_codes import SUMMARY
 from openreel.cli.generate import generate
 from openreel.cli.help_format import Command, Group
 from openreel.cli.keys import keys_app
+from openreel.cli.limits import limits_app
 from openreel.cli.remote import list_models, operations_app
+from openreel.cli.usage import usage
+from openreel.cli.webhooks import webhooks_app
 
 app = typer.Typer(cls=Group, help="openreel: self-hosted video generation that speaks Google's Veo API.",
                   epilog=SUMMARY, no_args_is_help=True, add_completion=False,
@@ -24,7 +28,10 @@ app = typer.Typer(cls=Group, help="openreel: self-hosted video generation that s
 app.command(cls=Command, help="Generate a video with a progress bar: locally, or on a server with --server.")(generate)
 app.command("models", cls=Command, help="The models a server offers and the engine behind each.")(list_models)
 app.add_typer(keys_app, name="keys")
+app.add_typer(limits_app, name="limits")
 app.add_typer(operations_app, name="operations")
+app.command("usage", cls=Command, help="A project's usage and cost: one record per finished operation.")(usage)
+app.add_typer(webhooks_app, name="webhooks")
 
 
 @app.command(cls=Command, help="Start the API with in-process workers (embedded defaults: SQLite + local disk).")

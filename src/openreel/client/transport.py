@@ -1,5 +1,9 @@
 """HTTP for the client (httpx), sync and async: auth headers, error mapping (responses.py), and
-retries with exponential backoff and jitter on 429/502/503 that honour the server's RetryInfo."""
+retries with exponential backoff and jitter on 429/502/503 that honour the server's RetryInfo.
+
+Every POST carries an Idempotency-Key, the same on each of its retries: when a create call's answer
+is lost (a timeout, a 503 from a proxy after the server did the work), the retry gets the
+operation the first attempt made, and the video is made and charged once."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import asyncio
 import logging
 import random
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -43,6 +48,10 @@ def next_delay(policy: RetryPolicy | None, attempt: int, error: OpenreelAPIError
     return delay
 
 
+def _retry_headers(method: str) -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else {}
+
+
 def _checked(response: httpx.Response) -> dict[str, Any]:
     if response.status_code == 200:
         return json_object(response)
@@ -56,10 +65,10 @@ class Transport:
 
     def request(self, method: str, path: str, json: Any = None) -> dict[str, Any]:
         """The JSON object the server answers; raises the OpenreelAPIError it stands for."""
-        attempt = 1
+        attempt, headers = 1, _retry_headers(method)
         while True:
             try:
-                return _checked(self.http.request(method, path, json=json))
+                return _checked(self.http.request(method, path, json=json, headers=headers))
             except RETRYABLE as error:
                 delay = next_delay(self.config.retry, attempt, error)
                 if delay is None:
@@ -80,10 +89,10 @@ class AsyncTransport:
         self.http = httpx.AsyncClient(base_url=config.base_url, headers=_headers(config), timeout=config.timeout)
 
     async def request(self, method: str, path: str, json: Any = None) -> dict[str, Any]:
-        attempt = 1
+        attempt, headers = 1, _retry_headers(method)
         while True:
             try:
-                return _checked(await self.http.request(method, path, json=json))
+                return _checked(await self.http.request(method, path, json=json, headers=headers))
             except RETRYABLE as error:
                 delay = next_delay(self.config.retry, attempt, error)
                 if delay is None:

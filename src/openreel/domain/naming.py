@@ -44,3 +44,27 @@ def file_id_from_uri(uri: str) -> str | None:
     """The file id at the end of a video URI (whatever its scheme and host), or None."""
     match = _URI_FILE_ID.search(uri)
     return match.group(1) if match else None
+
+
+def vertex_object_key(op_id: str, sample_index: int) -> str:
+    """Where a Vertex storageUri's video goes under its prefix: {operation uuid}/sample_{i}.mp4."""
+    return f"{uuid.UUID(hex=op_id)}/sample_{sample_index}.mp4"
+
+
+def vertex_gcs_uri(storage_uri: str, op_id: str, sample_index: int) -> str:
+    return f"{storage_uri.rstrip('/')}/{vertex_object_key(op_id, sample_index)}"
+
+
+def gemini_file_uri(public_url: str, file_id: str) -> str:
+    """The Gemini download URI of a generated video (the SDKs read the id out of it)."""
+    return f"{public_url}/v1beta/files/{file_id}:download?alt=media"
+
+
+def storage_key(op_id: str, fencing_token: int, sample_index: int) -> str:
+    """Where an attempt stores a video: each attempt (claim) under keys of its own."""
+    return f"videos/{op_id}/attempt-{fencing_token}/sample_{sample_index}.mp4"
+
+
+def thumbnail_key(video_key: str) -> str:
+    """The stored first-frame JPEG beside a video (listings show it without reading the video)."""
+    return video_key.removesuffix(".mp4") + ".jpg"

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from openreel.domain.request import GenerationRequest
+from openreel.domain.usage import Usage
 
 
 class OperationState(StrEnum):
@@ -78,6 +79,8 @@ class VideoFile:
     storage_key: str
     mime_type: str
     size_bytes: int
+    # Set once retention deleted it: the file is reported as expired, not as missing.
+    expired_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,16 @@ class Operation:
     api_key_id: str | None = None
     # Derived at read time (how many queued operations are ahead), never stored.
     queue_position: int | None = None
+    started_at: datetime | None = None  # the last claim
+    finished_at: datetime | None = None
+    # Retention: when its videos, thumbnails and inputs are (or were) deleted.
+    files_expire_at: datetime | None = None
+    files_expired_at: datetime | None = None
+    usage: Usage | None = None
+
+    @property
+    def files_expired(self) -> bool:
+        return self.files_expired_at is not None
 
     @property
     def is_done(self) -> bool:

@@ -1,1 +1,2 @@
-"""Per-key rate-limit tiers and the admission check every create call passes."""
+"""Rate limits: the tiers, custom limits over them, the admission check every create call passes,
+and the quota status a caller can read."""

@@ -4,15 +4,17 @@ The counts are read inside the same locked transaction that inserts the operatio
 (SqlStore.admission), so simultaneous creates admit exactly what the limits allow.
 
 Refusals are 429 RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the limit and a
-google.rpc.RetryInfo saying when a retry can succeed. Bad requests are refused before this check
-and never count. A server whose queue is full answers 503 UNAVAILABLE instead (load shedding).
+google.rpc.RetryInfo saying when a retry can succeed (api/errors.py adds the matching Retry-After
+header). The limits are the caller's tier's with an operator's custom limits over them
+(quota/limits.py). Bad requests are refused before this check and never count. A server whose
+queue is full answers 503 UNAVAILABLE instead (load shedding).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from openreel.auth import Principal, Tier
+from openreel.auth import Principal
 from openreel.errors import ResourceExhausted, ServiceUnavailable
 from openreel.protocol.rpc import retry_info
 from openreel.quota.tiers import TierLimits
@@ -26,22 +28,22 @@ QUEUE_FULL_RETRY_SECONDS = 5.0
 
 def _refuse(principal: Principal, limit_name: str, limit: int, retry_seconds: float) -> ResourceExhausted:
     subject = f"apikey:{principal.key_id}"
-    description = f"{limit_name} limit of {limit} for the {principal.tier.value} tier"
+    # The limit may be the tier's or an operator's custom one (quota/limits.py): name both.
+    description = f"{limit_name} limit of {limit} for this key ({principal.tier.value} tier or custom limits)"
     return ResourceExhausted(
-        f"Quota exceeded: {description}. Retry in {retry_seconds:.1f} s.",
+        f"Quota exceeded: {description}. Retry in {retry_seconds:.1f} s. GET /v1/quota shows the key's "
+        "limits and use.",
         details=[{"@type": "type.googleapis.com/google.rpc.QuotaFailure",
                   "violations": [{"subject": subject, "description": description}]},
                  retry_info(retry_seconds)])
 
 
-def admit(store: Admission, principal: Principal, now: datetime, max_queued: int,
-          tiers: dict[Tier, TierLimits]) -> None:
+def admit(store: Admission, principal: Principal, now: datetime, max_queued: int, limits: TierLimits) -> None:
     """Raise if this create call must be refused; otherwise return. Nothing is recorded here:
     the operation the caller then inserts through the same Admission is what later calls count."""
     if store.count_queued() >= max_queued:
         raise ServiceUnavailable(f"The service is at capacity ({max_queued} operations queued). Retry later.",
                                  details=[retry_info(QUEUE_FULL_RETRY_SECONDS)])
-    limits = tiers[principal.tier]
     if principal.key_id is None:
         return
     if limits.concurrent is not None and store.count_active(principal.key_id) >= limits.concurrent:
@@ -52,6 +54,7 @@ def admit(store: Admission, principal: Principal, now: datetime, max_queued: int
             continue
         recent = store.created_since(principal.key_id, now - window)
         if len(recent) >= limit:
-            # The window frees up when the oldest counted request leaves it.
-            wait = (recent[len(recent) - limit] + window - now).total_seconds()
+            # The window frees up when the oldest counted request leaves it. A limit of 0 (an
+            # operator's pause) never frees up: the client is asked to wait a whole window.
+            wait = (recent[len(recent) - limit] + window - now).total_seconds() if limit else window.total_seconds()
             raise _refuse(principal, name, limit, max(wait, 0.1))

@@ -2,74 +2,131 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import secrets
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from openreel.auth import Principal, Tier
-from openreel.domain.naming import is_video_file_id, new_operation_id, operation_id_from, operation_name
+from openreel.auth import Principal
+from openreel.domain.naming import (is_video_file_id, new_operation_id, operation_id_from, operation_name,
+                                    thumbnail_key)
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.engines.catalog import Catalog
-from openreel.errors import FailedPrecondition, InvalidArgument, NotFound
+from openreel.media.thumbnail import first_frame_jpeg
+from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from openreel.queue.local import LocalQueue
 from openreel.quota.admission import admit
 from openreel.quota.tiers import TierLimits
 from openreel.service.wire_request import InputLimits, read_generation_request
 from openreel.storage.base import Storage
+from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
-from openreel.store.sql import SqlStore, utcnow
+from openreel.store.sql import IdempotentCreate, SqlStore, utcnow
 
 log = logging.getLogger(__name__)
+# How long an Idempotency-Key names the operation it created (Stripe and Google keep a day).
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def request_fingerprint(model_resource: str, body: dict[str, Any]) -> str:
+    """What makes two create calls the same request: the model and the body, key order aside."""
+    canonical = json.dumps([model_resource, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
-class VideoBlob:
-    file: VideoFile
-    path: Path | None  # set when the blob can be streamed from local disk
+class Retry:
+    """A create call sent with an Idempotency-Key: the key and what the request was."""
+
+    key: str
+    fingerprint: str
 
 
 class OperationService:
     def __init__(self, store: SqlStore, storage: Storage, queue: LocalQueue, catalog: Catalog,
-                 limits: InputLimits, tiers: dict[Tier, TierLimits], max_queued: int, min_free_bytes: int) -> None:
+                 limits: InputLimits, rate_limits: Callable[[Principal], TierLimits], max_queued: int,
+                 min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],
+                 destinations: Destinations) -> None:
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
-        self.tiers, self.max_queued, self.min_free_bytes = tiers, max_queued, min_free_bytes
+        # The caller's rate limits: its tier's, or an operator's custom ones (quota/limits.py).
+        self.rate_limits, self.max_queued, self.min_free_bytes = rate_limits, max_queued, min_free_bytes
         self.inputs = InputBlobs(storage)
+        # check_webhook_uri(uri, field): a 400 naming the field for a URL webhooks may not reach.
+        self.check_webhook_uri = check_webhook_uri
+        self.destinations = destinations  # the buckets a Vertex storageUri may name
 
     def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
-               body: dict[str, Any]) -> Operation:
+               body: dict[str, Any], idempotency_key: str | None = None) -> Operation:
         """Validate fully (every bad field of `body`, the JSON object as sent, in one
         InvalidArgument), store the inputs, then admit against the quotas and insert as one
         atomic step, and dispatch. Bad input and refused requests leave nothing stored (so they
-        are never counted); a full disk or a locked database answers 503 with RetryInfo."""
+        are never counted); a full disk or a locked database answers 503 with RetryInfo.
+
+        With an Idempotency-Key, the same key and body within IDEMPOTENCY_WINDOW give the same
+        operation (admitted and charged once), and the same key with another body is refused."""
+        retry = None if idempotency_key is None else Retry(idempotency_key, request_fingerprint(model_resource, body))
+        if retry is not None:
+            with self.store.admission(locked=False) as counts:
+                earlier = counts.idempotent_create(principal.project, retry.key, utcnow() - IDEMPOTENCY_WINDOW)
+            if earlier is not None:
+                return self._replay(principal, retry, earlier)
         spec = self.catalog.get(model_id)
         request = read_generation_request(
             body, spec, self.limits, seed_if_absent=secrets.randbelow(2**32),
             video_exists=lambda file_id: self._owned_video(principal, file_id) is not None,
             audio_if_absent=surface.has_audio_by_default)
+        for index, uri in enumerate(request.webhook.uris if request.webhook else ()):
+            self.check_webhook_uri(uri, f"webhookConfig.uris[{index}]")
+        if request.storage_uri:
+            try:
+                self.destinations.resolve(request.storage_uri)
+            except ValueError as exc:
+                raise InvalidArgument.for_field("parameters.storageUri", str(exc)) from None
         self.storage.check_free_space(self.min_free_bytes)
         if InputBlobs.carries_bytes(request):
             # Refuse early, without the lock, what would be refused anyway: an over-quota caller
             # must not make the server write (and then delete) megabytes of inputs.
             with self.store.admission(locked=False) as counts:
-                admit(counts, principal, utcnow(), self.max_queued, self.tiers)
+                admit(counts, principal, utcnow(), self.max_queued, self.rate_limits(principal))
         op_id = new_operation_id()
         stored_request, written = self.inputs.save(op_id, request)
+        earlier = None
         try:
             with self.store.admission() as admission:
                 now = utcnow()  # taken under the lock, so creation order is insertion order
-                op = Operation(id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
-                               model=spec.id, project=principal.project, state=OperationState.QUEUED,
-                               request=stored_request, created_at=now, updated_at=now,
-                               api_key_id=principal.key_id)
-                admit(admission, principal, now, self.max_queued, self.tiers)
-                admission.add_operation(op)
+                if retry is not None:
+                    # A concurrent duplicate may have won the lock first: it is the one operation.
+                    earlier = admission.idempotent_create(principal.project, retry.key, now - IDEMPOTENCY_WINDOW)
+                if earlier is None:
+                    op = Operation(id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
+                                   model=spec.id, project=principal.project, state=OperationState.QUEUED,
+                                   request=stored_request, created_at=now, updated_at=now,
+                                   api_key_id=principal.key_id)
+                    admit(admission, principal, now, self.max_queued, self.rate_limits(principal))
+                    admission.add_operation(op)
+                    if retry is not None:
+                        admission.add_idempotency_key(principal.project, retry.key, retry.fingerprint, op_id, now)
         except BaseException:
             self.inputs.delete(written)
             raise
+        if retry is not None and earlier is not None:
+            self.inputs.delete(written)
+            return self._replay(principal, retry, earlier)
         self.queue.dispatch(op_id)
         return self.get(principal, op_id)
+
+    def _replay(self, principal: Principal, retry: Retry, earlier: IdempotentCreate) -> Operation:
+        if earlier.body_sha256 != retry.fingerprint:
+            raise Aborted(f"Idempotency-Key '{retry.key}' was already used in the last 24 hours with a different "
+                          "request (model or body); send a new key for a new request.")
+        return self.get(principal, earlier.operation_id)
 
     def get(self, principal: Principal, name_or_id: str) -> Operation:
         op_id = operation_id_from(name_or_id)
@@ -98,22 +155,52 @@ class OperationService:
         op = self.get(principal, name_or_id)
         if not op.is_done:
             self.store.cancel(op.id)
-        for key in self.store.delete_operation(op.id) + InputBlobs.keys(op.request):
-            self.storage.delete(key)
+        keys = [k for key in self.store.delete_operation(op.id) for k in (key, thumbnail_key(key))]
+        # The operation is gone once its row is: blobs the store cannot delete now are only logged.
+        self.storage.delete_best_effort(keys + InputBlobs.keys(op.request))
 
-    def video(self, principal: Principal, file_id: str) -> VideoBlob:
+    def video(self, principal: Principal, file_id: str) -> VideoFile:
+        """The caller's video; NotFound when it is not theirs, or (saying so) when retention
+        deleted it."""
         found = self._owned_video(principal, file_id)
         if found is None:
             raise NotFound(f"File 'files/{file_id}' was not found.")
-        path = self.storage.local_path(found.storage_key)
-        if path is None:
-            self.read_video(found)  # NotFound when the blob is gone, before any response starts
-        return VideoBlob(found, path)
+        if found.expired_at is not None:
+            deleted = found.expired_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+            raise NotFound(f"File 'files/{file_id}' has expired: generated files are kept for a limited time "
+                           f"after their operation ends, and this one was deleted at {deleted}.")
+        return found
 
     def read_video(self, file: VideoFile) -> bytes:
-        """The video's bytes; NotFound naming the file when its blob is gone from storage."""
-        try:
+        """The video's bytes (for Vertex's inline answer, which holds them whole anyway); NotFound
+        naming the file when its blob is gone from storage."""
+        with self._missing_as_not_found(file):
             return self.storage.read_bytes(file.storage_key)
+
+    def open_video(self, file: VideoFile) -> Iterator[bytes]:
+        """The video as a stream of chunks; NotFound before the first one when its blob is gone."""
+        with self._missing_as_not_found(file):
+            return self.storage.iter_chunks(file.storage_key)
+
+    def thumbnail(self, file: VideoFile) -> bytes:
+        """The first frame as JPEG: the one stored beside the video, or (videos made before
+        thumbnails were stored) one decoded from the video."""
+        try:
+            return self.storage.read_bytes(thumbnail_key(file.storage_key))
+        except FileNotFoundError:
+            pass
+        with self._missing_as_not_found(file):
+            path = self.storage.local_path(file.storage_key)
+            if path is not None:
+                return first_frame_jpeg(path)
+            with tempfile.NamedTemporaryFile(suffix=".mp4") as copy:
+                self.storage.download_to(file.storage_key, Path(copy.name))
+                return first_frame_jpeg(Path(copy.name))
+
+    @contextmanager
+    def _missing_as_not_found(self, file: VideoFile) -> Iterator[None]:
+        try:
+            yield
         except FileNotFoundError:
             log.error("files/%s: its video (%s) is missing from storage", file.id, file.storage_key)
             raise NotFound(f"File 'files/{file.id}' is missing from storage: its video data was deleted "

@@ -28,7 +28,7 @@ MAX_PROMPT_CHARS = 4000
 MAX_REFERENCE_IMAGES = 3
 MAX_SEED = 2**32 - 1
 # Bucket naming rules, and prefixes limited to characters that are safe as storage keys.
-_GCS_URI = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[A-Za-z0-9._-]+)*/?$")
+_BUCKET_URI = re.compile(r"^(gs|s3)://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[A-Za-z0-9._-]+)*/?$")
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -128,8 +128,8 @@ def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits
     if len(negative) > MAX_PROMPT_CHARS:
         errors.add("parameters.negativePrompt", f"must be at most {MAX_PROMPT_CHARS} characters")
     storage_uri = p.get("storage_uri")
-    if storage_uri is not None and not _GCS_URI.match(storage_uri):
-        errors.add("parameters.storageUri", "must look like gs://bucket or gs://bucket/prefix/")
+    if storage_uri is not None and not _BUCKET_URI.match(storage_uri):
+        errors.add("parameters.storageUri", "must look like gs://bucket/prefix/ or s3://bucket/prefix/")
     topic = p.get("pubsub_topic")
     if topic is not None and not re.match(r"^projects/[^/]+/topics/[^/]+$", topic):
         errors.add("parameters.pubsubTopic", "must look like projects/PROJECT/topics/TOPIC")

@@ -5,13 +5,10 @@ the worker loads them back just before the engine needs them."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable
 
 from openreel.domain.request import GenerationRequest, ImageInput, ReferenceImage
 from openreel.storage.base import Storage
-
-log = logging.getLogger(__name__)
 
 
 def input_prefix(op_id: str) -> str:
@@ -82,11 +79,7 @@ class InputBlobs:
     def delete(self, keys: list[str]) -> None:
         """Remove stored inputs, best effort: this runs while another error is on its way to the
         caller (a refused create), and must not replace it."""
-        for key in keys:
-            try:
-                self.storage.delete(key)
-            except OSError as exc:
-                log.warning("could not remove input %s (%s)", key, exc)
+        self.storage.delete_best_effort(keys)
 
     @staticmethod
     def carries_bytes(request: GenerationRequest) -> bool:

@@ -10,7 +10,8 @@ lifecycle table in domain/operation.py before it reaches the database.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,25 +30,19 @@ from openreel.domain.operation import (ACTIVE_STATES, Operation, OperationError,
 from openreel.errors import Aborted, InternalError
 from openreel.store.codec import request_from_json, request_to_json
 from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
-from openreel.store.tables import api_keys, operations, videos
+from openreel.store.tables import idempotency_keys, operations, usage_records, videos
+from openreel.store.usage import usage_from_row
 
 PROBE_TIMEOUT_SECONDS = 1.0
+# Called inside the transaction that finishes an operation (usage records, the webhook outbox),
+# so that what it writes lands exactly when the operation finishes, or not at all.
+FinishListener = Callable[[Connection, Operation], None]
 # Any constant will do: the one advisory lock all PostgreSQL admissions serialise on.
 _ADMISSION_LOCK_KEY = 0x6F72_6164
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class ApiKeyRecord:
-    id: str
-    prefix: str
-    project: str
-    tier: str
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -60,6 +55,12 @@ class Claim:
 class SweepResult:
     requeued: list[str]
     failed: list[str]
+
+
+@dataclass(frozen=True)
+class IdempotentCreate:
+    body_sha256: str
+    operation_id: str
 
 
 class Admission:
@@ -89,14 +90,27 @@ class Admission:
     def add_operation(self, op: Operation) -> None:
         _insert_operation(self._conn, op)
 
+    def idempotent_create(self, project: str, key: str, since: datetime) -> IdempotentCreate | None:
+        """The create made with this Idempotency-Key since `since`, if any."""
+        row = self._conn.execute(select(idempotency_keys).where(
+            idempotency_keys.c.project == project, idempotency_keys.c.key == key,
+            idempotency_keys.c.created_at >= since)).first()
+        return None if row is None else IdempotentCreate(row.body_sha256, row.operation_id)
 
-def _key_record(row: Row[Any]) -> ApiKeyRecord:
-    return ApiKeyRecord(row.id, row.prefix, row.project, row.tier, row.created_at, row.revoked_at)
+    def add_idempotency_key(self, project: str, key: str, body_sha256: str, op_id: str, now: datetime) -> None:
+        # A row past its day may still be there (the sweeper removes them): replace it.
+        self._conn.execute(idempotency_keys.delete().where(idempotency_keys.c.project == project,
+                                                           idempotency_keys.c.key == key))
+        self._conn.execute(idempotency_keys.insert().values(project=project, key=key, body_sha256=body_sha256,
+                                                            operation_id=op_id, created_at=now))
 
 
 class SqlStore:
-    def __init__(self, url: str, busy_timeout_seconds: float = 30.0) -> None:
+    def __init__(self, url: str, busy_timeout_seconds: float = 30.0, retention: timedelta | None = None) -> None:
+        """retention: how long after an operation finishes its files are kept (None: for good)."""
         self.url = url
+        self.retention = retention
+        self.finish_listeners: list[FinishListener] = []
         self.engine = make_engine(url, busy_timeout_seconds)
         # Health checks must answer fast even while a writer holds SQLite's lock.
         self._probe = make_engine(url, PROBE_TIMEOUT_SECONDS) if self.is_sqlite else self.engine
@@ -109,7 +123,7 @@ class SqlStore:
         """Bring the schema to the latest Alembic revision (idempotent)."""
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        with self._write() as conn:
+        with self.writing() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
@@ -125,7 +139,7 @@ class SqlStore:
         """Raise StoreUnavailable when SQLite finds the file damaged (PostgreSQL checks its own)."""
         if not self.is_sqlite:
             return
-        with self._read() as conn:
+        with self.reading() as conn:
             problems = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise StoreUnavailable(f"The database file is damaged ({'; '.join(problems[:3])}).")
@@ -140,42 +154,18 @@ class SqlStore:
         self.engine.dispose()
         self._probe.dispose()
 
-    def _write(self) -> AbstractContextManager[Connection]:
+    def writing(self) -> AbstractContextManager[Connection]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE); database faults raise StoreUnavailable."""
         return transaction(self.engine, write=True)
 
-    def _read(self) -> AbstractContextManager[Connection]:
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A read transaction; database faults raise StoreUnavailable."""
         return transaction(self.engine, write=False)
-
-    # -- API keys ----------------------------------------------------------------------------
-
-    def add_api_key(self, key_id: str, key_hash: str, prefix: str, project: str, tier: str) -> None:
-        with self._write() as conn:
-            conn.execute(api_keys.insert().values(id=key_id, key_hash=key_hash, prefix=prefix,
-                                                  project=project, tier=tier, created_at=utcnow()))
-
-    def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
-        with self._read() as conn:
-            row = conn.execute(select(api_keys).where(api_keys.c.key_hash == key_hash)).first()
-        return None if row is None else _key_record(row)
-
-    def list_api_keys(self) -> list[ApiKeyRecord]:
-        """Every key, revoked ones included, oldest first."""
-        with self._read() as conn:
-            rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)).all()
-        return [_key_record(row) for row in rows]
-
-    def revoke_api_key(self, key_id: str, at: datetime) -> ApiKeyRecord | None:
-        """Set revoked_at unless it is already set; the key's record, or None when no key has that id."""
-        with self._write() as conn:
-            conn.execute(update(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
-                         .values(revoked_at=at))
-            row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
-        return None if row is None else _key_record(row)
 
     # -- operations --------------------------------------------------------------------------
 
     def add_operation(self, op: Operation) -> None:
-        with self._write() as conn:
+        with self.writing() as conn:
             _insert_operation(conn, op)
 
     @contextmanager
@@ -185,16 +175,16 @@ class SqlStore:
         are one atomic step, so N simultaneous creates admit exactly what the limits allow.
         Unlocked, it is a plain read for an early, advisory look at the counts."""
         if not locked:
-            with self._read() as conn:
+            with self.reading() as conn:
                 yield Admission(conn)
             return
-        with self._write() as conn:
+        with self.writing() as conn:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADMISSION_LOCK_KEY})
             yield Admission(conn)
 
     def get_operation(self, op_id: str) -> Operation | None:
-        with self._read() as conn:
+        with self.reading() as conn:
             row = conn.execute(select(operations).where(operations.c.id == op_id)).first()
             return None if row is None else self._load(conn, [row])[0]
 
@@ -206,7 +196,7 @@ class SqlStore:
             query = query.where(or_(operations.c.created_at < created,
                                     and_(operations.c.created_at == created, operations.c.id < op_id)))
         query = query.order_by(operations.c.created_at.desc(), operations.c.id.desc()).limit(limit + 1)
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).all()
             ops = self._load(conn, rows[:limit])
         next_token = _encode_page_token(rows[limit - 1]) if len(rows) > limit else None
@@ -215,14 +205,14 @@ class SqlStore:
     def cancel(self, op_id: str) -> bool:
         """Move an active operation to CANCELLED; False if it had already finished."""
         now = utcnow()
-        with self._write() as conn:
-            return self._move(conn, op_id, ACTIVE_STATES, OperationState.CANCELLED, (),
-                              error_code=1, error_message="The operation was cancelled.", lease_owner=None,
-                              updated_at=now, finished_at=now)
+        with self.writing() as conn:
+            return self._finish(conn, op_id, now, self._move(
+                conn, op_id, ACTIVE_STATES, OperationState.CANCELLED, (), error_code=1,
+                error_message="The operation was cancelled.", lease_owner=None, updated_at=now, finished_at=now))
 
     def delete_operation(self, op_id: str) -> list[str]:
         """Delete the operation and its video rows; return the storage keys of its videos."""
-        with self._write() as conn:
+        with self.writing() as conn:
             keys = list(conn.execute(select(videos.c.storage_key).where(videos.c.operation_id == op_id)).scalars())
             conn.execute(videos.delete().where(videos.c.operation_id == op_id))
             conn.execute(operations.delete().where(operations.c.id == op_id))
@@ -230,11 +220,38 @@ class SqlStore:
 
     def get_video(self, file_id: str) -> tuple[VideoFile, str] | None:
         """A generated video and the project that owns it."""
-        query = select(videos, operations.c.project).join(
+        query = select(videos, operations.c.project, operations.c.files_expired_at).join(
             operations, operations.c.id == videos.c.operation_id).where(videos.c.id == file_id)
-        with self._read() as conn:
+        with self.reading() as conn:
             row = conn.execute(query).first()
-        return None if row is None else (_video(row), row.project)
+        return None if row is None else (dataclasses.replace(_video(row), expired_at=row.files_expired_at), row.project)
+
+    def video_ids(self, op_ids: list[str]) -> dict[str, list[str]]:
+        """The file ids of each operation's videos, in sample order."""
+        found: dict[str, list[str]] = {}
+        with self.reading() as conn:
+            for row in conn.execute(select(videos.c.operation_id, videos.c.id).where(
+                    videos.c.operation_id.in_(op_ids)).order_by(videos.c.sample_index)):
+                found.setdefault(row.operation_id, []).append(row.id)
+        return found
+
+    # -- retention ---------------------------------------------------------------------------
+
+    def files_to_expire(self, now: datetime, limit: int) -> list[Operation]:
+        """Finished operations whose files are due for deletion and not yet deleted."""
+        query = select(operations).where(operations.c.files_expire_at <= now,
+                                          operations.c.files_expired_at.is_(None)).order_by(
+            operations.c.files_expire_at).limit(limit)
+        with self.reading() as conn:
+            return self._load(conn, conn.execute(query).all())
+
+    def mark_files_expired(self, op_id: str, now: datetime) -> None:
+        with self.writing() as conn:
+            conn.execute(update(operations).where(operations.c.id == op_id).values(files_expired_at=now))
+
+    def purge_idempotency_keys(self, before: datetime) -> int:
+        with self.writing() as conn:
+            return int(conn.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < before)).rowcount)
 
     # -- workers -----------------------------------------------------------------------------
 
@@ -244,10 +261,10 @@ class SqlStore:
         if operation_id is not None:
             query = query.where(operations.c.id == operation_id)
         query = query.order_by(operations.c.created_at, operations.c.id).limit(8)
-        with self._read() as conn:
+        with self.reading() as conn:
             if not conn.execute(query).first():
                 return None  # the common idle case costs no write lock
-        with self._write() as conn:
+        with self.writing() as conn:
             for candidate in conn.execute(query).scalars().all():
                 now = utcnow()
                 moved = self._move(conn, candidate, [OperationState.QUEUED], OperationState.RUNNING, (),
@@ -269,7 +286,7 @@ class SqlStore:
     def heartbeat(self, op_id: str, token: int, lease_seconds: float, progress_percent: int) -> bool:
         """Extend the lease and record progress; False means stop: cancelled or lease lost."""
         now = utcnow()
-        with self._write() as conn:
+        with self.writing() as conn:
             result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
                 progress_percent=progress_percent, updated_at=now))
@@ -281,7 +298,7 @@ class SqlStore:
         Idempotent: when a retry follows a commit whose reply was lost, it reports True again
         (the token is unchanged since, so this claim's own completion is what is recorded)."""
         now = utcnow()
-        with self._write() as conn:
+        with self.writing() as conn:
             if not self._move(conn, op_id, [OperationState.RUNNING], OperationState.SUCCEEDED,
                               (operations.c.fencing_token == token,),
                               progress_percent=100, enhanced_prompt=enhanced_prompt, rai_reasons=rai_reasons,
@@ -294,21 +311,21 @@ class SqlStore:
                     {"id": f.id, "operation_id": f.operation_id, "sample_index": f.sample_index,
                      "storage_key": f.storage_key, "mime_type": f.mime_type,
                      "size_bytes": f.size_bytes, "created_at": now} for f in files])
-        return True
+            return self._finish(conn, op_id, now, True)
 
     def fail(self, op_id: str, token: int, error: OperationError) -> bool:
         now = utcnow()
-        with self._write() as conn:
-            return self._move(conn, op_id, [OperationState.RUNNING], OperationState.FAILED,
-                              (operations.c.fencing_token == token,),
-                              error_code=error.grpc_code, error_message=error.message, lease_owner=None,
-                              updated_at=now, finished_at=now)
+        with self.writing() as conn:
+            return self._finish(conn, op_id, now, self._move(
+                conn, op_id, [OperationState.RUNNING], OperationState.FAILED, (operations.c.fencing_token == token,),
+                error_code=error.grpc_code, error_message=error.message, lease_owner=None,
+                updated_at=now, finished_at=now))
 
     def release(self, op_id: str, token: int, count_attempt: bool = False) -> bool:
         """Hand a running operation back to the queue: when its worker shuts down gracefully the
         attempt it was on is not counted against it; after a transient fault (count_attempt)
         it is, so that a fault that never clears still ends in failure."""
-        with self._write() as conn:
+        with self.writing() as conn:
             return self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED,
                               (operations.c.fencing_token == token,),
                               lease_owner=None, lease_expires_at=None, progress_percent=0,
@@ -320,24 +337,40 @@ class SqlStore:
         now = utcnow()
         requeued: list[str] = []
         failed: list[str] = []
-        with self._read() as conn:
+        with self.reading() as conn:
             expired = conn.execute(select(operations.c.id, operations.c.attempt, operations.c.fencing_token).where(
                 operations.c.state == OperationState.RUNNING.value,
                 operations.c.lease_expires_at < now)).all()
         for op_id, attempt, token in expired:
             fenced = (operations.c.fencing_token == token,)
-            with self._write() as conn:
+            with self.writing() as conn:
                 if attempt >= max_attempts:
-                    if self._move(conn, op_id, [OperationState.RUNNING], OperationState.FAILED, fenced,
-                                  error_code=Aborted.grpc_code, lease_owner=None, lease_expires_at=None,
-                                  updated_at=now, finished_at=now,
-                                  error_message=f"The worker running this operation stopped responding "
-                                                f"{attempt} time(s); giving up after {max_attempts} attempts."):
+                    if self._finish(conn, op_id, now, self._move(
+                            conn, op_id, [OperationState.RUNNING], OperationState.FAILED, fenced,
+                            error_code=Aborted.grpc_code, lease_owner=None, lease_expires_at=None,
+                            updated_at=now, finished_at=now,
+                            error_message=f"The worker running this operation stopped responding "
+                                          f"{attempt} time(s); giving up after {max_attempts} attempts.")):
                         failed.append(op_id)
                 elif self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED, fenced,
                                 lease_owner=None, lease_expires_at=None, progress_percent=0, updated_at=now):
                     requeued.append(op_id)
         return SweepResult(requeued, failed)
+
+    def _finish(self, conn: Connection, op_id: str, now: datetime, finished: bool) -> bool:
+        """After a move to a terminal state (when `finished`): set when its files expire and let
+        the listeners write what goes with it, in the same transaction. Returns `finished`."""
+        if not finished:
+            return False
+        if self.retention is not None:
+            conn.execute(update(operations).where(operations.c.id == op_id)
+                         .values(files_expire_at=now + self.retention))
+        for listener in self.finish_listeners:
+            # Loaded for each listener: a later one sees what an earlier one wrote (the webhook
+            # payload carries the usage record).
+            row = conn.execute(select(operations).where(operations.c.id == op_id)).one()
+            listener(conn, self._load(conn, [row])[0])
+        return True
 
     # -- mapping -----------------------------------------------------------------------------
 
@@ -361,7 +394,7 @@ class SqlStore:
 
     @staticmethod
     def _load(conn: Connection, rows: Iterable[Row[Any]]) -> list[Operation]:
-        """Operations with their videos and queue positions, in three queries whatever the count."""
+        """Operations with their videos, queue positions and usage, in four queries whatever the count."""
         rows = list(rows)
         if not rows:
             return []
@@ -370,6 +403,9 @@ class SqlStore:
                               .order_by(videos.c.sample_index)):
             files.setdefault(v.operation_id, []).append(_video(v))
         positions = _queue_positions(conn, [r for r in rows if r.state == OperationState.QUEUED.value])
+        finished = [r.id for r in rows if r.finished_at is not None]
+        usage = {u.operation_id: usage_from_row(u) for u in conn.execute(
+            select(usage_records).where(usage_records.c.operation_id.in_(finished)))} if finished else {}
         return [Operation(
             id=row.id, name=row.name, surface=Surface(row.surface), model=row.model,
             project=row.project, api_key_id=row.api_key_id, state=OperationState(row.state),
@@ -377,7 +413,9 @@ class SqlStore:
             progress_percent=row.progress_percent, attempt=row.attempt, enhanced_prompt=row.enhanced_prompt,
             error=None if row.error_code is None else OperationError(row.error_code, row.error_message),
             videos=tuple(files.get(row.id, ())), rai_filtered_reasons=tuple(row.rai_reasons or ()),
-            queue_position=positions.get(row.id)) for row in rows]
+            queue_position=positions.get(row.id), started_at=row.started_at, finished_at=row.finished_at,
+            files_expire_at=row.files_expire_at, files_expired_at=row.files_expired_at,
+            usage=usage.get(row.id)) for row in rows]
 
 
 def _insert_operation(conn: Connection, op: Operation) -> None:

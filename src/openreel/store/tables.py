@@ -39,6 +39,17 @@ api_keys = Table(
     Column("tier", String(32), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),
+)
+
+# An operator's limits for one project ("project:P") or one key ("key:ID"), over its tier's:
+# {"requests_per_minute": 600, "concurrent": null}; a limit set to null means none at all, a
+# limit left out keeps the tier's.
+custom_limits = Table(
+    "custom_limits", metadata,
+    Column("subject", String(160), primary_key=True),
+    Column("limits", JSON, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 operations = Table(
@@ -65,6 +76,9 @@ operations = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("started_at", UtcDateTime(), nullable=True),
     Column("finished_at", UtcDateTime(), nullable=True),
+    # Retention: when the operation's videos, thumbnails and inputs go, and when they went.
+    Column("files_expire_at", UtcDateTime(), nullable=True, index=True),
+    Column("files_expired_at", UtcDateTime(), nullable=True),
     Index("ix_operations_api_key_created", "api_key_id", "created_at"),
 )
 
@@ -78,4 +92,89 @@ videos = Table(
     Column("mime_type", String(64), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# One row per finished operation, written in the transaction that finishes it.
+usage_records = Table(
+    "usage_records", metadata,
+    Column("operation_id", String(32), primary_key=True),
+    Column("project", String(128), nullable=False),
+    Column("api_key_id", String(32), nullable=True),
+    Column("model", String(256), nullable=False),
+    Column("engine", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("resolution", String(8), nullable=False),
+    Column("samples", Integer, nullable=False),
+    Column("video_seconds", Integer, nullable=False),
+    Column("audio", Integer, nullable=False),
+    Column("queue_ms", BigInteger, nullable=False),
+    Column("engine_ms", BigInteger, nullable=False),
+    # Micro-dollars: exact sums, no float drift.
+    Column("cost_micros", BigInteger, nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=False),
+    Index("ix_usage_project_finished", "project", "finished_at"),
+)
+
+# Idempotency-Key on create: the same key and body within a day gives the same operation.
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("project", String(128), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("body_sha256", String(64), nullable=False),
+    Column("operation_id", String(32), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
+)
+
+# The signing secret of a project's per-request webhooks (webhookConfig, webhook_url).
+project_secrets = Table(
+    "project_secrets", metadata,
+    Column("project", String(128), primary_key=True),
+    Column("signing_secret", String(128), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# The Gemini API's webhooks resource, per project.
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("project", String(128), nullable=False, index=True),
+    Column("uri", Text, nullable=False),
+    Column("subscribed_events", JSON, nullable=False),
+    Column("state", String(40), nullable=False),
+    Column("signing_secret", String(128), nullable=False),
+    # Kept for a day after a rotation; deliveries carry a signature for each.
+    Column("previous_secret", String(128), nullable=True),
+    Column("previous_secret_expires_at", UtcDateTime(), nullable=True),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# The outbox: one row per event and endpoint, written with the change that caused it.
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", String(40), primary_key=True),  # the webhook-id header: msg_...
+    Column("project", String(128), nullable=False),
+    Column("operation_id", String(32), nullable=True, index=True),
+    Column("webhook_id", String(32), nullable=True, index=True),  # null: a per-request webhook
+    Column("uri", Text, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=True, index=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts", metadata,
+    Column("delivery_id", String(40), ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Integer, nullable=False),
 )

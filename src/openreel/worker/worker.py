@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from openreel.domain.naming import video_file_id
+from openreel.domain.naming import storage_key, thumbnail_key, vertex_object_key, video_file_id
 from openreel.domain.operation import OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.catalog import Catalog
@@ -26,7 +26,9 @@ from openreel.engines.registry import EngineRegistry
 from openreel.errors import Cancelled, FailedPrecondition, InternalError, OpenreelError, ServiceUnavailable
 from openreel.queue.local import LocalQueue
 from openreel.settings import Settings
+from openreel.media.thumbnail import first_frame_jpeg
 from openreel.storage.base import Storage
+from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
 from openreel.store.sql import Claim, SqlStore
 from openreel.worker.backoff import Backoff
@@ -35,16 +37,17 @@ from openreel.worker.pipeline import encode_clip
 
 log = logging.getLogger(__name__)
 MP4 = "video/mp4"
+JPEG = "image/jpeg"
 
-
-def storage_key(op_id: str, fencing_token: int, sample_index: int) -> str:
-    return f"videos/{op_id}/attempt-{fencing_token}/sample_{sample_index}.mp4"
 
 
 class Worker:
     def __init__(self, worker_id: str, store: SqlStore, storage: Storage, queue: LocalQueue,
-                 catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path) -> None:
+                 catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path,
+                 destinations: Destinations | None = None) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
+        # Where a Vertex storageUri delivers its videos (None: no bucket is writable).
+        self.destinations = destinations
         self.catalog, self.engines, self.settings = catalog, engines, settings
         self.inputs = InputBlobs(storage)
         # Partial MP4s live here until stored; a process killed mid-encode leaves them for the
@@ -137,12 +140,27 @@ class Worker:
                 encode_clip(clip, path, request.compression_quality)
                 control.raise_if_stopped()
                 key = storage_key(op_id, token, index)
-                written.append(key)
+                written += [key, thumbnail_key(key)]
                 size = self.storage.put_file(key, path, MP4)
+                self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
+                if request.storage_uri:
+                    self._deliver(request.storage_uri, op_id, index, path)
                 files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
                                        sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
         enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
         return files, enhanced
+
+    def _deliver(self, storage_uri: str, op_id: str, index: int, path: Path) -> None:
+        """Write the video where the request's storageUri says, as Vertex writes to Cloud
+        Storage; the operation's gcsUri names this object. It is the caller's copy: retention
+        and discarded attempts leave it alone (a later attempt writes the same object)."""
+        if self.destinations is None:
+            raise FailedPrecondition(f"storageUri {storage_uri} cannot be written: no bucket is writable.")
+        try:
+            destination = self.destinations.resolve(storage_uri)
+        except ValueError as exc:  # the operator changed the writable buckets since the create
+            raise FailedPrecondition(f"storageUri cannot be written: {exc}") from None
+        destination.storage.put_file(vertex_object_key(op_id, index), path, MP4)
 
     def _resolve_inputs(self, request: GenerationRequest) -> GenerationRequest:
         """Engines see only bytes: load stored inputs, and a video named by file id (extension)."""
@@ -163,8 +181,4 @@ class Worker:
         return dataclasses.replace(request, video=VideoInput(data=data, file_id=video.file_id))
 
     def _discard(self, keys: list[str]) -> None:
-        for key in keys:
-            try:
-                self.storage.delete(key)
-            except OSError as exc:
-                log.warning("could not remove %s (%s)", key, exc)
+        self.storage.delete_best_effort(keys)

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: Standard Webhooks signing, address guarding, retry timing and one delivery attempt."""

@@ -1,0 +1,94 @@
+"""WebhookDispatcher: sends due outbox deliveries, signed, and settles each attempt.
+
+Runs as a thread in every `openreel serve` process (several may share one database: claiming a
+delivery is a conditional update, see store/webhooks.py). Deliveries survive restarts because
+they live in the database; an attempt cut off by a crash is due again once its claim lapses, so
+a receiver may see a message twice and must drop duplicates by its `webhook-id`, as Standard
+Webhooks asks of every receiver (at least once, never at most once)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from openreel.domain.webhooks import Delivery, DeliveryAttempt
+from openreel.store.sql import utcnow
+from openreel.store.webhooks import WebhookStore
+from openreel.webhooks.retry_schedule import RetrySchedule
+from openreel.webhooks.sender import send
+from openreel.webhooks.signing import new_signing_secret, signed_headers
+from openreel.service.video_links import VideoLinks
+
+log = logging.getLogger(__name__)
+BATCH = 16
+PARALLEL_SENDS = 4
+
+
+class WebhookDispatcher:
+    def __init__(self, webhooks: WebhookStore, links: VideoLinks, client: httpx.Client,
+                 schedule: RetrySchedule, disable_after: int, poll_seconds: float, timeout_seconds: float) -> None:
+        self.webhooks, self.links, self.client, self.schedule = webhooks, links, client, schedule
+        self.disable_after, self.poll_seconds = disable_after, poll_seconds
+        # Long enough for a send to finish (and its outcome to be recorded) before another
+        # dispatcher may take the same delivery.
+        self.claim_lease = timedelta(seconds=timeout_seconds * 3 + 30)
+        self.wake = threading.Event()
+
+    def run_forever(self, stopping: threading.Event) -> None:
+        with ThreadPoolExecutor(PARALLEL_SENDS, thread_name_prefix="webhook-send") as pool:
+            while not stopping.is_set():
+                try:
+                    due = self.webhooks.claim_due(BATCH, self.claim_lease)
+                except Exception as exc:  # the database is away: try again later
+                    log.warning("webhooks: cannot read the outbox (%s)", exc)
+                    due = []
+                if due:
+                    list(pool.map(self.deliver, due))
+                    continue
+                self.wake.wait(self.poll_seconds)
+                self.wake.clear()
+
+    def deliver(self, delivery: Delivery, retry: bool = True) -> None:
+        """One attempt: sign and send, then record the outcome and when to try again (never, and
+        not counted against the endpoint, when not `retry`: a ping)."""
+        try:
+            secrets = (self.webhooks.signing_secrets(delivery.webhook_id) if delivery.webhook_id
+                       else [self.webhooks.project_secret(delivery.project, new_signing_secret)])
+            if not secrets:  # the endpoint was deleted after the claim
+                return
+            body = json.dumps(self._with_links(delivery.payload), separators=(",", ":")).encode()
+            sent_at = utcnow()
+            outcome = send(self.client, delivery.uri, body, signed_headers(secrets, delivery.id, sent_at, body))
+            attempt = delivery.attempts + 1
+            retry_at = None
+            if not outcome.ok and retry:
+                delay = self.schedule.next_delay(attempt)
+                if delay is not None and outcome.retry_after is not None:
+                    # A receiver may ask for more time, never for less: "Retry-After: 1" on every
+                    # answer must not squeeze a day of retries into seconds.
+                    delay = max(delay, outcome.retry_after)
+                retry_at = None if delay is None else sent_at + delay
+                log.info("webhook %s to %s: attempt %d failed (%s)%s", delivery.id, delivery.webhook_id or "request",
+                         attempt, outcome.error, "" if retry_at else "; giving up")
+            self.webhooks.record_attempt(
+                delivery, DeliveryAttempt(attempt, sent_at, outcome.status_code, outcome.error, outcome.duration_ms),
+                outcome.ok, retry_at, self.disable_after if retry else None)
+        except Exception:  # the claim lapses and the delivery is tried again
+            log.exception("webhook %s: delivery attempt could not be made", delivery.id)
+
+    def _with_links(self, payload: dict[str, Any]) -> dict[str, Any]:
+        data = payload.get("data", {})
+        videos = data.get("videos")
+        if not videos:
+            return payload
+        linked = []
+        for video in videos:
+            url = self.links.url(video["fileId"])
+            linked.append(video if url is None else {**video, "uri": url})
+        return {**payload, "data": {**data, "videos": linked}}

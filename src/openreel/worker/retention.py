@@ -1,0 +1,57 @@
+"""RetentionSweeper: deletes the videos, thumbnails and inputs of operations past their
+retention time (Settings.retention_hours; Gemini keeps generated files for 2 days), and
+Idempotency-Keys past their day. The operation itself stays: it reports its files as expired.
+
+Copies delivered to a caller's own bucket (Vertex storageUri) are the caller's and stay."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from openreel.domain.naming import thumbnail_key
+from openreel.service.operations import IDEMPOTENCY_WINDOW
+from openreel.storage.base import Storage
+from openreel.storage.inputs import InputBlobs
+from openreel.store.sql import SqlStore, utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 100
+
+
+class RetentionSweeper:
+    def __init__(self, store: SqlStore, storage: Storage) -> None:
+        self.store, self.storage = store, storage
+
+    def sweep(self) -> int:
+        """Delete what is due; return how many operations lost their files. A blob that cannot be
+        deleted now leaves its operation for the next sweep."""
+        now = utcnow()
+        expired = 0
+        while batch := self.store.files_to_expire(now, BATCH):
+            for op in batch:
+                keys = [key for video in op.videos for key in (video.storage_key, thumbnail_key(video.storage_key))]
+                try:
+                    for key in keys + InputBlobs.keys(op.request):
+                        self.storage.delete(key)
+                except Exception as exc:
+                    log.warning("retention: could not delete the files of %s (%s); next sweep retries", op.name, exc)
+                    return expired
+                self.store.mark_files_expired(op.id, now)
+                expired += 1
+        self.store.purge_idempotency_keys(now - IDEMPOTENCY_WINDOW)
+        if expired:
+            log.info("retention: deleted the files of %d operation(s)", expired)
+        return expired
+
+
+def run_retention(sweeper: RetentionSweeper, interval_seconds: float, stopping: threading.Event) -> None:
+    """Sweep now and then every interval until stopping; a failed sweep (the database or the
+    store away) is logged and tried again next time."""
+    while True:
+        try:
+            sweeper.sweep()
+        except Exception as exc:
+            log.warning("retention sweep failed (%s); retrying in %.0f s", exc, interval_seconds)
+        if stopping.wait(interval_seconds):
+            return
