@@ -142,6 +142,8 @@ def test_vertex_storage_uri_writes_real_objects(live: LiveServer, s3: MotoServer
     scheme = storage_uri.split("://")[0]
     assert video == {"gcsUri": f"{scheme}://{bucket}/{prefix}{op_uuid}/sample_0.mp4", "mimeType": "video/mp4"}
     assert decode_mp4(read_object(s3, bucket, f"{prefix}{op_uuid}/sample_0.mp4")).frame_count == 96
+    [kept] = done["metadata"]["videoFiles"]  # openreel's own copy, downloadable by file id
+    assert decode_mp4(http.get(f"/v1beta/{kept}:download", params={"alt": "media"}).content).frame_count == 96
 
 
 def test_a_storage_uri_openreel_may_not_write_is_a_400_and_stores_nothing(live: LiveServer, s3: MotoServer) -> None:

@@ -34,6 +34,10 @@ def metadata(op: Operation) -> dict[str, Any]:
         body["queuePosition"] = op.queue_position
     if op.enhanced_prompt:
         body["enhancedPrompt"] = op.enhanced_prompt
+    if op.videos and not op.files_expired:
+        # Where openreel keeps each video, whatever the surface: a Vertex answer names only the
+        # caller's gcsUri (or inlines bytes), and the playground and CLI download by file id.
+        body["videoFiles"] = [f"files/{v.id}" for v in op.videos]
     if op.usage is not None:
         body["usage"] = usage_metadata(op.usage)
     if op.files_expire_at is not None:

@@ -4,7 +4,8 @@
 //           (…/files/ID:download), fetched here with the key header.
 //   Vertex  [projects/P/locations/L/]publishers/google/models/M/operations/UUID, polled with
 //           POST M:fetchPredictOperation; the response carries the MP4 inline as base64, or a
-//           gs:// URI when the caller set storageUri (which a browser cannot read).
+//           gs:// URI when the caller set storageUri (which a browser cannot read; the
+//           metadata's videoFiles name openreel's own copy, fetched like a Gemini file).
 // A video is {filename, blob(), thumbnail()}: blob() resolves to the MP4, thumbnail() to an
 // object URL of a still image.
 import { api, send } from "./api.js";
@@ -40,8 +41,11 @@ async function vertexVideo(name) {
   const model = name.slice(0, name.lastIndexOf("/operations/"));
   const op = await api(`/v1/${model}:fetchPredictOperation`,
     { method: "POST", body: JSON.stringify({ operationName: name }) });
+  // openreel names its own copy of every video in the metadata: a storageUri operation's
+  // video (in a bucket the browser cannot read) is fetched by that file id.
+  const kept = op.metadata?.videoFiles?.[0];
   const inline = (op.response?.videos || []).find((v) => v.bytesBase64Encoded);
-  if (!inline) return null;
+  if (!inline) return kept ? geminiFile(kept.replace(/^files\//, "")) : null;
   const mp4 = new Blob([decodeBase64(inline.bytesBase64Encoded)], { type: inline.mimeType || "video/mp4" });
   return { filename: `${name.split("/").pop()}.mp4`, blob: async () => mp4, thumbnail: () => firstFrame(mp4) };
 }
