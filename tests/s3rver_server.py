@@ -40,7 +40,8 @@ class S3rverServer:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"s3rver exited: {self.process.stderr.read().decode() if self.process.stderr else ''}")
+                said = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise RuntimeError(f"s3rver exited: {said}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return self

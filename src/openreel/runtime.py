@@ -3,6 +3,7 @@ services, workers). The API app, the CLI and the tests build it the same way."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -10,8 +11,8 @@ from datetime import timedelta
 from openreel.billing.metering import UsageMeter
 from openreel.billing.pricing import PriceTable
 from openreel.engines.catalog import Catalog
-from openreel.errors import FailedPrecondition
 from openreel.engines.registry import EngineRegistry
+from openreel.errors import FailedPrecondition
 from openreel.preflight import check_data
 from openreel.queue.local import LocalQueue
 from openreel.quota.limits import LimitResolver
@@ -37,6 +38,8 @@ from openreel.worker.pool import Sweeper, WorkerPool, worker_id
 from openreel.worker.retention import RetentionSweeper, run_retention
 from openreel.worker.scratch import scratch_dir
 from openreel.worker.worker import Worker
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -82,6 +85,9 @@ class Runtime:
         # Payload and report links to openreel's own download URL need an address receivers can
         # reach: the public URL when there is one (behind a proxy), else where this server listens.
         public_url = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+        if not settings.public_url and settings.resolved_storage_url.startswith("file:"):  # no presigned URLs
+            log.info("OPENREEL_PUBLIC_URL is not set: webhook payloads and usage reports link videos under %s, "
+                     "which receivers on other machines may not reach", public_url)
         links = VideoLinks(store, storage, public_url, settings.presigned_url_seconds)
         webhooks = _webhook_service(settings, store, links)
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
@@ -135,8 +141,9 @@ class Runtime:
 
 def _webhook_service(settings: Settings, store: SqlStore, links: VideoLinks) -> WebhookService:
     policy = AddressPolicy(settings.webhook_allowlist)
-    schedule = RetrySchedule([timedelta(seconds=s) for s in settings.webhook_retry_seconds])
-    dispatcher = WebhookDispatcher(WebhookStore(store), links, guarded_client(policy, settings.webhook_timeout_seconds),
-                                   schedule, settings.webhook_disable_after_failures, settings.poll_interval_seconds,
+    schedule = RetrySchedule.from_seconds(settings.webhook_retry_seconds)
+    client = guarded_client(policy, settings.webhook_timeout_seconds)
+    dispatcher = WebhookDispatcher(WebhookStore(store), links.url, client, schedule,
+                                   settings.webhook_disable_after_failures, settings.poll_interval_seconds,
                                    settings.webhook_timeout_seconds)
     return WebhookService(WebhookStore(store), policy, dispatcher)

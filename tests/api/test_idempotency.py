@@ -36,7 +36,7 @@ def test_the_same_key_and_body_return_the_same_operation_once(server: InProcessS
     assert again.json()["name"] == first.json()["name"]
     listed = http.get("/v1beta/operations").json()["operations"]
     assert [op["name"] for op in listed] == [first.json()["name"]]
-    # Key order in the body does not make another request; the Vertex path is another model resource.
+    # Key order in the body does not make another request.
     reordered = {"parameters": gated_body("idemone")["parameters"], "instances": gated_body("idemone")["instances"]}
     assert http.post(CREATE, json=reordered, headers=headers).json()["name"] == first.json()["name"]
 
@@ -50,6 +50,15 @@ def test_the_same_key_with_another_body_is_refused_with_409(server: InProcessSer
     error = refused.json()["error"]
     assert error["status"] == "ABORTED" and "order-42" in error["message"] and "different request" in error["message"]
     assert len(http.get("/v1beta/operations").json()["operations"]) == 1
+
+
+def test_a_deleted_operations_key_makes_a_new_operation(server: InProcessServer) -> None:
+    http = server.client(server.create_key(project="idem-del"))
+    headers = {"Idempotency-Key": "delete-then-retry"}
+    first = http.post(CREATE, json=gated_body("idemdel"), headers=headers).json()["name"]
+    assert http.delete(f"/v1beta/operations/{first.rsplit('/', 1)[1]}").status_code == 200
+    again = http.post(CREATE, json=gated_body("idemdel"), headers=headers)
+    assert again.status_code == 200 and again.json()["name"] != first
 
 
 def test_keys_are_per_project(server: InProcessServer) -> None:

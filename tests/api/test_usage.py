@@ -52,7 +52,8 @@ def test_an_8_second_video_with_audio_costs_80_cents_as_in_the_seed_guide(
     usage = done["metadata"]["usage"]
     assert usage["costUsd"] == 0.80
     assert (usage["videoSeconds"], usage["samples"], usage["audio"], usage["resolution"]) == (8, 1, True, "720p")
-    assert usage["engine"] == "gated" and usage["engineSeconds"] >= 0 and usage["queueSeconds"] >= 0
+    assert usage["engine"] == "gated"
+    assert done["metadata"]["usage"]["engineSeconds"] > 0  # it rendered 192 frames
 
     two = finish(server, http, gates, "twofour", seconds=4, samples=2, audio=False)
     assert two["metadata"]["usage"]["costUsd"] == 0.70  # two 4 s videos at $0.35
@@ -83,7 +84,7 @@ def test_usage_by_model_and_since(server: InProcessServer, gates: Gates) -> None
     assert report["groups"] == [{"model": MODEL, "operations": 2, "videos": 2, "video_seconds": 10,
                                  "cost_usd": 0.975}]
     by_day = http.get("/v1/usage", params={"by": "day"}).json()["groups"]
-    assert len(by_day) == 1 and by_day[0]["cost_usd"] == 0.975
+    assert sum(group["cost_usd"] for group in by_day) == 0.975  # one day, or two across midnight
     assert http.get("/v1/usage", params={"since": "2999-01-01"}).json()["records"] == []
     assert len(http.get("/v1/usage", params={"since": "1d"}).json()["records"]) == 2
 

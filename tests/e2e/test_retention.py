@@ -20,7 +20,7 @@ def stored_files(data_dir: Path) -> list[Path]:
 def test_files_expire_and_the_operation_says_so(tmp_path: Path) -> None:
     gates = Gates(tmp_path / "gates")
     settings = explicit_settings(tmp_path / "data", catalog_path=gates.write_catalog(tmp_path / "c.json"),
-                                 retention_hours=2 / 3600, retention_sweep_seconds=0.2)  # two seconds
+                                 retention_hours=5 / 3600, retention_sweep_seconds=0.2)  # five seconds
     with InProcessServer(settings) as server:
         http = server.client(server.create_key(project="kept"))
         gemini = http.post(f"/v1beta/models/{MODEL}:predictLongRunning",

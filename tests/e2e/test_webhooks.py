@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from standardwebhooks import WebhookVerificationError
 
 from tests.gates import MODEL, Gates
 from tests.support import LiveServer, decode_mp4, openreel_cli
@@ -70,7 +71,7 @@ def test_a_per_request_webhook_is_signed_with_the_project_secret(live: LiveServe
     download = http.get(video["uri"])  # a URL the receiver fetches with the project's key
     assert download.status_code == 200 and decode_mp4(download.content).frame_count == 96
     assert delivery.headers["webhook-id"].startswith("msg_")
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         delivery.verify("whsec_" + "A" * 43)  # another secret does not verify
     # The same secret over HTTP, for clients that are not on the server's machine.
     assert http.get("/v1beta/webhooks:signingSecret").json()["signingSecret"] == secret
@@ -146,10 +147,41 @@ def test_failed_attempts_are_retried_and_logged_then_the_endpoint_is_disabled(
     assert enabled["state"] == "enabled"
 
 
+def test_retries_follow_the_webhook_as_it_is_now(live: LiveServer, gates: Gates, receiver: WebhookReceiver) -> None:
+    http = live.client(live.create_key(project="moving"))
+    broken = WebhookReceiver()
+    broken.statuses = [500] * 100
+    webhook = http.post("/v1beta/webhooks", json={"uri": broken.url}).json()
+    try:
+        http.post(CREATE, json=body("movingone"))
+        gates.open("movingone", 0)
+        broken.wait_for("video.generated")  # the first attempt failed
+        # The operator fixes the URI: the retry goes to the new one.
+        http.request("PATCH", f"/v1beta/{webhook['name']}", json={"uri": receiver.url})
+        [moved] = receiver.wait_for("video.generated")
+        assert moved.headers["webhook-id"] == broken.received[0].headers["webhook-id"]
+
+        # Disabled, its queued retries stop; nothing more arrives anywhere.
+        http.request("PATCH", f"/v1beta/{webhook['name']}", json={"uri": broken.url})
+        http.post(CREATE, json=body("movingtwo"))
+        gates.open("movingtwo", 0)
+        broken.wait_for("video.generated", count=2)
+        http.request("PATCH", f"/v1beta/{webhook['name']}", json={"state": "disabled"})
+        time.sleep(2)  # four retry periods of the fast schedule
+        sent = len(broken.received)
+        time.sleep(2)
+        assert len(broken.received) == sent
+        log = http.get(f"/v1beta/{webhook['name']}/deliveries").json()["deliveries"]
+        assert log[0]["state"] == "failed" and log[1]["state"] == "delivered"
+    finally:
+        broken.close()
+
+
 def test_deliveries_survive_a_server_restart(tmp_path: Path) -> None:
     gates = Gates(tmp_path / "gates")
     server = LiveServer(tmp_path / "data", catalog_path=gates.write_catalog(tmp_path / "c.json"),
-                        webhook_allowlist="127.0.0.1", webhook_retry_seconds=json.dumps([1.0] * 20))
+                        webhook_allowlist="127.0.0.1", webhook_retry_seconds=json.dumps([1.0] * 20),
+                        webhook_timeout_seconds=1)  # a claim cut off by the stop lapses within seconds
     receiver = WebhookReceiver()
     port, url = receiver.port, receiver.url
     receiver.close()  # nothing listens: the first attempts fail

@@ -19,12 +19,21 @@ def settings(s3: MotoServer, **fields: Any) -> Settings:
     return Settings(**{"s3_endpoint_url": s3.endpoint_url, "s3_addressing_style": "path", **fields})
 
 
-def test_own_storage_bucket_is_writable(s3: MotoServer, bucket: str) -> None:
-    destinations = Destinations(settings(s3, storage_url=f"s3://{bucket}/openreel"))
-    destination = destinations.resolve(f"s3://{bucket}/deliveries/run-1/")
+def test_own_storage_bucket_is_writable_only_when_listed_and_never_under_openreels_prefix(
+        s3: MotoServer, bucket: str) -> None:
+    unlisted = Destinations(settings(s3, storage_url=f"s3://{bucket}/openreel"))
+    with pytest.raises(ValueError, match="writable buckets are none"):
+        unlisted.resolve(f"s3://{bucket}/deliveries/run-1/")
+    listed = Destinations(settings(s3, storage_url=f"s3://{bucket}/openreel", writable_buckets=f"s3://{bucket}"))
+    destination = listed.resolve(f"s3://{bucket}/deliveries/run-1/")
     destination.storage.put_bytes("op/sample_0.mp4", b"mp4", "video/mp4")
     assert s3.client().get_object(Bucket=bucket, Key="deliveries/run-1/op/sample_0.mp4")["Body"].read() == b"mp4"
     assert destination.object_uri("op/sample_0.mp4") == f"s3://{bucket}/deliveries/run-1/op/sample_0.mp4"
+    # Other operations' videos and inputs live under openreel/: no storageUri reaches them.
+    for reaching in (f"s3://{bucket}", f"s3://{bucket}/openreel", f"s3://{bucket}/openreel/videos/x/"):
+        with pytest.raises(ValueError, match="overlaps where openreel keeps its own files"):
+            listed.resolve(reaching)
+    assert listed.resolve(f"s3://{bucket}/openreel-exports/").object_uri("a.mp4").endswith("openreel-exports/a.mp4")
 
 
 def test_listed_gs_bucket_is_written_through_the_gcs_endpoint(s3: MotoServer, tmp_path: Path) -> None:
@@ -63,7 +72,7 @@ def test_unlisted_bucket_is_refused_naming_the_writable_ones(s3: MotoServer) -> 
         destinations.resolve("gs://someone-elses/out/")
     message = str(raised.value)
     assert "gs://someone-elses" in message
-    assert "gs://veo-out" in message and "s3://own-videos" in message
+    assert "gs://veo-out" in message and "s3://own-videos" not in message  # not listed: not writable
     assert "OPENREEL_WRITABLE_BUCKETS" in message
 
 

@@ -7,13 +7,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openreel.webhooks.retry_schedule import DEFAULT, RETRY_DELAYS, RetrySchedule, next_attempt_delay
+from openreel.settings import Settings
+from openreel.webhooks.retry_schedule import RetrySchedule
+
+# The schedule a server uses unless OPENREEL_WEBHOOK_RETRY_SECONDS says otherwise.
+DEFAULT = RetrySchedule.from_seconds(
+    Settings.model_fields["webhook_retry_seconds"].get_default(call_default_factory=True))
+RETRY_DELAYS = DEFAULT.delays
+
+
+def next_attempt_delay(failed_attempts: int, rng: random.Random | None = None) -> timedelta | None:
+    return DEFAULT.next_delay(failed_attempts, rng)
 
 
 def test_default_schedule_starts_fast_and_grows() -> None:
     assert RETRY_DELAYS[0] == timedelta(seconds=5)
     assert list(RETRY_DELAYS) == sorted(RETRY_DELAYS)
-    assert DEFAULT.delays == RETRY_DELAYS
     assert DEFAULT.max_attempts == len(RETRY_DELAYS) + 1
 
 

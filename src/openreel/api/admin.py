@@ -26,8 +26,7 @@ from starlette.requests import HTTPConnection
 from openreel.api.deps import RuntimeDep
 from openreel.auth import Principal, Tier, is_admin_key
 from openreel.errors import NotFound, PermissionDenied, Unauthenticated
-from openreel.quota.limits import (LIMIT_NAMES, LimitResolver, checked_project_subject, key_subject,
-                                   project_subject)
+from openreel.quota.limits import LIMIT_NAMES, LimitResolver, checked_project_subject, key_subject, project_subject
 from openreel.runtime import Runtime
 from openreel.settings import Settings
 from openreel.store.keys import ApiKeyRecord

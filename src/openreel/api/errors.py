@@ -12,9 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openreel.errors import FieldViolation, InvalidArgument, OpenreelError
-from openreel.protocol.rpc import describe_error, error_envelope
-
-RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
+from openreel.protocol.rpc import RETRY_INFO_TYPE, describe_error, error_envelope
 
 log = logging.getLogger(__name__)
 

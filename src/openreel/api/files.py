@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, gemini_version
-from openreel.domain.naming import gemini_file_uri
 from openreel.auth import Principal
-from openreel.domain.naming import file_id_from_uri
+from openreel.domain.naming import file_id_from_uri, gemini_file_uri
 from openreel.errors import NotFound
 from openreel.runtime import Runtime
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from openreel.billing.report import usage_metadata
@@ -12,22 +11,19 @@ from openreel.domain.naming import gemini_file_uri, vertex_gcs_uri
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.engines.catalog import ModelSpec
 from openreel.errors import NotFound
-from openreel.protocol.rpc import operation_error
+from openreel.protocol.rpc import operation_error, rfc3339
 
 GEMINI_RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
 VERTEX_RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
 METADATA_TYPE = "type.googleapis.com/openreel.v1.GenerateVideoMetadata"
 
 
-def _timestamp(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
 
 def metadata(op: Operation) -> dict[str, Any]:
     """Progress for people polling: the SDKs keep metadata as an opaque dict."""
     body: dict[str, Any] = {
         "@type": METADATA_TYPE, "state": op.state.value, "progressPercent": op.progress_percent,
-        "createTime": _timestamp(op.created_at), "updateTime": _timestamp(op.updated_at),
+        "createTime": rfc3339(op.created_at), "updateTime": rfc3339(op.updated_at),
         "model": op.model, "attempt": op.attempt,
     }
     if op.queue_position is not None:
@@ -41,7 +37,7 @@ def metadata(op: Operation) -> dict[str, Any]:
     if op.usage is not None:
         body["usage"] = usage_metadata(op.usage)
     if op.files_expire_at is not None:
-        body["expireTime"] = _timestamp(op.files_expire_at)
+        body["expireTime"] = rfc3339(op.files_expire_at)
     if op.files_expired:
         # Retention removed the videos: the operation still reports how it ended, and says why
         # there is nothing left to download.

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends
 
 from openreel.api.deps import PrincipalDep, RuntimeDep, gemini_version
 from openreel.domain.webhooks import Delivery, DeliveryAttempt, Webhook
+from openreel.protocol.rpc import rfc3339
 
 router = APIRouter(tags=["Webhooks"])
 Version = Annotated[str, Depends(gemini_version)]
@@ -17,7 +18,7 @@ JsonObject = Annotated[dict[str, Any], Body()]
 
 
 def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+    return None if value is None else rfc3339(value)
 
 
 def webhook_json(webhook: Webhook, new_secret: str | None = None) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def webhook_json(webhook: Webhook, new_secret: str | None = None) -> dict[str, A
                             "state": webhook.state.value, "createTime": _time(webhook.created_at),
                             "updateTime": _time(webhook.updated_at)}
     if new_secret is not None:
-        body["newSigningSecret"] = new_secret  # shown once: only its hash-free copy signs
+        body["newSigningSecret"] = new_secret  # shown in this one answer; GET never shows it
     return body
 
 
@@ -86,8 +87,7 @@ def rotate_signing_secret(version: Version, webhook_id: str, principal: Principa
 @router.get("/{version}/webhooks/{webhook_id}/deliveries")
 def webhook_deliveries(version: Version, webhook_id: str, principal: PrincipalDep,
                        runtime: RuntimeDep) -> dict[str, Any]:
-    runtime.webhooks.get(principal, webhook_id)
-    log = runtime.webhooks.store.deliveries(principal.project, webhook_id=webhook_id)
+    log = runtime.webhooks.deliveries(principal, webhook_id=webhook_id)
     return {"deliveries": [delivery_json(d, a) for d, a in log]}
 
 
@@ -95,7 +95,7 @@ def webhook_deliveries(version: Version, webhook_id: str, principal: PrincipalDe
 def operation_deliveries(version: Version, operation_id: str, principal: PrincipalDep,
                          runtime: RuntimeDep) -> dict[str, Any]:
     op = runtime.operations.get(principal, operation_id)
-    log = runtime.webhooks.store.deliveries(principal.project, operation_id=op.id)
+    log = runtime.webhooks.deliveries(principal, operation_id=op.id)
     return {"deliveries": [delivery_json(d, a) for d, a in log]}
 
 

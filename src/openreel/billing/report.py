@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from openreel.billing.pricing import usd
 from openreel.domain.usage import Usage
+from openreel.protocol.rpc import rfc3339
 
 GroupBy = Literal["model", "day"]
 SINCE_RULE = "a date (2026-12-01), an RFC 3339 time (2026-12-01T09:30:00Z) or a span back from now (12h, 7d)"
@@ -32,9 +33,6 @@ def parse_since(text: str, now: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _timestamp(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
 
 def record_json(usage: Usage, video_urls: list[str]) -> dict[str, Any]:
     return {
@@ -42,7 +40,7 @@ def record_json(usage: Usage, video_urls: list[str]) -> dict[str, Any]:
         "model": usage.model, "engine": usage.engine, "state": usage.state, "resolution": usage.resolution,
         "samples": usage.samples, "video_seconds": usage.video_seconds, "audio": usage.audio,
         "queue_seconds": usage.queue_ms / 1000, "engine_seconds": usage.engine_ms / 1000,
-        "cost_usd": usd(usage.cost_micros), "finished_at": _timestamp(usage.finished_at), "videos": video_urls,
+        "cost_usd": usd(usage.cost_micros), "finished_at": rfc3339(usage.finished_at), "videos": video_urls,
     }
 
 
@@ -50,7 +48,7 @@ def usage_report(project: str, since: datetime | None, records: list[Usage], by:
                  video_urls: Callable[[Usage], list[str]]) -> dict[str, Any]:
     """One JSON object: total_cost_usd, records (one per operation) and, with `by`, groups."""
     body: dict[str, Any] = {
-        "project": project, "since": None if since is None else _timestamp(since),
+        "project": project, "since": None if since is None else rfc3339(since),
         "total_cost_usd": usd(sum(r.cost_micros for r in records)),
         "total_video_seconds": sum(r.video_seconds for r in records),
         "operations": len(records),

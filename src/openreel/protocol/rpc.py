@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -18,8 +19,16 @@ def operation_error(grpc_code: int, message: str) -> dict[str, Any]:
     return {"code": grpc_code, "message": message, "details": []}
 
 
+RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
+
+
 def retry_info(seconds: float) -> dict[str, Any]:
-    return {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{seconds:.3f}s"}
+    return {"@type": RETRY_INFO_TYPE, "retryDelay": f"{seconds:.3f}s"}
+
+
+def rfc3339(moment: datetime) -> str:
+    """A UTC time as Google's JSON writes Timestamps: 2026-12-02T09:30:00.123456Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def error_info(reason: str, domain: str = "openreel", metadata: dict[str, str] | None = None) -> dict[str, Any]:

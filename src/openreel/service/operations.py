@@ -10,17 +10,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from openreel.auth import Principal
-from openreel.domain.naming import (is_video_file_id, new_operation_id, operation_id_from, operation_name,
-                                    thumbnail_key)
+from openreel.domain.naming import is_video_file_id, new_operation_id, operation_id_from, operation_name, thumbnail_key
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
+from openreel.domain.request import GenerationRequest
 from openreel.engines.catalog import Catalog
-from openreel.media.thumbnail import first_frame_jpeg
 from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
+from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
 from openreel.quota.admission import admit
 from openreel.quota.tiers import TierLimits
@@ -28,25 +27,23 @@ from openreel.service.wire_request import InputLimits, read_generation_request
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
-from openreel.store.sql import IdempotentCreate, SqlStore, utcnow
+from openreel.store.sql import IDEMPOTENCY_WINDOW, IdempotentCreate, SqlStore, utcnow
 
 log = logging.getLogger(__name__)
-# How long an Idempotency-Key names the operation it created (Stripe and Google keep a day).
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
-def request_fingerprint(model_resource: str, body: dict[str, Any]) -> str:
+def request_sha256(model_resource: str, body: dict[str, Any]) -> str:
     """What makes two create calls the same request: the model and the body, key order aside."""
     canonical = json.dumps([model_resource, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
-class Retry:
-    """A create call sent with an Idempotency-Key: the key and what the request was."""
+class IdempotentRequest:
+    """A create call sent with an Idempotency-Key: the key, and the SHA-256 of what was asked."""
 
     key: str
-    fingerprint: str
+    body_sha256: str
 
 
 class OperationService:
@@ -71,24 +68,16 @@ class OperationService:
 
         With an Idempotency-Key, the same key and body within IDEMPOTENCY_WINDOW give the same
         operation (admitted and charged once), and the same key with another body is refused."""
-        retry = None if idempotency_key is None else Retry(idempotency_key, request_fingerprint(model_resource, body))
-        if retry is not None:
-            with self.store.admission(locked=False) as counts:
-                earlier = counts.idempotent_create(principal.project, retry.key, utcnow() - IDEMPOTENCY_WINDOW)
-            if earlier is not None:
-                return self._replay(principal, retry, earlier)
+        keyed = None if idempotency_key is None else IdempotentRequest(idempotency_key,
+                                                                         request_sha256(model_resource, body))
+        if keyed is not None and (earlier := self.store.idempotent_create(principal.project, keyed.key)) is not None:
+            return self._replay(principal, keyed, earlier)
         spec = self.catalog.get(model_id)
         request = read_generation_request(
             body, spec, self.limits, seed_if_absent=secrets.randbelow(2**32),
-            video_exists=lambda file_id: self._owned_video(principal, file_id) is not None,
+            video_exists=lambda file_id: self._extendable(principal, file_id),
             audio_if_absent=surface.has_audio_by_default)
-        for index, uri in enumerate(request.webhook.uris if request.webhook else ()):
-            self.check_webhook_uri(uri, f"webhookConfig.uris[{index}]")
-        if request.storage_uri:
-            try:
-                self.destinations.resolve(request.storage_uri)
-            except ValueError as exc:
-                raise InvalidArgument.for_field("parameters.storageUri", str(exc)) from None
+        self._check_destinations(request)
         self.storage.check_free_space(self.min_free_bytes)
         if InputBlobs.carries_bytes(request):
             # Refuse early, without the lock, what would be refused anyway: an over-quota caller
@@ -97,35 +86,44 @@ class OperationService:
                 admit(counts, principal, utcnow(), self.max_queued, self.rate_limits(principal))
         op_id = new_operation_id()
         stored_request, written = self.inputs.save(op_id, request)
-        earlier = None
         try:
             with self.store.admission() as admission:
                 now = utcnow()  # taken under the lock, so creation order is insertion order
-                if retry is not None:
-                    # A concurrent duplicate may have won the lock first: it is the one operation.
-                    earlier = admission.idempotent_create(principal.project, retry.key, now - IDEMPOTENCY_WINDOW)
+                # A concurrent duplicate may have won the lock first: it is the one operation.
+                earlier = None if keyed is None else admission.idempotent_create(
+                    principal.project, keyed.key, now - IDEMPOTENCY_WINDOW)
                 if earlier is None:
-                    op = Operation(id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
-                                   model=spec.id, project=principal.project, state=OperationState.QUEUED,
-                                   request=stored_request, created_at=now, updated_at=now,
-                                   api_key_id=principal.key_id)
                     admit(admission, principal, now, self.max_queued, self.rate_limits(principal))
-                    admission.add_operation(op)
-                    if retry is not None:
-                        admission.add_idempotency_key(principal.project, retry.key, retry.fingerprint, op_id, now)
+                    admission.add_operation(Operation(
+                        id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
+                        model=spec.id, project=principal.project, state=OperationState.QUEUED,
+                        request=stored_request, created_at=now, updated_at=now, api_key_id=principal.key_id))
+                    if keyed is not None:
+                        admission.add_idempotency_key(principal.project, keyed.key, keyed.body_sha256, op_id, now)
         except BaseException:
             self.inputs.delete(written)
             raise
-        if retry is not None and earlier is not None:
+        if keyed is not None and earlier is not None:
             self.inputs.delete(written)
-            return self._replay(principal, retry, earlier)
+            return self._replay(principal, keyed, earlier)
         self.queue.dispatch(op_id)
         return self.get(principal, op_id)
 
-    def _replay(self, principal: Principal, retry: Retry, earlier: IdempotentCreate) -> Operation:
-        if earlier.body_sha256 != retry.fingerprint:
-            raise Aborted(f"Idempotency-Key '{retry.key}' was already used in the last 24 hours with a different "
-                          "request (model or body); send a new key for a new request.")
+    def _check_destinations(self, request: GenerationRequest) -> None:
+        """400 naming the field for a webhook URI or storageUri this server will not write to."""
+        for index, uri in enumerate(request.webhook.uris if request.webhook else ()):
+            self.check_webhook_uri(uri, f"webhookConfig.uris[{index}]")
+        if request.storage_uri:
+            try:
+                self.destinations.resolve(request.storage_uri)
+            except ValueError as exc:
+                raise InvalidArgument.for_field("parameters.storageUri", str(exc)) from None
+
+    def _replay(self, principal: Principal, keyed: IdempotentRequest, earlier: IdempotentCreate) -> Operation:
+        if earlier.body_sha256 != keyed.body_sha256:
+            hours = int(IDEMPOTENCY_WINDOW.total_seconds() // 3600)
+            raise Aborted(f"Idempotency-Key '{keyed.key}' was already used in the last {hours} hours with a "
+                          "different request (model or body); send a new key for a new request.")
         return self.get(principal, earlier.operation_id)
 
     def get(self, principal: Principal, name_or_id: str) -> Operation:
@@ -205,6 +203,11 @@ class OperationService:
             log.error("files/%s: its video (%s) is missing from storage", file.id, file.storage_key)
             raise NotFound(f"File 'files/{file.id}' is missing from storage: its video data was deleted "
                            "or lost.") from None
+
+    def _extendable(self, principal: Principal, file_id: str) -> bool:
+        """Whether a request may extend this video: the caller's, and not deleted by retention."""
+        found = self._owned_video(principal, file_id)
+        return found is not None and found.expired_at is None
 
     def _owned_video(self, principal: Principal, file_id: str) -> VideoFile | None:
         if not is_video_file_id(file_id):

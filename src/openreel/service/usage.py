@@ -12,6 +12,7 @@ from openreel.service.video_links import VideoLinks
 from openreel.store.sql import SqlStore
 from openreel.store.usage import list_usage
 
+
 class UsageService:
     def __init__(self, store: SqlStore, links: VideoLinks) -> None:
         self.store, self.links = store, links

@@ -15,12 +15,9 @@ class VideoLinks:
         self.store, self.storage, self.public_url, self.presign_seconds = store, storage, public_url, presign_seconds
 
     def url(self, file_id: str) -> str | None:
-        """None once retention deleted the video."""
+        """None once the video is gone: deleted with its operation, or by retention."""
         found = self.store.get_video(file_id)
-        if found is not None and found[0].expired_at is not None:
+        if found is None or found[0].expired_at is not None:
             return None
-        if found is not None:
-            presigned = self.storage.presigned_url(found[0].storage_key, self.presign_seconds, f"{file_id}.mp4")
-            if presigned is not None:
-                return presigned
-        return gemini_file_uri(self.public_url, file_id)
+        presigned = self.storage.presigned_url(found[0].storage_key, self.presign_seconds, f"{file_id}.mp4")
+        return presigned if presigned is not None else gemini_file_uri(self.public_url, file_id)

@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from openreel.auth import Principal
-from openreel.domain.webhooks import (SUBSCRIBABLE_EVENTS, Delivery, DeliveryAttempt, DeliveryState, EventType,
-                                      Webhook, WebhookState)
+from openreel.domain.webhooks import (SUBSCRIBABLE_EVENTS, Delivery, DeliveryAttempt, DeliveryState, EventType, Webhook,
+                                      WebhookState)
 from openreel.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from openreel.protocol.rpc import rfc3339
 from openreel.store.sql import utcnow
 from openreel.store.webhooks import WebhookStore
 from openreel.webhooks.dispatcher import WebhookDispatcher
@@ -72,7 +73,7 @@ class WebhookService:
             raise FailedPrecondition(f"Webhook 'webhooks/{webhook_id}' is {webhook.state.value}; enable it "
                                      "(PATCH state=enabled) before pinging it.")
         now = utcnow()
-        payload = {"type": EventType.PING.value, "timestamp": now.isoformat().replace("+00:00", "Z"),
+        payload = {"type": EventType.PING.value, "timestamp": rfc3339(now),
                    "data": {"webhook": f"webhooks/{webhook_id}"}}
         delivery = Delivery(id=new_message_id(), project=principal.project, operation_id=None, webhook_id=webhook_id,
                             uri=webhook.uri, event_type=EventType.PING, payload=payload, state=DeliveryState.PENDING,
@@ -81,6 +82,13 @@ class WebhookService:
         self.store.enqueue(delivery)
         self.dispatcher.deliver(delivery, retry=False)
         return self.store.deliveries(principal.project, webhook_id=webhook_id, delivery_id=delivery.id)[0]
+
+    def deliveries(self, principal: Principal, *, webhook_id: str | None = None,
+                   operation_id: str | None = None) -> list[tuple[Delivery, list[DeliveryAttempt]]]:
+        """The delivery log of one of the caller's webhooks or operations, newest first."""
+        if webhook_id is not None:
+            self.get(principal, webhook_id)  # NotFound for another project's
+        return self.store.deliveries(principal.project, webhook_id=webhook_id, operation_id=operation_id)
 
     def project_secret(self, project: str) -> str:
         return self.store.project_secret(project, new_signing_secret)

@@ -1,6 +1,7 @@
 """Destinations: where a Vertex request's storageUri delivers its videos. Google writes them to
 gs://bucket/prefix/; openreel writes them, through each store's S3 API, to the buckets an
-operator allowed: the storage_url's own bucket and those listed in writable_buckets."""
+operator listed in writable_buckets. The storage_url's own bucket is writable only when listed,
+and then never under openreel's own prefix."""
 
 from __future__ import annotations
 
@@ -32,9 +33,11 @@ class Destinations:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         allowed = [_listed_bucket(entry.strip()) for entry in settings.writable_buckets.split(",") if entry.strip()]
-        if settings.resolved_storage_url.startswith("s3://"):
-            allowed.append(_bucket_only(BucketUri.parse(settings.resolved_storage_url, ("s3",))))
         self.allowed = frozenset(allowed)
+        # openreel's own prefix (when its storage is a bucket that is also listed) stays its own:
+        # a caller's storageUri may not write over other operations' videos and inputs.
+        own = settings.resolved_storage_url
+        self._own = BucketUri.parse(own, ("s3",)) if own.startswith("s3://") else None
         # One client per bucket, made on first use: clients are costly to make and thread-safe.
         self._buckets: dict[BucketUri, S3Storage] = {}
         self._lock = threading.Lock()
@@ -48,6 +51,10 @@ class Destinations:
             writable = ", ".join(sorted(str(b) for b in self.allowed)) or "none"
             raise ValueError(f"openreel may not write to {bucket}: the writable buckets are {writable} "
                              "(the server's OPENREEL_WRITABLE_BUCKETS setting adds more)")
+        own = self._own
+        if own is not None and bucket == _bucket_only(own) and _overlaps(target.prefix, own.prefix):
+            raise ValueError(f"{storage_uri} overlaps where openreel keeps its own files "
+                             f"({own}): name another prefix of that bucket")
         return Destination(self._storage(bucket).under(target.prefix), str(target))
 
     def _storage(self, bucket: BucketUri) -> S3Storage:
@@ -70,3 +77,9 @@ def _listed_bucket(entry: str) -> BucketUri:
     if bucket.prefix:
         raise ValueError(f"writable_buckets entry {entry!r} has a path: list whole buckets (s3://name or gs://name)")
     return bucket
+
+
+def _overlaps(prefix: str, own_prefix: str) -> bool:
+    """Whether keys under prefix and under own_prefix can meet ("" is the whole bucket)."""
+    a, b = prefix.strip("/"), own_prefix.strip("/")
+    return not a or not b or a == b or a.startswith(b + "/") or b.startswith(a + "/")

@@ -25,8 +25,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
 from openreel.domain.naming import operation_id_from
-from openreel.domain.operation import (ACTIVE_STATES, Operation, OperationError, OperationState, Surface,
-                                       VideoFile, transition)
+from openreel.domain.operation import (ACTIVE_STATES, Operation, OperationError, OperationState, Surface, VideoFile,
+                                       transition)
 from openreel.errors import Aborted, InternalError
 from openreel.store.codec import request_from_json, request_to_json
 from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
@@ -34,6 +34,8 @@ from openreel.store.tables import idempotency_keys, operations, usage_records, v
 from openreel.store.usage import usage_from_row
 
 PROBE_TIMEOUT_SECONDS = 1.0
+# How long an Idempotency-Key names the operation it created (Stripe and Google keep a day).
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Called inside the transaction that finishes an operation (usage records, the webhook outbox),
 # so that what it writes lands exactly when the operation finishes, or not at all.
 FinishListener = Callable[[Connection, Operation], None]
@@ -183,6 +185,12 @@ class SqlStore:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADMISSION_LOCK_KEY})
             yield Admission(conn)
 
+    def idempotent_create(self, project: str, key: str) -> IdempotentCreate | None:
+        """The create made with this Idempotency-Key within the last day, if any (no lock: the
+        locked look happens again inside the admission that would insert)."""
+        with self.reading() as conn:
+            return Admission(conn).idempotent_create(project, key, utcnow() - IDEMPOTENCY_WINDOW)
+
     def get_operation(self, op_id: str) -> Operation | None:
         with self.reading() as conn:
             row = conn.execute(select(operations).where(operations.c.id == op_id)).first()
@@ -206,15 +214,20 @@ class SqlStore:
         """Move an active operation to CANCELLED; False if it had already finished."""
         now = utcnow()
         with self.writing() as conn:
-            return self._finish(conn, op_id, now, self._move(
-                conn, op_id, ACTIVE_STATES, OperationState.CANCELLED, (), error_code=1,
-                error_message="The operation was cancelled.", lease_owner=None, updated_at=now, finished_at=now))
+            if not self._move(conn, op_id, ACTIVE_STATES, OperationState.CANCELLED, (), error_code=1,
+                              error_message="The operation was cancelled.", lease_owner=None, updated_at=now,
+                              finished_at=now):
+                return False
+            self._finished(conn, op_id, now)
+            return True
 
     def delete_operation(self, op_id: str) -> list[str]:
         """Delete the operation and its video rows; return the storage keys of its videos."""
         with self.writing() as conn:
             keys = list(conn.execute(select(videos.c.storage_key).where(videos.c.operation_id == op_id)).scalars())
             conn.execute(videos.delete().where(videos.c.operation_id == op_id))
+            # A retry with its Idempotency-Key makes a new operation, rather than naming a gone one.
+            conn.execute(idempotency_keys.delete().where(idempotency_keys.c.operation_id == op_id))
             conn.execute(operations.delete().where(operations.c.id == op_id))
         return keys
 
@@ -245,7 +258,8 @@ class SqlStore:
         with self.reading() as conn:
             return self._load(conn, conn.execute(query).all())
 
-    def mark_files_expired(self, op_id: str, now: datetime) -> None:
+    def mark_files_expired(self, op_id: str, now: datetime | None) -> None:
+        """Record that retention deletes the operation's files (None: it could not, after all)."""
         with self.writing() as conn:
             conn.execute(update(operations).where(operations.c.id == op_id).values(files_expired_at=now))
 
@@ -311,15 +325,18 @@ class SqlStore:
                     {"id": f.id, "operation_id": f.operation_id, "sample_index": f.sample_index,
                      "storage_key": f.storage_key, "mime_type": f.mime_type,
                      "size_bytes": f.size_bytes, "created_at": now} for f in files])
-            return self._finish(conn, op_id, now, True)
+            self._finished(conn, op_id, now)
+            return True
 
     def fail(self, op_id: str, token: int, error: OperationError) -> bool:
         now = utcnow()
         with self.writing() as conn:
-            return self._finish(conn, op_id, now, self._move(
-                conn, op_id, [OperationState.RUNNING], OperationState.FAILED, (operations.c.fencing_token == token,),
-                error_code=error.grpc_code, error_message=error.message, lease_owner=None,
-                updated_at=now, finished_at=now))
+            if not self._move(conn, op_id, [OperationState.RUNNING], OperationState.FAILED,
+                              (operations.c.fencing_token == token,), error_code=error.grpc_code,
+                              error_message=error.message, lease_owner=None, updated_at=now, finished_at=now):
+                return False
+            self._finished(conn, op_id, now)
+            return True
 
     def release(self, op_id: str, token: int, count_attempt: bool = False) -> bool:
         """Hand a running operation back to the queue: when its worker shuts down gracefully the
@@ -345,23 +362,21 @@ class SqlStore:
             fenced = (operations.c.fencing_token == token,)
             with self.writing() as conn:
                 if attempt >= max_attempts:
-                    if self._finish(conn, op_id, now, self._move(
-                            conn, op_id, [OperationState.RUNNING], OperationState.FAILED, fenced,
-                            error_code=Aborted.grpc_code, lease_owner=None, lease_expires_at=None,
-                            updated_at=now, finished_at=now,
-                            error_message=f"The worker running this operation stopped responding "
-                                          f"{attempt} time(s); giving up after {max_attempts} attempts.")):
+                    if self._move(conn, op_id, [OperationState.RUNNING], OperationState.FAILED, fenced,
+                                  error_code=Aborted.grpc_code, lease_owner=None, lease_expires_at=None,
+                                  updated_at=now, finished_at=now,
+                                  error_message=f"The worker running this operation stopped responding "
+                                                f"{attempt} time(s); giving up after {max_attempts} attempts."):
+                        self._finished(conn, op_id, now)
                         failed.append(op_id)
                 elif self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED, fenced,
                                 lease_owner=None, lease_expires_at=None, progress_percent=0, updated_at=now):
                     requeued.append(op_id)
         return SweepResult(requeued, failed)
 
-    def _finish(self, conn: Connection, op_id: str, now: datetime, finished: bool) -> bool:
-        """After a move to a terminal state (when `finished`): set when its files expire and let
-        the listeners write what goes with it, in the same transaction. Returns `finished`."""
-        if not finished:
-            return False
+    def _finished(self, conn: Connection, op_id: str, now: datetime) -> None:
+        """After a move to a terminal state, in the same transaction: set when the operation's
+        files expire, and let the listeners write what goes with the outcome."""
         if self.retention is not None:
             conn.execute(update(operations).where(operations.c.id == op_id)
                          .values(files_expire_at=now + self.retention))
@@ -370,7 +385,6 @@ class SqlStore:
             # payload carries the usage record).
             row = conn.execute(select(operations).where(operations.c.id == op_id)).one()
             listener(conn, self._load(conn, [row])[0])
-        return True
 
     # -- mapping -----------------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 
-from openreel.domain.webhooks import (Delivery, DeliveryAttempt, DeliveryState, EventType, Webhook,
-                                      WebhookState)
+from openreel.domain.webhooks import Delivery, DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookState
 from openreel.store.sql import SqlStore, utcnow
 from openreel.store.tables import project_secrets, webhook_attempts, webhook_deliveries, webhooks
 
@@ -110,26 +110,35 @@ class WebhookStore:
                 previous_secret_expires_at=now + grace, updated_at=now))
         return True
 
-    def signing_secrets(self, webhook_id: str) -> list[str]:
-        """The secrets a delivery to this endpoint is signed with now (two during a rotation)."""
+    def endpoint(self, webhook_id: str) -> tuple[str, list[str]] | None:
+        """Where a delivery to this webhook goes now and the secrets that sign it (two during a
+        rotation), or None when the webhook was deleted or is not enabled: retries follow the
+        endpoint as it is when they are sent, not as it was when the event happened."""
         with self.store.reading() as conn:
             row = conn.execute(select(webhooks).where(webhooks.c.id == webhook_id)).first()
-        if row is None:
-            return []
-        keep_previous = row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > utcnow()
-        return [row.signing_secret, *([row.previous_secret] if keep_previous else [])]
+        if row is None or row.state != WebhookState.ENABLED.value:
+            return None
+        keep_previous = (row.previous_secret is not None and row.previous_secret_expires_at is not None
+                         and row.previous_secret_expires_at > utcnow())
+        return row.uri, [row.signing_secret, *([row.previous_secret] if keep_previous else [])]
 
     def project_secret(self, project: str, new_secret: Callable[[], str]) -> str:
-        """The project's signing secret for per-request webhooks, made on first use."""
-        with self.store.writing() as conn:
-            row = conn.execute(select(project_secrets.c.signing_secret).where(
-                project_secrets.c.project == project)).first()
-            if row is not None:
-                return str(row.signing_secret)
-            secret = new_secret()
-            conn.execute(project_secrets.insert().values(project=project, signing_secret=secret,
-                                                         created_at=utcnow()))
-            return secret
+        """The project's signing secret for per-request webhooks, made on first use. Two first
+        uses at once (two dispatcher threads, or a dispatcher and the API) agree on one secret:
+        the insert that loses the race reads the winner's."""
+        query = select(project_secrets.c.signing_secret).where(project_secrets.c.project == project)
+        with self.store.reading() as conn:
+            found = conn.execute(query).scalar()
+        if found is not None:
+            return str(found)
+        try:
+            with self.store.writing() as conn:
+                conn.execute(project_secrets.insert().values(project=project, signing_secret=new_secret(),
+                                                             created_at=utcnow()))
+        except IntegrityError:
+            pass  # made meanwhile by another caller
+        with self.store.reading() as conn:
+            return str(conn.execute(query).scalar_one())
 
     # -- the outbox --------------------------------------------------------------------------
 
@@ -181,12 +190,19 @@ class WebhookStore:
         state = DeliveryState.DELIVERED if delivered else (
             DeliveryState.PENDING if retry_at is not None else DeliveryState.FAILED)
         with self.store.writing() as conn:
+            # Only while this dispatcher's claim holds: the delivery is still pending with the
+            # next attempt time its claim set. Given up meanwhile (its webhook deleted or
+            # disabled) or claimed again after a lapse, the outcome is no longer this attempt's.
+            settled = conn.execute(update(webhook_deliveries).where(
+                webhook_deliveries.c.id == delivery.id, webhook_deliveries.c.state == DeliveryState.PENDING.value,
+                _same_time(webhook_deliveries.c.next_attempt_at, delivery.next_attempt_at)).values(
+                state=state.value, attempts=attempt.attempt, next_attempt_at=retry_at if not delivered else None,
+                last_status_code=attempt.status_code, last_error=attempt.error, updated_at=now)).rowcount == 1
+            if not settled:
+                return
             conn.execute(webhook_attempts.insert().values(
                 delivery_id=delivery.id, attempt=attempt.attempt, at=attempt.at, status_code=attempt.status_code,
                 error=attempt.error, duration_ms=attempt.duration_ms))
-            conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == delivery.id).values(
-                state=state.value, attempts=attempt.attempt, next_attempt_at=retry_at if not delivered else None,
-                last_status_code=attempt.status_code, last_error=attempt.error, updated_at=now))
             if delivery.webhook_id is None or disable_after is None:
                 return  # a per-request webhook, or a ping: no endpoint's record to keep
             if delivered:
@@ -202,6 +218,14 @@ class WebhookStore:
                     webhooks.c.id == delivery.webhook_id, webhooks.c.state == WebhookState.ENABLED.value).values(
                     state=WebhookState.DISABLED_DUE_TO_FAILED_DELIVERIES.value, updated_at=now))
                 _give_up_pending(conn, delivery.webhook_id, "the webhook was disabled after failed deliveries", now)
+
+    def give_up(self, delivery: Delivery, reason: str) -> None:
+        """Fail a claimed delivery for good without an attempt (its endpoint is gone or off)."""
+        with self.store.writing() as conn:
+            conn.execute(update(webhook_deliveries).where(
+                webhook_deliveries.c.id == delivery.id, webhook_deliveries.c.state == DeliveryState.PENDING.value,
+                _same_time(webhook_deliveries.c.next_attempt_at, delivery.next_attempt_at)).values(
+                state=DeliveryState.FAILED.value, next_attempt_at=None, last_error=reason, updated_at=utcnow()))
 
     def deliveries(self, project: str, *, operation_id: str | None = None, webhook_id: str | None = None,
                    delivery_id: str | None = None, limit: int = 100) -> list[tuple[Delivery, list[DeliveryAttempt]]]:
@@ -224,6 +248,10 @@ class WebhookStore:
                     attempts.setdefault(a.delivery_id, []).append(
                         DeliveryAttempt(a.attempt, a.at, a.status_code, a.error, a.duration_ms))
         return [(_delivery(row), attempts.get(row.id, [])) for row in rows]
+
+
+def _same_time(column: Any, value: datetime | None) -> Any:
+    return column.is_(None) if value is None else column == value
 
 
 def _give_up_pending(conn: Connection, webhook_id: str, reason: str, now: datetime) -> None:

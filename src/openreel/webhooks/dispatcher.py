@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -23,7 +24,6 @@ from openreel.store.webhooks import WebhookStore
 from openreel.webhooks.retry_schedule import RetrySchedule
 from openreel.webhooks.sender import send
 from openreel.webhooks.signing import new_signing_secret, signed_headers
-from openreel.service.video_links import VideoLinks
 
 log = logging.getLogger(__name__)
 BATCH = 16
@@ -31,13 +31,14 @@ PARALLEL_SENDS = 4
 
 
 class WebhookDispatcher:
-    def __init__(self, webhooks: WebhookStore, links: VideoLinks, client: httpx.Client,
+    def __init__(self, webhooks: WebhookStore, link_for: Callable[[str], str | None], client: httpx.Client,
                  schedule: RetrySchedule, disable_after: int, poll_seconds: float, timeout_seconds: float) -> None:
-        self.webhooks, self.links, self.client, self.schedule = webhooks, links, client, schedule
+        # link_for(file_id): a URL the receiver can fetch the video from (None once it expired).
+        self.webhooks, self.link_for, self.client, self.schedule = webhooks, link_for, client, schedule
         self.disable_after, self.poll_seconds = disable_after, poll_seconds
         # Long enough for a send to finish (and its outcome to be recorded) before another
         # dispatcher may take the same delivery.
-        self.claim_lease = timedelta(seconds=timeout_seconds * 3 + 30)
+        self.claim_lease = timedelta(seconds=timeout_seconds * 2 + 5)
         self.wake = threading.Event()
 
     def run_forever(self, stopping: threading.Event) -> None:
@@ -58,13 +59,16 @@ class WebhookDispatcher:
         """One attempt: sign and send, then record the outcome and when to try again (never, and
         not counted against the endpoint, when not `retry`: a ping)."""
         try:
-            secrets = (self.webhooks.signing_secrets(delivery.webhook_id) if delivery.webhook_id
-                       else [self.webhooks.project_secret(delivery.project, new_signing_secret)])
-            if not secrets:  # the endpoint was deleted after the claim
+            if delivery.webhook_id is None:
+                uri, secrets = delivery.uri, [self.webhooks.project_secret(delivery.project, new_signing_secret)]
+            elif (endpoint := self.webhooks.endpoint(delivery.webhook_id)) is not None:
+                uri, secrets = endpoint
+            else:
+                self.webhooks.give_up(delivery, "the webhook was deleted or disabled")
                 return
             body = json.dumps(self._with_links(delivery.payload), separators=(",", ":")).encode()
             sent_at = utcnow()
-            outcome = send(self.client, delivery.uri, body, signed_headers(secrets, delivery.id, sent_at, body))
+            outcome = send(self.client, uri, body, signed_headers(secrets, delivery.id, sent_at, body))
             attempt = delivery.attempts + 1
             retry_at = None
             if not outcome.ok and retry:
@@ -89,6 +93,6 @@ class WebhookDispatcher:
             return payload
         linked = []
         for video in videos:
-            url = self.links.url(video["fileId"])
+            url = self.link_for(video["fileId"])
             linked.append(video if url is None else {**video, "uri": url})
         return {**payload, "data": {**data, "videos": linked}}

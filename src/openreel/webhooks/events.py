@@ -6,7 +6,6 @@ presigned URL is fresh on every attempt rather than expired by the fifth retry a
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -15,27 +14,23 @@ from openreel.billing.report import usage_metadata
 from openreel.domain.naming import vertex_gcs_uri
 from openreel.domain.operation import Operation
 from openreel.domain.webhooks import Delivery, DeliveryState, EventType
-from openreel.protocol.rpc import operation_error
+from openreel.protocol.rpc import operation_error, rfc3339
 from openreel.store.webhooks import WebhookStore
 from openreel.webhooks.signing import new_message_id
 
 
-def _timestamp(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def outcome_payload(op: Operation, event: EventType) -> dict[str, Any]:
     data: dict[str, Any] = {"name": op.name, "model": op.model, "state": op.state.value, "done": True,
-                            "createTime": _timestamp(op.created_at)}
+                            "createTime": rfc3339(op.created_at)}
     if op.finished_at is not None:
-        data["finishTime"] = _timestamp(op.finished_at)
+        data["finishTime"] = rfc3339(op.finished_at)
     videos = []
     for video in op.videos:
         entry: dict[str, Any] = {"fileId": video.id, "mimeType": video.mime_type, "sizeBytes": video.size_bytes}
         if op.request.storage_uri:
             entry["gcsUri"] = vertex_gcs_uri(op.request.storage_uri, op.id, video.sample_index)
         if op.files_expire_at is not None:
-            entry["expireTime"] = _timestamp(op.files_expire_at)
+            entry["expireTime"] = rfc3339(op.files_expire_at)
         videos.append(entry)
     data["videos"] = videos
     if op.error is not None:
@@ -44,7 +39,7 @@ def outcome_payload(op: Operation, event: EventType) -> dict[str, Any]:
         data["userMetadata"] = op.request.webhook.user_metadata
     if op.usage is not None:
         data["usage"] = usage_metadata(op.usage)
-    return {"type": event.value, "timestamp": _timestamp(op.finished_at or op.updated_at), "data": data}
+    return {"type": event.value, "timestamp": rfc3339(op.finished_at or op.updated_at), "data": data}
 
 
 def outcome_deliveries(conn: Connection, op: Operation) -> list[Delivery]:

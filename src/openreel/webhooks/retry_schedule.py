@@ -1,7 +1,8 @@
 """When to try a failed webhook delivery again: a fixed table of growing delays with jitter.
 
-The default gives up after eight attempts spread over more than a day, even when every delay draws
-the shortest jitter (the issue asks for retries "for at least 24 hours").
+The default (Settings.webhook_retry_seconds: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h) gives up after
+eight attempts spread over more than a day, even when every delay draws the shortest jitter, so a
+receiver that is down for a day still gets every event.
 """
 
 from __future__ import annotations
@@ -11,16 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-RETRY_DELAYS: tuple[timedelta, ...] = (
-    timedelta(seconds=5),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=10),
-    timedelta(hours=14),
-)
-
 
 @dataclass(frozen=True)
 class RetrySchedule:
@@ -29,6 +20,11 @@ class RetrySchedule:
 
     delays: tuple[timedelta, ...]
     jitter: float = 0.2
+
+    @classmethod
+    def from_seconds(cls, seconds: Sequence[float], jitter: float = 0.2) -> RetrySchedule:
+        """The schedule of Settings.webhook_retry_seconds."""
+        return cls([timedelta(seconds=s) for s in seconds], jitter)
 
     def __init__(self, delays: Sequence[timedelta], jitter: float = 0.2) -> None:
         if not 0 <= jitter < 1:
@@ -57,11 +53,3 @@ class RetrySchedule:
             return None
         factor = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
         return self.delays[failed_attempts - 1] * factor
-
-
-DEFAULT = RetrySchedule(RETRY_DELAYS, jitter=0.2)
-
-
-def next_attempt_delay(failed_attempts: int, rng: random.Random | None = None) -> timedelta | None:
-    """`DEFAULT.next_delay(failed_attempts, rng)`."""
-    return DEFAULT.next_delay(failed_attempts, rng)

@@ -10,10 +10,9 @@ import logging
 import threading
 
 from openreel.domain.naming import thumbnail_key
-from openreel.service.operations import IDEMPOTENCY_WINDOW
 from openreel.storage.base import Storage
 from openreel.storage.inputs import InputBlobs
-from openreel.store.sql import SqlStore, utcnow
+from openreel.store.sql import IDEMPOTENCY_WINDOW, SqlStore, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -31,13 +30,16 @@ class RetentionSweeper:
         while batch := self.store.files_to_expire(now, BATCH):
             for op in batch:
                 keys = [key for video in op.videos for key in (video.storage_key, thumbnail_key(video.storage_key))]
+                # Marked first, so that from now on downloads answer "expired" rather than race
+                # the deletion; unmarked again if the store refuses, for the next sweep to retry.
+                self.store.mark_files_expired(op.id, now)
                 try:
                     for key in keys + InputBlobs.keys(op.request):
                         self.storage.delete(key)
                 except Exception as exc:
+                    self.store.mark_files_expired(op.id, None)
                     log.warning("retention: could not delete the files of %s (%s); next sweep retries", op.name, exc)
                     return expired
-                self.store.mark_files_expired(op.id, now)
                 expired += 1
         self.store.purge_idempotency_keys(now - IDEMPOTENCY_WINDOW)
         if expired:

@@ -24,9 +24,9 @@ from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.errors import Cancelled, FailedPrecondition, InternalError, OpenreelError, ServiceUnavailable
+from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
 from openreel.settings import Settings
-from openreel.media.thumbnail import first_frame_jpeg
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
