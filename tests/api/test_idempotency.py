@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.databases import postgres_schema
 from tests.gates import MODEL, Gates, gated_body
 from tests.inprocess import InProcessServer, explicit_settings
 from tests.support import LiveServer
@@ -79,22 +81,28 @@ def test_an_unusable_key_is_a_400_naming_the_header(server: InProcessServer, key
     assert http.get("/v1beta/operations").json().get("operations", []) == []
 
 
-def test_truly_concurrent_duplicates_make_one_operation(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_truly_concurrent_duplicates_make_one_operation(tmp_path: Path, database: str) -> None:
     gates = Gates(tmp_path / "gates")
-    live = LiveServer(tmp_path / "data", catalog_path=gates.write_catalog(tmp_path / "c.json"))
-    live.start()
-    try:
-        key = live.create_key(project="idem")
-        headers = {"x-goog-api-key": key, "Idempotency-Key": "burst-1"}
+    with ExitStack() as stack:
+        url = "" if database == "sqlite" else stack.enter_context(postgres_schema())[0]
+        live = LiveServer(tmp_path / "data", catalog_path=gates.write_catalog(tmp_path / "c.json"), database_url=url)
+        live.start()
+        stack.callback(live.stop)
+        _create_sixteen_at_once(live)
 
-        def create(_: int) -> httpx.Response:
-            return httpx.post(f"{live.url}{VERTEX_CREATE}", json=gated_body("idemburst"), headers=headers, timeout=60)
 
-        with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(create, range(16)))
-        assert {a.status_code for a in answers} == {200}
-        assert len({a.json()["name"] for a in answers}) == 1
-        listed = httpx.get(f"{live.url}/v1/projects/idem/locations/us-central1/operations", headers=headers).json()
-        assert len(listed["operations"]) == 1
-    finally:
-        live.stop()
+def _create_sixteen_at_once(live: LiveServer) -> None:
+    """Sixteen identical creates with one Idempotency-Key, eight at a time: one operation."""
+    key = live.create_key(project="idem")
+    headers = {"x-goog-api-key": key, "Idempotency-Key": "burst-1"}
+
+    def create(_: int) -> httpx.Response:
+        return httpx.post(f"{live.url}{VERTEX_CREATE}", json=gated_body("idemburst"), headers=headers, timeout=60)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(create, range(16)))
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.json()["name"] for a in answers}) == 1
+    listed = httpx.get(f"{live.url}/v1/projects/idem/locations/us-central1/operations", headers=headers).json()
+    assert len(listed["operations"]) == 1
