@@ -19,11 +19,11 @@ class UsageService:
 
     def report(self, project: str, since: datetime | None, by: GroupBy | None) -> dict[str, Any]:
         records = list_usage(self.store.engine, project, since)
-        files = self.store.video_ids([r.operation_id for r in records if r.samples])
+        files = self.store.videos_of([r.operation_id for r in records if r.samples])
 
         def urls(record: Usage) -> list[str]:
             # Files past retention have no URL left to give; their records still count.
-            links = (self.links.url(file_id) for file_id in files.get(record.operation_id, []))
+            links = (self.links.url_of(video) for video in files.get(record.operation_id, []))
             return [link for link in links if link is not None]
 
         return usage_report(project, since, records, by, urls)

@@ -6,6 +6,7 @@ download URL, which the receiver fetches with the project's API key."""
 from __future__ import annotations
 
 from openreel.domain.naming import gemini_file_uri
+from openreel.domain.operation import VideoFile
 from openreel.storage.base import Storage
 from openreel.store.sql import SqlStore
 
@@ -17,7 +18,10 @@ class VideoLinks:
     def url(self, file_id: str) -> str | None:
         """None once the video is gone: deleted with its operation, or by retention."""
         found = self.store.get_video(file_id)
-        if found is None or found[0].expired_at is not None:
+        return None if found is None else self.url_of(found[0])
+
+    def url_of(self, video: VideoFile) -> str | None:
+        if video.expired_at is not None:
             return None
-        presigned = self.storage.presigned_url(found[0].storage_key, self.presign_seconds, f"{file_id}.mp4")
-        return presigned if presigned is not None else gemini_file_uri(self.public_url, file_id)
+        presigned = self.storage.presigned_url(video.storage_key, self.presign_seconds, f"{video.id}.mp4")
+        return presigned if presigned is not None else gemini_file_uri(self.public_url, video.id)

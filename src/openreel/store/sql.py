@@ -239,13 +239,17 @@ class SqlStore:
             row = conn.execute(query).first()
         return None if row is None else (dataclasses.replace(_video(row), expired_at=row.files_expired_at), row.project)
 
-    def video_ids(self, op_ids: list[str]) -> dict[str, list[str]]:
-        """The file ids of each operation's videos, in sample order."""
-        found: dict[str, list[str]] = {}
+    def videos_of(self, op_ids: list[str]) -> dict[str, list[VideoFile]]:
+        """Each operation's videos in sample order, marked expired where retention deleted them,
+        in one query whatever the count."""
+        found: dict[str, list[VideoFile]] = {}
+        query = select(videos, operations.c.files_expired_at).join(
+            operations, operations.c.id == videos.c.operation_id).where(
+            videos.c.operation_id.in_(op_ids)).order_by(videos.c.sample_index)
         with self.reading() as conn:
-            for row in conn.execute(select(videos.c.operation_id, videos.c.id).where(
-                    videos.c.operation_id.in_(op_ids)).order_by(videos.c.sample_index)):
-                found.setdefault(row.operation_id, []).append(row.id)
+            for row in conn.execute(query):
+                found.setdefault(row.operation_id, []).append(
+                    dataclasses.replace(_video(row), expired_at=row.files_expired_at))
         return found
 
     # -- retention ---------------------------------------------------------------------------
