@@ -63,14 +63,18 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        """Open the backends; raise StartupRefused when the data dir is not safe to serve."""
-        tiers = tier_limits(settings.tier_limits)
-        try:
+        """Open the backends; raise StartupRefused when the data dir is not safe to serve, and
+        FailedPrecondition, naming the setting's problem, when a setting cannot be used."""
+        try:  # every setting that is read into an object, before anything is opened
+            tiers = tier_limits(settings.tier_limits)
             prices = PriceTable(settings.pricing)
             storage = storage_from_settings(settings)
-        except ValueError as exc:
+            retention = timedelta(hours=settings.retention_hours) if settings.retention_hours else None
+            policy = AddressPolicy(settings.webhook_allowlist)
+            schedule = RetrySchedule.from_seconds(settings.webhook_retry_seconds)
+            destinations = Destinations(settings)
+        except (ValueError, OverflowError, OSError) as exc:
             raise FailedPrecondition(f"Settings cannot be used: {exc}") from None
-        retention = timedelta(hours=settings.retention_hours) if settings.retention_hours else None
         store = SqlStore(settings.resolved_database_url, settings.database_busy_timeout_seconds, retention)
         try:
             check_data(settings, store, storage)
@@ -82,16 +86,13 @@ class Runtime:
         catalog = Catalog.load(settings.catalog_path)
         # Usage first: the webhook payload written next carries the usage record.
         store.finish_listeners += [UsageMeter(catalog, prices), WebhookOutbox()]
-        # Payload and report links to openreel's own download URL need an address receivers can
-        # reach: the public URL when there is one (behind a proxy), else where this server listens.
-        public_url = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
-        if not settings.public_url and settings.resolved_storage_url.startswith("file:"):  # no presigned URLs
-            log.info("OPENREEL_PUBLIC_URL is not set: webhook payloads and usage reports link videos under %s, "
-                     "which receivers on other machines may not reach", public_url)
-        links = VideoLinks(store, storage, public_url, settings.presigned_url_seconds)
-        webhooks = _webhook_service(settings, store, links)
+        links = _video_links(settings, store, storage)
+        client = guarded_client(policy, settings.webhook_timeout_seconds)
+        dispatcher = WebhookDispatcher(WebhookStore(store), links.url, client, schedule,
+                                       settings.webhook_disable_after_failures, settings.poll_interval_seconds,
+                                       settings.webhook_timeout_seconds)
+        webhooks = WebhookService(WebhookStore(store), policy, dispatcher)
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
-        destinations = Destinations(settings)
         rate_limits = LimitResolver(LimitStore(store), tiers)
         operations = OperationService(store, storage, queue, catalog, limits, rate_limits.for_principal,
                                       settings.max_queued, settings.min_free_disk_bytes, webhooks.check_uri,
@@ -139,11 +140,11 @@ class Runtime:
         self.store.close()
 
 
-def _webhook_service(settings: Settings, store: SqlStore, links: VideoLinks) -> WebhookService:
-    policy = AddressPolicy(settings.webhook_allowlist)
-    schedule = RetrySchedule.from_seconds(settings.webhook_retry_seconds)
-    client = guarded_client(policy, settings.webhook_timeout_seconds)
-    dispatcher = WebhookDispatcher(WebhookStore(store), links.url, client, schedule,
-                                   settings.webhook_disable_after_failures, settings.poll_interval_seconds,
-                                   settings.webhook_timeout_seconds)
-    return WebhookService(WebhookStore(store), policy, dispatcher)
+def _video_links(settings: Settings, store: SqlStore, storage: Storage) -> VideoLinks:
+    # Payload and report links to openreel's own download URL need an address receivers can
+    # reach: the public URL when there is one (behind a proxy), else where this server listens.
+    public_url = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+    if not settings.public_url and settings.resolved_storage_url.startswith("file:"):  # no presigned URLs
+        log.info("OPENREEL_PUBLIC_URL is not set: webhook payloads and usage reports link videos under %s, "
+                 "which receivers on other machines may not reach", public_url)
+    return VideoLinks(store, storage, public_url, settings.presigned_url_seconds)

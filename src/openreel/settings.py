@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     presigned_url_seconds: int = Field(default=900, gt=0, le=7 * 24 * 3600)
     # Videos, thumbnails and inputs are deleted this long after their operation ends (Gemini
     # keeps generated files for 2 days); 0 keeps them for good.
-    retention_hours: float = Field(default=48.0, ge=0)
-    retention_sweep_seconds: float = Field(default=300.0, gt=0)
+    retention_hours: float = Field(default=48.0, ge=0, le=24 * 365 * 100)
+    retention_sweep_seconds: float = Field(default=300.0, gt=0, le=86400)
     # The scheme and host written into video URIs, e.g. https://videos.example.com behind a TLS proxy.
     # Empty means "the scheme and host each request came in on".
     public_url: str = ""
@@ -68,14 +68,14 @@ class Settings(BaseSettings):
     # Webhook URLs may not reach private, loopback or link-local addresses unless this list of
     # hosts or CIDRs (comma-separated) names them.
     webhook_allowlist: str = ""
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
-    # An endpoint is disabled after this many failed attempts in a row (or one delivery that
-    # failed for good, after a day of retries); enabling it again (PATCH state) starts afresh.
-    webhook_disable_after_failures: int = Field(default=20, ge=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # A project webhook is disabled once this many of its deliveries in a row failed for good
+    # (each after its whole retry schedule); enabling it again (PATCH state) starts afresh.
+    webhook_disable_after_failures: int = Field(default=3, ge=1)
     # Seconds between a failed attempt and the next, ±20 % jitter; after the last the delivery
     # has failed for good. The default spans more than a day.
-    webhook_retry_seconds: list[float] = Field(
-        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0])
+    webhook_retry_seconds: list[Annotated[float, Field(ge=0, le=7 * 86400)]] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0], max_length=50)
     # A generation running longer than this fails with DEADLINE_EXCEEDED (the guide: up to 10 min).
     generation_timeout_seconds: float = Field(default=600.0, gt=0)
     # How long a SQLite write waits for the lock before the call answers 503 with RetryInfo.

@@ -36,7 +36,7 @@ def gates(tmp_path_factory: pytest.TempPathFactory) -> Gates:
 def live(tmp_path_factory: pytest.TempPathFactory, gates: Gates) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("webhooks")
     server = LiveServer(data, catalog_path=gates.write_catalog(data / "catalog.json"), webhook_allowlist="127.0.0.1",
-                        webhook_retry_seconds=FAST_RETRIES, webhook_disable_after_failures=3,
+                        webhook_retry_seconds=FAST_RETRIES, webhook_disable_after_failures=1,
                         generation_timeout_seconds=3)
     server.start()
     yield server

@@ -286,3 +286,40 @@ def test_tls_is_verified_by_default(ca: trustme.CA) -> None:
         with guarded_client(_hooks_test_policy(), timeout=5) as client:
             outcome = send(client, receiver.url, BODY, {})
     assert (outcome.ok, outcome.error) == (False, "TLS certificate not trusted")
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_attempts_deadline() -> None:
+    # Each header line arrives well within the 1 s read timeout, so only a whole-attempt
+    # deadline stops it: without one, this receiver would hold the sending thread for a minute.
+    class Trickle(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for i in range(60):
+                try:
+                    self.wfile.write(f"X-Slow-{i}: 1\r\n".encode())
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.5)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with guarded_client(AddressPolicy("127.0.0.1"), timeout=1.0) as client:
+            started = time.monotonic()
+            outcome = send(client, f"http://127.0.0.1:{server.server_address[1]}/hook", BODY, {},
+                           deadline_seconds=2.0)
+            took = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (outcome.ok, outcome.error) == (False, "timed out")
+    assert took < 5
+
+
+def test_a_retry_after_too_large_for_a_timedelta_is_clamped() -> None:
+    assert parse_retry_after("9" * 30, NOW) == timedelta(hours=1)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from openreel.api.admin import ADMIN_PREFIX, require_admin
 from openreel.api.deps import PrincipalDep, RuntimeDep
+from openreel.auth import PROJECT_ID_RULE, is_project_id
 from openreel.billing.report import parse_since
 from openreel.errors import InvalidArgument
 from openreel.runtime import Runtime
@@ -37,4 +38,6 @@ def project_usage(principal: PrincipalDep, runtime: RuntimeDep, since: Since = N
 @admin_router.get("/usage")
 def any_project_usage(runtime: RuntimeDep, project: Annotated[str, Query()], since: Since = None,
                       by: By = None) -> dict[str, Any]:
+    if not is_project_id(project):
+        raise InvalidArgument.for_field("project", f"use {PROJECT_ID_RULE}")
     return _report(runtime, project, since, by)

@@ -22,15 +22,16 @@ def parse_since(text: str, now: datetime) -> datetime:
     """The start of a report: a date (midnight UTC), an RFC 3339 time, or a span back from now;
     raises ValueError with SINCE_RULE."""
     text = text.strip()
-    if span := _SPAN.fullmatch(text):
-        return now - timedelta(hours=int(span[1]) * (24 if span[2] == "d" else 1))
     try:
+        if span := _SPAN.fullmatch(text):
+            return now - timedelta(hours=int(span[1]) * (24 if span[2] == "d" else 1))
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        # In UTC here, so that a time at the edge of the calendar fails now, not in the database.
+        return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValueError(f"{text!r} is not {SINCE_RULE}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 

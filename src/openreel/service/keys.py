@@ -16,6 +16,7 @@ should the lookup ever become a scan."""
 from __future__ import annotations
 
 import hmac
+import re
 import threading
 import time
 from datetime import UTC, datetime
@@ -27,6 +28,13 @@ from openreel.store.keys import ApiKeyRecord, KeyStore
 from openreel.store.sql import SqlStore
 
 KEY_CACHE_SECONDS = 10.0
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def is_key_id(key_id: str) -> bool:
+    """Whether key_id could name a key (16 hex digits, as new_key makes them); anything else is
+    never sent to the database, which may refuse it (PostgreSQL refuses NUL) instead of finding nothing."""
+    return _KEY_ID.fullmatch(key_id) is not None
 _KEY_CACHE_ENTRIES = 10_000
 
 
@@ -40,14 +48,20 @@ class KeyService:
         """A new key for `project`; with `expires_at` (aware, in the future) it stops working then."""
         if not is_project_id(project):
             raise InvalidArgument.for_field("project", f"use {PROJECT_ID_RULE}")
-        if expires_at is not None and (expires_at.tzinfo is None or expires_at <= datetime.now(UTC)):
-            raise InvalidArgument.for_field("expireTime", "must be a moment in the future, with its time zone")
+        if expires_at is not None:
+            try:
+                # In UTC now: a time at the calendar's edge (9999-12-31T23:59-23:59) fails here, not in the database.
+                expires_at = expires_at.astimezone(UTC) if expires_at.tzinfo is not None else None
+            except OverflowError:
+                expires_at = None
+            if expires_at is None or expires_at <= datetime.now(UTC):
+                raise InvalidArgument.for_field("expireTime", "must be a moment in the future, with its time zone")
         key = new_key()
         self.store.add_api_key(key.id, key.hash, key.prefix, project, tier.value, expires_at)
         return key
 
     def get(self, key_id: str) -> ApiKeyRecord:
-        record = self.store.get_api_key(key_id)
+        record = self.store.get_api_key(key_id) if is_key_id(key_id) else None
         if record is None:
             raise NotFound(f"No API key has the id '{key_id}'.")
         return record
@@ -55,12 +69,14 @@ class KeyService:
     def list_keys(self, project: str | None = None) -> list[ApiKeyRecord]:
         """Every key (of one project, when given), revoked and expired ones included, oldest first.
         Records hold no secret: only hashes are stored."""
+        if project is not None and not is_project_id(project):
+            raise InvalidArgument.for_field("project", f"use {PROJECT_ID_RULE}")
         return self.store.list_api_keys(project)
 
     def revoke(self, key_id: str) -> ApiKeyRecord:
         """Revoke a key by its id (revoking it again changes nothing); NotFound when no key has it.
         Other servers that resolved the key less than KEY_CACHE_SECONDS ago accept it until then."""
-        record = self.store.revoke_api_key(key_id, datetime.now(UTC))
+        record = self.store.revoke_api_key(key_id, datetime.now(UTC)) if is_key_id(key_id) else None
         if record is None:
             raise NotFound(f"No API key has the id '{key_id}'.")
         with self._lock:

@@ -18,7 +18,7 @@ from openreel.domain.naming import is_video_file_id, new_operation_id, operation
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.domain.request import GenerationRequest
 from openreel.engines.catalog import Catalog
-from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
+from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
 from openreel.quota.admission import admit
@@ -82,8 +82,15 @@ class OperationService:
         if InputBlobs.carries_bytes(request):
             # Refuse early, without the lock, what would be refused anyway: an over-quota caller
             # must not make the server write (and then delete) megabytes of inputs.
-            with self.store.admission(locked=False) as counts:
-                admit(counts, principal, utcnow(), self.max_queued, self.rate_limits(principal))
+            try:
+                with self.store.admission(locked=False) as counts:
+                    admit(counts, principal, utcnow(), self.max_queued, self.rate_limits(principal))
+            except ResourceExhausted:
+                # The slot may be taken by this very request, sent a moment earlier under the same key.
+                if keyed is not None and (earlier := self.store.idempotent_create(principal.project,
+                                                                                  keyed.key)) is not None:
+                    return self._replay(principal, keyed, earlier)
+                raise
         op_id = new_operation_id()
         stored_request, written = self.inputs.save(op_id, request)
         try:

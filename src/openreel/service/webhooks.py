@@ -3,6 +3,7 @@ project's signing secret for per-request webhooks (webhookConfig)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,8 @@ from openreel.webhooks.ssrf import AddressPolicy
 
 # After a rotation the old secret signs beside the new one for this long.
 ROTATION_GRACE = timedelta(hours=24)
+MAX_WEBHOOKS_PER_PROJECT = 20
+_WEBHOOK_ID = re.compile(r"[0-9a-f]{16}")
 _USER_STATES = (WebhookState.ENABLED, WebhookState.DISABLED)
 _FIELDS = frozenset({"uri", "subscribedEvents", "subscribed_events", "state"})
 
@@ -31,6 +34,9 @@ class WebhookService:
     def create(self, principal: Principal, body: dict[str, Any]) -> tuple[Webhook, str]:
         """The new webhook and its signing secret, which is shown this once."""
         changes = self._read(body, creating=True)
+        if len(self.store.list_for(principal.project)) >= MAX_WEBHOOKS_PER_PROJECT:
+            raise FailedPrecondition(f"Project '{principal.project}' already has {MAX_WEBHOOKS_PER_PROJECT} "
+                                     "webhooks, the most it may have: delete one first.")
         now = utcnow()
         webhook = Webhook(id=secrets.token_hex(8), project=principal.project, uri=changes["uri"],
                           subscribed_events=changes.get("subscribed_events", (EventType.VIDEO_GENERATED,)),
@@ -43,7 +49,8 @@ class WebhookService:
         return self.store.list_for(principal.project)
 
     def get(self, principal: Principal, webhook_id: str) -> Webhook:
-        webhook = self.store.get(principal.project, webhook_id)
+        # Ids are 16 hex digits: anything else is never sent to the database (PostgreSQL refuses NUL).
+        webhook = self.store.get(principal.project, webhook_id) if _WEBHOOK_ID.fullmatch(webhook_id) else None
         if webhook is None:
             raise NotFound(f"Webhook 'webhooks/{webhook_id}' was not found.")
         return webhook
@@ -56,6 +63,7 @@ class WebhookService:
         return updated
 
     def delete(self, principal: Principal, webhook_id: str) -> None:
+        self.get(principal, webhook_id)
         if not self.store.delete(principal.project, webhook_id):
             raise NotFound(f"Webhook 'webhooks/{webhook_id}' was not found.")
 

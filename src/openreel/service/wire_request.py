@@ -26,6 +26,8 @@ from openreel.protocol.veo import PredictLongRunningRequest, WireImage, WireVide
 
 MAX_PROMPT_CHARS = 4000
 MAX_REFERENCE_IMAGES = 3
+# One create call makes one outcome delivery per URI.
+MAX_WEBHOOK_URIS = 5
 MAX_SEED = 2**32 - 1
 # Bucket naming rules, and prefixes limited to characters that are safe as storage keys.
 _BUCKET_URI = re.compile(r"^(gs|s3)://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[A-Za-z0-9._-]+)*/?$")
@@ -147,9 +149,14 @@ def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits
     webhook = None
     if body.webhook_config is not None:
         uris = body.webhook_config.uris
-        if not uris or any(not re.match(r"^https?://", u) for u in uris):
-            errors.add("webhookConfig.uris", "give one or more http(s) URLs")
-        webhook = WebhookConfig(tuple(uris), dict(body.webhook_config.user_metadata or {}))
+        if not uris or len(uris) > MAX_WEBHOOK_URIS or any(not re.match(r"^https?://", u, re.I) or len(u) > 2048
+                                                             for u in uris):
+            errors.add("webhookConfig.uris", f"give 1 to {MAX_WEBHOOK_URIS} http(s) URLs of at most 2048 characters")
+        metadata = dict(body.webhook_config.user_metadata or {})
+        # Every delivery repeats it, and one is stored per URI: keep it to what a job id needs.
+        if len(metadata) > 32 or sum(len(k) + len(v) for k, v in metadata.items()) > 4096:
+            errors.add("webhookConfig.userMetadata", "at most 32 entries and 4096 characters in all")
+        webhook = WebhookConfig(tuple(uris), metadata)
     errors.raise_if_any()
 
     return GenerationRequest(

@@ -50,10 +50,13 @@ class S3Options:
     region: str | None = None
     addressing_style: Literal["auto", "path", "virtual"] = "auto"
 
-    def client(self) -> Any:
-        """A new boto3 S3 client (thread-safe once made, and costly to make: share it)."""
-        config = Config(s3={"addressing_style": self.addressing_style}, signature_version="s3v4",
-                        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60,
+    def client(self, probe: bool = False) -> Any:
+        """A new boto3 S3 client (thread-safe once made, and costly to make: share it). A probe
+        client (readiness) answers within seconds when the store hangs: no retries, short waits."""
+        timeouts = ({"connect_timeout": 2, "read_timeout": 3, "retries": {"mode": "standard", "max_attempts": 1}}
+                    if probe else
+                    {"connect_timeout": 5, "read_timeout": 20, "retries": {"mode": "standard", "max_attempts": 2}})
+        config = Config(s3={"addressing_style": self.addressing_style}, signature_version="s3v4", **timeouts,
                         **_CHECKSUMS)
         # A session of its own: a boto3 session must not be shared between threads.
         session = botocore.session.get_session()
@@ -110,6 +113,7 @@ class S3Storage(Storage):
         self.options = options or S3Options()
         self._set_prefix(prefix)
         self._s3 = self.options.client()
+        self._probe: Any = None  # made on first readiness check
         # Names the bucket and endpoint in every error; never a credential.
         self._where = f"S3 bucket {bucket!r} at {self.options.endpoint_url or 'AWS S3'}"
 
@@ -186,6 +190,9 @@ class S3Storage(Storage):
         """Object stores do not fill up: nothing to check."""
 
     def check_writable(self) -> None:
-        probe = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
-        self.put_bytes(probe, b"openreel", "text/plain")
-        self.delete(probe)
+        if self._probe is None:
+            self._probe = self.options.client(probe=True)
+        name = self._name(f"{PROBE_PREFIX}{uuid.uuid4().hex}")
+        with _mapped(self._where, name):
+            self._probe.put_object(Bucket=self.bucket, Key=name, Body=b"openreel", ContentType="text/plain")
+            self._probe.delete_object(Bucket=self.bucket, Key=name)

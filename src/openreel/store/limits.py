@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from openreel.store.sql import SqlStore, utcnow
 from openreel.store.tables import custom_limits
@@ -23,10 +24,15 @@ class LimitStore:
     def set(self, subject: str, limits: LimitValues) -> None:
         """Replace the subject's limits (an empty dict keeps a row that overrides nothing)."""
         values = {"limits": dict(limits), "updated_at": utcnow()}
-        with self.store.writing() as conn:
-            changed = conn.execute(update(custom_limits).where(custom_limits.c.subject == subject).values(**values))
-            if changed.rowcount == 0:
-                conn.execute(custom_limits.insert().values(subject=subject, **values))
+        try:
+            with self.store.writing() as conn:
+                changed = conn.execute(update(custom_limits).where(custom_limits.c.subject == subject)
+                                       .values(**values))
+                if changed.rowcount == 0:
+                    conn.execute(custom_limits.insert().values(subject=subject, **values))
+        except IntegrityError:  # a concurrent first set inserted the row: this one updates it
+            with self.store.writing() as conn:
+                conn.execute(update(custom_limits).where(custom_limits.c.subject == subject).values(**values))
 
     def get(self, subject: str) -> LimitValues | None:
         """The subject's limits, or None when it has none of its own."""

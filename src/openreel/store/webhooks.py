@@ -183,9 +183,9 @@ class WebhookStore:
     def record_attempt(self, delivery: Delivery, attempt: DeliveryAttempt, delivered: bool,
                        retry_at: datetime | None, disable_after: int | None) -> None:
         """Log the attempt and settle what follows: delivered, retried at retry_at, or failed for
-        good (retry_at None). An endpoint whose attempts failed `disable_after` times in a row,
-        or whose delivery failed for good, is disabled, and its pending deliveries with it
-        (disable_after None: the attempt does not count, as for a ping)."""
+        good (retry_at None). An endpoint whose deliveries failed for good `disable_after` times
+        in a row is disabled, and its pending deliveries with it (disable_after None: the attempt
+        does not count, as for a ping)."""
         now = attempt.at
         state = DeliveryState.DELIVERED if delivered else (
             DeliveryState.PENDING if retry_at is not None else DeliveryState.FAILED)
@@ -208,16 +208,19 @@ class WebhookStore:
             if delivered:
                 conn.execute(update(webhooks).where(webhooks.c.id == delivery.webhook_id)
                              .values(consecutive_failures=0))
-                return
-            conn.execute(update(webhooks).where(webhooks.c.id == delivery.webhook_id)
-                         .values(consecutive_failures=webhooks.c.consecutive_failures + 1))
-            failures = conn.execute(select(webhooks.c.consecutive_failures).where(
-                webhooks.c.id == delivery.webhook_id)).scalar()
-            if failures is not None and (failures >= disable_after or state is DeliveryState.FAILED):
-                conn.execute(update(webhooks).where(
-                    webhooks.c.id == delivery.webhook_id, webhooks.c.state == WebhookState.ENABLED.value).values(
-                    state=WebhookState.DISABLED_DUE_TO_FAILED_DELIVERIES.value, updated_at=now))
-                _give_up_pending(conn, delivery.webhook_id, "the webhook was disabled after failed deliveries", now)
+            elif state is DeliveryState.FAILED:
+                # A delivery fails for good only after its whole schedule (more than a day) of
+                # retries: a short outage, however many events it delays, disables nothing.
+                conn.execute(update(webhooks).where(webhooks.c.id == delivery.webhook_id)
+                             .values(consecutive_failures=webhooks.c.consecutive_failures + 1))
+                failures = conn.execute(select(webhooks.c.consecutive_failures).where(
+                    webhooks.c.id == delivery.webhook_id)).scalar()
+                if failures is not None and failures >= disable_after:
+                    conn.execute(update(webhooks).where(
+                        webhooks.c.id == delivery.webhook_id, webhooks.c.state == WebhookState.ENABLED.value).values(
+                        state=WebhookState.DISABLED_DUE_TO_FAILED_DELIVERIES.value, updated_at=now))
+                    _give_up_pending(conn, delivery.webhook_id, "the webhook was disabled after failed deliveries",
+                                     now)
 
     def give_up(self, delivery: Delivery, reason: str) -> None:
         """Fail a claimed delivery for good without an attempt (its endpoint is gone or off)."""

@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Any
 
@@ -26,8 +26,7 @@ from openreel.webhooks.sender import send
 from openreel.webhooks.signing import new_signing_secret, signed_headers
 
 log = logging.getLogger(__name__)
-BATCH = 16
-PARALLEL_SENDS = 4
+PARALLEL_SENDS = 8
 
 
 class WebhookDispatcher:
@@ -35,25 +34,34 @@ class WebhookDispatcher:
                  schedule: RetrySchedule, disable_after: int, poll_seconds: float, timeout_seconds: float) -> None:
         # link_for(file_id): a URL the receiver can fetch the video from (None once it expired).
         self.webhooks, self.link_for, self.client, self.schedule = webhooks, link_for, client, schedule
-        self.disable_after, self.poll_seconds = disable_after, poll_seconds
+        self.disable_after, self.poll_seconds, self.timeout_seconds = disable_after, poll_seconds, timeout_seconds
         # Long enough for a send to finish (and its outcome to be recorded) before another
         # dispatcher may take the same delivery.
         self.claim_lease = timedelta(seconds=timeout_seconds * 2 + 5)
         self.wake = threading.Event()
 
     def run_forever(self, stopping: threading.Event) -> None:
+        """Claim due deliveries as sending threads come free, so a slow receiver holds one thread
+        for at most one attempt's deadline and never the others' deliveries."""
+        in_flight: set[Future[None]] = set()
         with ThreadPoolExecutor(PARALLEL_SENDS, thread_name_prefix="webhook-send") as pool:
             while not stopping.is_set():
-                try:
-                    due = self.webhooks.claim_due(BATCH, self.claim_lease)
-                except Exception as exc:  # the database is away: try again later
-                    log.warning("webhooks: cannot read the outbox (%s)", exc)
-                    due = []
+                due = self._claim(PARALLEL_SENDS - len(in_flight)) if len(in_flight) < PARALLEL_SENDS else []
+                in_flight |= {pool.submit(self.deliver, delivery) for delivery in due}
                 if due:
-                    list(pool.map(self.deliver, due))
                     continue
-                self.wake.wait(self.poll_seconds)
-                self.wake.clear()
+                if in_flight:
+                    _, in_flight = wait(in_flight, timeout=self.poll_seconds, return_when=FIRST_COMPLETED)
+                else:
+                    self.wake.wait(self.poll_seconds)
+                    self.wake.clear()
+
+    def _claim(self, limit: int) -> list[Delivery]:
+        try:
+            return self.webhooks.claim_due(limit, self.claim_lease)
+        except Exception as exc:  # the database is away: try again later
+            log.warning("webhooks: cannot read the outbox (%s)", exc)
+            return []
 
     def deliver(self, delivery: Delivery, retry: bool = True) -> None:
         """One attempt: sign and send, then record the outcome and when to try again (never, and
@@ -68,10 +76,12 @@ class WebhookDispatcher:
                 return
             body = json.dumps(self._with_links(delivery.payload), separators=(",", ":")).encode()
             sent_at = utcnow()
-            outcome = send(self.client, uri, body, signed_headers(secrets, delivery.id, sent_at, body))
+            outcome = send(self.client, uri, body, signed_headers(secrets, delivery.id, sent_at, body),
+                           deadline_seconds=self.timeout_seconds)
             attempt = delivery.attempts + 1
             retry_at = None
-            if not outcome.ok and retry:
+            # An address the SSRF guard refuses will not become allowed by waiting.
+            if not outcome.ok and retry and not (outcome.error or "").startswith("blocked"):
                 delay = self.schedule.next_delay(attempt)
                 if delay is not None and outcome.retry_after is not None:
                     # A receiver may ask for more time, never for less: "Retry-After: 1" on every

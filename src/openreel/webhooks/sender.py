@@ -6,6 +6,7 @@ status, refused address) is an ordinary result for the dispatcher to record and 
 
 from __future__ import annotations
 
+import math
 import socket
 import ssl
 import time
@@ -15,6 +16,8 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import httpx
+
+from openreel.webhooks.deadline import attempt_deadline
 
 from openreel.webhooks.ssrf import BlockedAddress
 
@@ -40,15 +43,19 @@ class DeliveryOutcome:
     retry_after: timedelta | None = None
 
 
-def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> DeliveryOutcome:
+def send(client: httpx.Client, url: str, body: bytes, headers: dict[str, str],
+         deadline_seconds: float | None = None) -> DeliveryOutcome:
     """POST `body` as application/json with `headers` added (they win over Content-Type) and
     report the outcome. Never raises for network, protocol or address problems; redirects are not
-    followed (a 3xx is a failure). Use a `guarded_client` so that internal addresses are refused."""
+    followed (a 3xx is a failure). Use a `guarded_client` so that internal addresses are refused;
+    its connections also keep to `deadline_seconds` for the whole attempt (webhooks/deadline.py),
+    however slowly the receiver trickles its answer."""
     request_headers = httpx.Headers({"Content-Type": "application/json"})
     request_headers.update(headers)
     started = time.monotonic()
     try:
-        with client.stream("POST", url, content=body, headers=request_headers) as response:
+        with attempt_deadline(deadline_seconds or math.inf), \
+                client.stream("POST", url, content=body, headers=request_headers) as response:
             _read_some(response)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return DeliveryOutcome(False, None, describe_failure(exc), _elapsed_ms(started))
@@ -66,7 +73,8 @@ def parse_retry_after(value: str, now: datetime) -> timedelta | None:
     [0, MAX_RETRY_AFTER]; None when it is neither form."""
     value = value.strip()
     if value.isdigit():
-        delay = timedelta(seconds=int(value))
+        # Clamped before timedelta sees it: a 30-digit number would overflow it.
+        delay = timedelta(seconds=min(int(value), int(MAX_RETRY_AFTER.total_seconds())))
     else:
         try:
             when = parsedate_to_datetime(value)

@@ -25,6 +25,8 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_add
 import httpcore
 import httpx
 
+from openreel.webhooks.deadline import DeadlineBackend
+
 IPAddress = IPv4Address | IPv6Address
 Resolver = Callable[[str, int], Sequence[IPAddress]]
 
@@ -291,7 +293,7 @@ class _GuardedTransport(httpx.HTTPTransport):
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
-            network_backend=GuardedBackend(policy),
+            network_backend=DeadlineBackend(GuardedBackend(policy)),
         )
 
 

@@ -37,6 +37,10 @@ from openreel.worker.pipeline import encode_clip
 
 log = logging.getLogger(__name__)
 MP4 = "video/mp4"
+# Before an operation that met an outage goes back to the queue: 30 s after its first attempt,
+# 60 s after its second, never more than two minutes.
+OUTAGE_WAIT_SECONDS = 30.0
+MAX_OUTAGE_WAIT_SECONDS = 120.0
 JPEG = "image/jpeg"
 
 
@@ -91,9 +95,13 @@ class Worker:
         except ShuttingDown:
             outcome = partial(self.store.release, op.id, token)
         except ServiceUnavailable as exc:
-            # The database or storage is away for now: another attempt may well succeed.
+            # The database or storage is away for now: another attempt may well succeed, though
+            # not at once. Wait (the heartbeat keeps the claim) so that an outage of a minute or
+            # two does not use up every attempt.
             retry = op.attempt < self.settings.max_attempts
             log.warning("%s: %s; %s", op.name, exc.message, "requeued" if retry else "no attempts left")
+            if retry:
+                (stopping or threading.Event()).wait(min(OUTAGE_WAIT_SECONDS * op.attempt, MAX_OUTAGE_WAIT_SECONDS))
             outcome = (partial(self.store.release, op.id, token, count_attempt=True) if retry
                        else partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message)))
         except OpenreelError as exc:
