@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from openreel.domain.naming import new_resource_id
+
 KEY_PREFIX = "ork_"
 
 # A project is one segment of a Vertex path (projects/P/locations/...): a key for any other name
@@ -53,7 +55,7 @@ def hash_key(plaintext: str) -> str:
 
 def new_key() -> NewKey:
     plaintext = KEY_PREFIX + secrets.token_urlsafe(24)
-    return NewKey(id=secrets.token_hex(8), plaintext=plaintext, hash=hash_key(plaintext),
+    return NewKey(id=new_resource_id(), plaintext=plaintext, hash=hash_key(plaintext),
                   prefix=plaintext[:10])
 
 

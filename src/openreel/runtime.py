@@ -52,11 +52,11 @@ class Runtime:
     engines: EngineRegistry
     operations: OperationService
     keys: KeyService
-    # Set once the process is going down: workers stop claiming, progress streams end.
     webhooks: WebhookService
     destinations: Destinations
     usage: UsageService
     rate_limits: LimitResolver
+    # Set once the process is going down: workers stop claiming, progress streams end.
     stopping: threading.Event = field(default_factory=threading.Event)
     pool: WorkerPool | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -88,10 +88,11 @@ class Runtime:
         store.finish_listeners += [UsageMeter(catalog, prices), WebhookOutbox()]
         links = _video_links(settings, store, storage)
         client = guarded_client(policy, settings.webhook_timeout_seconds)
-        dispatcher = WebhookDispatcher(WebhookStore(store), links.url, client, schedule,
+        webhook_store = WebhookStore(store)
+        dispatcher = WebhookDispatcher(webhook_store, links.url, client, schedule,
                                        settings.webhook_disable_after_failures, settings.poll_interval_seconds,
                                        settings.webhook_timeout_seconds)
-        webhooks = WebhookService(WebhookStore(store), policy, dispatcher)
+        webhooks = WebhookService(webhook_store, policy, dispatcher)
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
         rate_limits = LimitResolver(LimitStore(store), tiers)
         operations = OperationService(store, storage, queue, catalog, limits, rate_limits.for_principal,

@@ -101,7 +101,6 @@ def test_2xx_is_ok_and_receiver_gets_json_with_verifiable_signature(client: http
     with serving(Receiver()) as receiver:
         outcome = send(client, receiver.url, BODY, headers)
     assert outcome == DeliveryOutcome(True, 200, None, outcome.duration_ms, None)
-    assert outcome.duration_ms >= 0
     [(path, got_headers, got_body)] = receiver.requests
     assert (path, got_body) == ("/hook", BODY)
     assert got_headers["content-type"] == "application/json"
@@ -175,11 +174,10 @@ def test_connection_refused() -> None:
 
 def test_timeout_when_receiver_answers_too_late() -> None:
     with guarded_client(AddressPolicy("127.0.0.1"), timeout=0.3) as client, serving(Receiver(stall=True)) as receiver:
-        started = time.monotonic()
         outcome = send(client, receiver.url, BODY, {})
+    # The receiver answers only after 10 s: "timed out" is the 0.3 s read timeout firing.
     assert (outcome.ok, outcome.status_code, outcome.error) == (False, None, "timed out")
-    assert 250 <= outcome.duration_ms < 3000
-    assert time.monotonic() - started < 3
+    assert outcome.duration_ms >= 250  # it waited for the timeout, not failed at once
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
@@ -310,15 +308,14 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_attempts_deadline
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with guarded_client(AddressPolicy("127.0.0.1"), timeout=1.0) as client:
-            started = time.monotonic()
             outcome = send(client, f"http://127.0.0.1:{server.server_address[1]}/hook", BODY, {},
                            deadline_seconds=2.0)
-            took = time.monotonic() - started
     finally:
         server.shutdown()
         server.server_close()
+    # Without the deadline no read waits past 1 s, and the attempt ends only after 30 s, when the
+    # receiver hangs up mid-headers (a protocol error): "timed out" is the whole-attempt deadline.
     assert (outcome.ok, outcome.error) == (False, "timed out")
-    assert took < 5
 
 
 def test_a_retry_after_too_large_for_a_timedelta_is_clamped() -> None:

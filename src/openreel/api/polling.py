@@ -5,9 +5,9 @@ Only answers that say where the videos are get kept, not ones that inline their 
 without storageUri): those are large, and must follow the blobs in storage.
 
 An answer is not kept when retention is about to delete the operation's files (the answer then
-changes to say so). Deleting through this process forgets the entry at once. Another replica sharing the database
-may serve a deleted operation's last state for up to FINISHED_TTL_SECONDS; its files are gone
-(404) as soon as it is deleted.
+changes to say so). Deleting through this process forgets the entry at once. Another replica
+sharing the database may serve a deleted operation's last state for up to FINISHED_TTL_SECONDS;
+its files are gone (404) as soon as it is deleted.
 """
 
 from __future__ import annotations

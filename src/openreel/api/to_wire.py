@@ -18,7 +18,6 @@ VERTEX_RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.Generat
 METADATA_TYPE = "type.googleapis.com/openreel.v1.GenerateVideoMetadata"
 
 
-
 def metadata(op: Operation) -> dict[str, Any]:
     """Progress for people polling: the SDKs keep metadata as an opaque dict."""
     body: dict[str, Any] = {
@@ -43,7 +42,6 @@ def metadata(op: Operation) -> dict[str, Any]:
         # there is nothing left to download.
         body["videosExpired"] = True
     return body
-
 
 
 def summarize_operation(op: Operation) -> dict[str, Any]:

@@ -34,7 +34,6 @@ def parse_since(text: str, now: datetime) -> datetime:
         raise ValueError(f"{text!r} is not {SINCE_RULE}") from None
 
 
-
 def record_json(usage: Usage, video_urls: list[str]) -> dict[str, Any]:
     return {
         "operation": usage.operation_id, "project": usage.project, "api_key_id": usage.api_key_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 
 from openreel.domain.operation import Surface
@@ -68,3 +69,22 @@ def storage_key(op_id: str, fencing_token: int, sample_index: int) -> str:
 def thumbnail_key(video_key: str) -> str:
     """The stored first-frame JPEG beside a video (listings show it without reading the video)."""
     return video_key.removesuffix(".mp4") + ".jpg"
+
+
+_RESOURCE_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def new_resource_id() -> str:
+    """The id of an API key or a webhook: 16 random hex digits."""
+    return secrets.token_hex(8)
+
+
+def is_resource_id(value: str) -> bool:
+    """Whether value could name a key or webhook; anything else is never sent to the database,
+    which may refuse it (PostgreSQL refuses NUL) instead of finding nothing."""
+    return _RESOURCE_ID.fullmatch(value) is not None
+
+
+def video_blob_keys(video_key: str) -> tuple[str, str]:
+    """The storage keys a stored video occupies: the MP4 and its thumbnail."""
+    return video_key, thumbnail_key(video_key)

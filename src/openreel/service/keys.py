@@ -16,25 +16,18 @@ should the lookup ever become a scan."""
 from __future__ import annotations
 
 import hmac
-import re
 import threading
 import time
 from datetime import UTC, datetime
 
 from openreel.auth import PROJECT_ID_RULE, NewKey, Principal, Tier, hash_key, is_project_id, new_key
+from openreel.domain.naming import is_resource_id
 from openreel.errors import InvalidArgument, NotFound, Unauthenticated
 from openreel.protocol.rpc import error_info
 from openreel.store.keys import ApiKeyRecord, KeyStore
 from openreel.store.sql import SqlStore
 
 KEY_CACHE_SECONDS = 10.0
-_KEY_ID = re.compile(r"[0-9a-f]{16}")
-
-
-def is_key_id(key_id: str) -> bool:
-    """Whether key_id could name a key (16 hex digits, as new_key makes them); anything else is
-    never sent to the database, which may refuse it (PostgreSQL refuses NUL) instead of finding nothing."""
-    return _KEY_ID.fullmatch(key_id) is not None
 _KEY_CACHE_ENTRIES = 10_000
 
 
@@ -61,7 +54,7 @@ class KeyService:
         return key
 
     def get(self, key_id: str) -> ApiKeyRecord:
-        record = self.store.get_api_key(key_id) if is_key_id(key_id) else None
+        record = self.store.get_api_key(key_id) if is_resource_id(key_id) else None
         if record is None:
             raise NotFound(f"No API key has the id '{key_id}'.")
         return record
@@ -76,7 +69,7 @@ class KeyService:
     def revoke(self, key_id: str) -> ApiKeyRecord:
         """Revoke a key by its id (revoking it again changes nothing); NotFound when no key has it.
         Other servers that resolved the key less than KEY_CACHE_SECONDS ago accept it until then."""
-        record = self.store.revoke_api_key(key_id, datetime.now(UTC)) if is_key_id(key_id) else None
+        record = self.store.revoke_api_key(key_id, datetime.now(UTC)) if is_resource_id(key_id) else None
         if record is None:
             raise NotFound(f"No API key has the id '{key_id}'.")
         with self._lock:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from openreel.auth import Principal
-from openreel.domain.naming import is_video_file_id, new_operation_id, operation_id_from, operation_name, thumbnail_key
+from openreel.domain.naming import (is_video_file_id, new_operation_id, operation_id_from, operation_name,
+                                    thumbnail_key, video_blob_keys)
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.domain.request import GenerationRequest
 from openreel.engines.catalog import Catalog
@@ -160,7 +161,7 @@ class OperationService:
         op = self.get(principal, name_or_id)
         if not op.is_done:
             self.store.cancel(op.id)
-        keys = [k for key in self.store.delete_operation(op.id) for k in (key, thumbnail_key(key))]
+        keys = [k for key in self.store.delete_operation(op.id) for k in video_blob_keys(key)]
         # The operation is gone once its row is: blobs the store cannot delete now are only logged.
         self.storage.delete_best_effort(keys + InputBlobs.keys(op.request))
 

@@ -3,12 +3,11 @@ project's signing secret for per-request webhooks (webhookConfig)."""
 
 from __future__ import annotations
 
-import re
-import secrets
 from datetime import timedelta
 from typing import Any
 
 from openreel.auth import Principal
+from openreel.domain.naming import is_resource_id, new_resource_id
 from openreel.domain.webhooks import (SUBSCRIBABLE_EVENTS, Delivery, DeliveryAttempt, DeliveryState, EventType, Webhook,
                                       WebhookState)
 from openreel.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
@@ -22,7 +21,6 @@ from openreel.webhooks.ssrf import AddressPolicy
 # After a rotation the old secret signs beside the new one for this long.
 ROTATION_GRACE = timedelta(hours=24)
 MAX_WEBHOOKS_PER_PROJECT = 20
-_WEBHOOK_ID = re.compile(r"[0-9a-f]{16}")
 _USER_STATES = (WebhookState.ENABLED, WebhookState.DISABLED)
 _FIELDS = frozenset({"uri", "subscribedEvents", "subscribed_events", "state"})
 
@@ -38,7 +36,7 @@ class WebhookService:
             raise FailedPrecondition(f"Project '{principal.project}' already has {MAX_WEBHOOKS_PER_PROJECT} "
                                      "webhooks, the most it may have: delete one first.")
         now = utcnow()
-        webhook = Webhook(id=secrets.token_hex(8), project=principal.project, uri=changes["uri"],
+        webhook = Webhook(id=new_resource_id(), project=principal.project, uri=changes["uri"],
                           subscribed_events=changes.get("subscribed_events", (EventType.VIDEO_GENERATED,)),
                           state=changes.get("state", WebhookState.ENABLED), created_at=now, updated_at=now)
         secret = new_signing_secret()
@@ -49,8 +47,7 @@ class WebhookService:
         return self.store.list_for(principal.project)
 
     def get(self, principal: Principal, webhook_id: str) -> Webhook:
-        # Ids are 16 hex digits: anything else is never sent to the database (PostgreSQL refuses NUL).
-        webhook = self.store.get(principal.project, webhook_id) if _WEBHOOK_ID.fullmatch(webhook_id) else None
+        webhook = self.store.get(principal.project, webhook_id) if is_resource_id(webhook_id) else None
         if webhook is None:
             raise NotFound(f"Webhook 'webhooks/{webhook_id}' was not found.")
         return webhook
@@ -103,10 +100,15 @@ class WebhookService:
 
     def check_uri(self, uri: str, field: str) -> None:
         """400 naming the field unless webhooks may be sent to uri (scheme, host, address)."""
+        if (problem := self._uri_problem(uri)) is not None:
+            raise InvalidArgument.for_field(field, problem)
+
+    def _uri_problem(self, uri: str) -> str | None:
         try:
             self.policy.check_url(uri)
         except ValueError as exc:
-            raise InvalidArgument.for_field(field, str(exc)) from None
+            return str(exc)
+        return None
 
     def _read(self, body: dict[str, Any], creating: bool) -> dict[str, Any]:
         violations = [FieldViolation(name, "unknown field") for name in body if name not in _FIELDS]
@@ -115,12 +117,10 @@ class WebhookService:
         if uri is not None or creating:
             if not isinstance(uri, str) or not uri:
                 violations.append(FieldViolation("uri", "required: the https:// URL to deliver events to"))
+            elif (problem := self._uri_problem(uri)) is not None:
+                violations.append(FieldViolation("uri", problem))
             else:
-                try:
-                    self.policy.check_url(uri)
-                    changes["uri"] = uri
-                except ValueError as exc:
-                    violations.append(FieldViolation("uri", str(exc)))
+                changes["uri"] = uri
         events = body.get("subscribedEvents", body.get("subscribed_events"))
         if events is not None:
             known = [e.value for e in SUBSCRIBABLE_EVENTS]

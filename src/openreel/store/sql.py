@@ -10,7 +10,6 @@ lifecycle table in domain/operation.py before it reaches the database.
 from __future__ import annotations
 
 import base64
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -237,7 +236,7 @@ class SqlStore:
             operations, operations.c.id == videos.c.operation_id).where(videos.c.id == file_id)
         with self.reading() as conn:
             row = conn.execute(query).first()
-        return None if row is None else (dataclasses.replace(_video(row), expired_at=row.files_expired_at), row.project)
+        return None if row is None else (_video(row, row.files_expired_at), row.project)
 
     def videos_of(self, op_ids: list[str]) -> dict[str, list[VideoFile]]:
         """Each operation's videos in sample order, marked expired where retention deleted them,
@@ -249,7 +248,7 @@ class SqlStore:
         with self.reading() as conn:
             for row in conn.execute(query):
                 found.setdefault(row.operation_id, []).append(
-                    dataclasses.replace(_video(row), expired_at=row.files_expired_at))
+                    _video(row, row.files_expired_at))
         return found
 
     # -- retention ---------------------------------------------------------------------------
@@ -461,9 +460,10 @@ def _queue_positions(conn: Connection, queued: list[Row[Any]]) -> dict[str, int]
     return {op_id: index for index, op_id in enumerate(conn.execute(order).scalars()) if op_id in wanted}
 
 
-def _video(row: Row[Any]) -> VideoFile:
+def _video(row: Row[Any], expired_at: datetime | None = None) -> VideoFile:
     return VideoFile(id=row.id, operation_id=row.operation_id, sample_index=row.sample_index,
-                     storage_key=row.storage_key, mime_type=row.mime_type, size_bytes=row.size_bytes)
+                     storage_key=row.storage_key, mime_type=row.mime_type, size_bytes=row.size_bytes,
+                     expired_at=expired_at)
 
 
 def _encode_page_token(row: Row[Any]) -> str:

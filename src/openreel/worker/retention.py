@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from openreel.domain.naming import thumbnail_key
+from openreel.domain.naming import video_blob_keys
 from openreel.storage.base import Storage
 from openreel.storage.inputs import InputBlobs
 from openreel.store.sql import IDEMPOTENCY_WINDOW, SqlStore, utcnow
@@ -29,7 +29,7 @@ class RetentionSweeper:
         expired = 0
         while batch := self.store.files_to_expire(now, BATCH):
             for op in batch:
-                keys = [key for video in op.videos for key in (video.storage_key, thumbnail_key(video.storage_key))]
+                keys = [key for video in op.videos for key in video_blob_keys(video.storage_key)]
                 # Marked first, so that from now on downloads answer "expired" rather than race
                 # the deletion; unmarked again if the store refuses, for the next sweep to retry.
                 self.store.mark_files_expired(op.id, now)

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from openreel.domain.naming import storage_key, thumbnail_key, vertex_object_key, video_file_id
+from openreel.domain.naming import (storage_key, thumbnail_key, vertex_object_key, video_blob_keys,
+                                    video_file_id)
 from openreel.domain.operation import OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.catalog import Catalog
@@ -37,12 +38,11 @@ from openreel.worker.pipeline import encode_clip
 
 log = logging.getLogger(__name__)
 MP4 = "video/mp4"
+JPEG = "image/jpeg"
 # Before an operation that met an outage goes back to the queue: 30 s after its first attempt,
 # 60 s after its second, never more than two minutes.
 OUTAGE_WAIT_SECONDS = 30.0
 MAX_OUTAGE_WAIT_SECONDS = 120.0
-JPEG = "image/jpeg"
-
 
 
 class Worker:
@@ -148,7 +148,7 @@ class Worker:
                 encode_clip(clip, path, request.compression_quality)
                 control.raise_if_stopped()
                 key = storage_key(op_id, token, index)
-                written += [key, thumbnail_key(key)]
+                written += video_blob_keys(key)
                 size = self.storage.put_file(key, path, MP4)
                 self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
                 if request.storage_uri:
