@@ -28,7 +28,14 @@ from PIL import Image, ImageDraw
 from openreel.domain.request import GenerationRequest
 from openreel.engines.procedural import ProceduralEngine
 from openreel.media.encode import Mp4Encoder
-from openreel.worker.pipeline import encode_clip
+from openreel.worker.control import RunControl
+from openreel.worker.render import encode_clip
+
+
+def _quiet() -> RunControl:
+    """The worker's run context with nobody following its progress and nothing to cancel it."""
+    return RunControl(timeout_seconds=3600, scratch_dir=Path(tempfile.gettempdir()))
+
 
 PROMPTS = {
     "mountain lake": "A serene mountain lake at dawn, mist rising over still water, golden morning light, "
@@ -43,12 +50,6 @@ SEED = 7
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class _Quiet:
-    def report(self, done_frames: int, total_frames: int) -> None:
-        pass
-
-    def raise_if_cancelled(self) -> None:
-        pass
 
 
 def _request(prompt: str) -> GenerationRequest:
@@ -78,11 +79,11 @@ def _encode(frames: list[np.ndarray], path: Path, preset: str | None) -> float:
 def measure(name: str, prompt: str, tmp: Path) -> tuple[dict[str, object], list[np.ndarray]]:
     engine = ProceduralEngine({})
     start = time.perf_counter()
-    encode_clip(engine.generate(_request(prompt), 0, _Quiet()), tmp / "e2e.mp4", _request(prompt).compression_quality)
+    encode_clip(engine.generate(_request(prompt), _quiet())[0], tmp / "e2e.mp4", _request(prompt).compression_quality)
     end_to_end = time.perf_counter() - start
 
     start = time.perf_counter()
-    frames = list(engine.generate(_request(prompt), 0, _Quiet()).frames)
+    frames = list(engine.generate(_request(prompt), _quiet())[0].frames)
     render = time.perf_counter() - start
 
     ours = _encode(frames, tmp / "ours.mp4", None)

@@ -27,6 +27,13 @@ import httpx
 from openreel.domain.request import GenerationRequest
 from openreel.engines.procedural import ProceduralEngine
 from openreel.media.encode import Mp4Encoder
+from openreel.worker.control import RunControl
+
+
+def _quiet() -> RunControl:
+    """The worker's run context with nobody following its progress and nothing to cancel it."""
+    return RunControl(timeout_seconds=3600, scratch_dir=Path(tempfile.gettempdir()))
+
 
 PROMPT = ("A serene mountain lake at dawn, mist rising over still water, golden morning light, "
           "slow pan from left to right, cinematic")
@@ -103,18 +110,12 @@ def end_to_end(data_dir: Path) -> float:
         server.stop()
 
 
-class _Quiet:
-    def report(self, done_frames: int, total_frames: int) -> None:
-        pass
-
-    def raise_if_cancelled(self) -> None:
-        pass
 
 
 def render_then_encode(tmp: Path) -> tuple[float, float]:
     request = GenerationRequest(model="veo-3.0-generate-001", prompt=PROMPT, seed=SEED)
     start = time.perf_counter()
-    clip = ProceduralEngine({}).generate(request, 0, _Quiet())
+    clip = ProceduralEngine({}).generate(request, _quiet())[0]
     frames = list(clip.frames)
     render = time.perf_counter() - start
     start = time.perf_counter()

@@ -8,6 +8,7 @@ import pytest
 
 from tests.inprocess import InProcessServer, explicit_settings
 from tests.support import LiveServer
+from tests.tiny_models import build_tiny_models
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -45,3 +46,10 @@ def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
     live = LiveServer(tmp_path / "server")
     yield live
     live.stop(kill=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny random-weight Wan T2V, Wan I2V and LTX-2 pipelines saved with save_pretrained (built
+    once per session, offline); skipped without the diffusers extra, failed in CI."""
+    return build_tiny_models(tmp_path_factory.mktemp("tiny-models"))

@@ -10,6 +10,7 @@ envelope, and the worker stores them on failed operations with their gRPC code.
     ├── NotFound               404 NOT_FOUND
     ├── Aborted                409 ABORTED
     ├── ResourceExhausted      429 RESOURCE_EXHAUSTED (retryable)
+    │   └── OutOfMemory        an engine ran out of (GPU) memory: the worker retries the operation
     ├── Cancelled              499 CANCELLED
     ├── InternalError          500 INTERNAL
     ├── Unimplemented          501 UNIMPLEMENTED
@@ -90,6 +91,10 @@ class Aborted(OpenreelError):
 
 class ResourceExhausted(OpenreelError):
     status, http_code, grpc_code, retryable = "RESOURCE_EXHAUSTED", 429, 8, True
+
+
+class OutOfMemory(ResourceExhausted):
+    """Raised by an engine that ran out of memory and freed what the attempt held."""
 
 
 class Cancelled(OpenreelError):

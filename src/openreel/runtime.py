@@ -18,6 +18,7 @@ from openreel.queue.local import LocalQueue
 from openreel.quota.limits import LimitResolver
 from openreel.quota.tiers import tier_limits
 from openreel.service.keys import KeyService
+from openreel.service.models import ModelService
 from openreel.service.operations import OperationService
 from openreel.service.usage import UsageService
 from openreel.service.video_links import VideoLinks
@@ -50,6 +51,7 @@ class Runtime:
     queue: LocalQueue
     catalog: Catalog
     engines: EngineRegistry
+    models: ModelService
     operations: OperationService
     keys: KeyService
     webhooks: WebhookService
@@ -75,6 +77,10 @@ class Runtime:
             destinations = Destinations(settings)
         except (ValueError, OverflowError, OSError) as exc:
             raise FailedPrecondition(f"Settings cannot be used: {exc}") from None
+        catalog = Catalog.load(settings.catalog_path)
+        unknown = [m for m in settings.served_models or () if m not in catalog.ids()]
+        if unknown:
+            raise FailedPrecondition(f"OPENREEL_WORKER_MODELS names models the catalog lacks: {', '.join(unknown)}")
         store = SqlStore(settings.resolved_database_url, settings.database_busy_timeout_seconds, retention)
         try:
             check_data(settings, store, storage)
@@ -83,7 +89,7 @@ class Runtime:
             store.close()
             raise
         queue = LocalQueue()
-        catalog = Catalog.load(settings.catalog_path)
+        engines = EngineRegistry()
         # Usage first: the webhook payload written next carries the usage record.
         store.finish_listeners += [UsageMeter(catalog, prices), WebhookOutbox()]
         links = _video_links(settings, store, storage)
@@ -95,11 +101,12 @@ class Runtime:
         webhooks = WebhookService(webhook_store, policy, dispatcher)
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
         rate_limits = LimitResolver(LimitStore(store), tiers)
-        operations = OperationService(store, storage, queue, catalog, limits, rate_limits.for_principal,
+        operations = OperationService(store, storage, queue, catalog, engines, limits, rate_limits.for_principal,
                                       settings.max_queued, settings.min_free_disk_bytes, webhooks.check_uri,
                                       destinations)
         return cls(settings=settings, store=store, storage=storage, queue=queue, catalog=catalog,
-                   engines=EngineRegistry(), operations=operations, keys=KeyService(store), webhooks=webhooks,
+                   engines=engines, models=ModelService(catalog, engines), operations=operations,
+                   keys=KeyService(store), webhooks=webhooks,
                    destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits)
 
     def start_background(self) -> None:
@@ -135,6 +142,7 @@ class Runtime:
         self.begin_shutdown()
         if self.pool is not None:
             self.pool.stop(self.settings.shutdown_timeout_seconds)
+        self.engines.close()
         for thread in self._threads:
             thread.join(self.settings.webhook_timeout_seconds)
         self.webhooks.dispatcher.client.close()

@@ -88,8 +88,19 @@ class Settings(BaseSettings):
     max_image_bytes: int = 20 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     max_video_bytes: int = 200 * 1024 * 1024
-    # An operator's JSON file of extra or overriding catalog entries (model id -> engine).
+    # An operator's catalog file (TOML, or JSON ending .json) of extra or overriding model entries
+    # (engines/catalog.py shows the shape).
     catalog_path: Path | None = None
+    # The model ids this process's workers serve, comma-separated (e.g. "wan2.1-t2v-1.3b,ltx-2"):
+    # they load those pipelines at start and keep them loaded, and claim only their operations.
+    # Empty: every model, each loaded when its first operation arrives.
+    worker_models: str = ""
+
+    @property
+    def served_models(self) -> tuple[str, ...] | None:
+        """worker_models as a tuple of ids; None when the workers serve every model."""
+        ids = tuple(dict.fromkeys(m.strip().removeprefix("models/") for m in self.worker_models.split(",") if m.strip()))
+        return ids or None
 
     @property
     def resolved_database_url(self) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 
 from tests.support import LiveServer, decode_mp4, openreel_cli
+from tests.tiny_models import write_catalog
 
 
 def test_keys_create_prints_the_key_alone_on_the_last_line(tmp_path: Path) -> None:
@@ -56,3 +57,21 @@ def test_generate_reads_prompts_from_a_file_without_a_prompt_argument(tmp_path: 
     out = tmp_path / "00-snow-over-a-forest-static-shot.mp4"
     assert done.stdout.startswith(f"wrote {out} (seed ") and len(done.stdout.splitlines()) == 1  # bars go to stderr
     assert decode_mp4(out.read_bytes()).frame_count == 96
+
+
+def test_generate_runs_an_open_weight_model_through_the_workers_render_path(
+        tmp_path: Path, tiny_models: dict[str, Path]) -> None:
+    catalog = write_catalog(tmp_path / "catalog.toml", {"ltx2": tiny_models["ltx2"]})
+    out = tmp_path / "ltx.mp4"
+    env = {"OPENREEL_DATA_DIR": str(tmp_path), "OPENREEL_CATALOG_PATH": str(catalog), "OMP_NUM_THREADS": "1"}
+    done = openreel_cli("generate", "a monkey dancing", "-o", str(out), "--model", "ltx2", "--duration", "4",
+                        "--resolution", "720p", "--audio", "--seed", "9", "--samples", "2", env=env)
+    assert done.returncode == 0, done.stderr
+    for sample in (tmp_path / "ltx-0.mp4", tmp_path / "ltx-1.mp4"):
+        mp4 = decode_mp4(sample.read_bytes())
+        assert (mp4.width, mp4.height, mp4.frame_count, mp4.audio_codec) == (1280, 720, 96, "aac")
+    assert not list(tmp_path.glob(".openreel-*"))  # the scratch folder is gone
+    # What the model cannot do is refused before anything runs, as a server would.
+    refused = openreel_cli("generate", "x", "-o", str(tmp_path / "x.mp4"), "--model", "ltx2", "--duration", "4",
+                           "--resolution", "4k", env=env)
+    assert refused.returncode == 2 and "parameters.resolution" in refused.stderr

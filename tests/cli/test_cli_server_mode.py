@@ -39,6 +39,13 @@ def test_models_lists_the_catalog(live: tuple[LiveServer, dict[str, str]]) -> No
     done = openreel_cli("models", env=live[1])
     assert done.returncode == 0, done.stderr
     assert "veo-3.1-generate-preview\tprocedural" in done.stdout
+    lines = done.stdout.splitlines()
+    veo2 = lines.index(next(line for line in lines if line.startswith("veo-2.0-generate-001\t")))
+    assert lines[veo2 + 1] == ("    5, 6, 7, 8 s · 720p, 1080p · 16:9, 9:16 · text, image, last frame, extension, "
+                               "asset references, style references · silent · 1-4 samples")
+    # An open-weight model whose license restricts use says so (its weights are not on this machine).
+    ltx2 = lines.index(next(line for line in lines if line.startswith("ltx-2\tdiffusers")))
+    assert any(line.startswith("    license: LTX-2 Community License") for line in lines[ltx2:ltx2 + 4])
 
 
 def test_generate_on_the_server_shows_progress_and_writes_the_clip(

@@ -143,15 +143,17 @@ def test_backoff_honours_retry_info_and_grows_exponentially_otherwise() -> None:
 
 def test_model_mapped_to_a_missing_engine_fails_with_failed_precondition(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.json"
-    catalog.write_text('{"models": [{"id": "wan2.2-ti2v-5b", "engine": "diffusers", "displayName": "Wan 2.2"}]}')
+    catalog.write_text('{"models": [{"id": "sketchy", "engine": "sketch", "displayName": "Sketch"}]}')
     server = LiveServer(tmp_path / "srv", catalog_path=catalog)
     key = server.create_key()
     server.start()
     try:
         openreel.init(base_url=server.url, api_key=key)
-        operation = VideoGenerationModel.from_pretrained("wan2.2-ti2v-5b").generate_video(prompt=STATIC_PROMPT)
+        # Refused at create, before anything is queued: the model's capabilities cannot be known.
         with pytest.raises(FailedPrecondition) as caught:
-            operation.result(timeout=120)
-        assert "engine 'diffusers' is not installed" in caught.value.message
+            VideoGenerationModel.from_pretrained("sketchy").generate_video(prompt=STATIC_PROMPT)
+        assert "engine 'sketch' is not installed" in caught.value.message
+        with server.client(key) as http:
+            assert http.get("/v1beta/operations").json().get("operations", []) == []
     finally:
         server.stop()

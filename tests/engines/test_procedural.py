@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from openreel.domain.request import GenerationRequest, Resolution
 from openreel.engines.procedural import ProceduralEngine
 from openreel.engines.procedural.scene import CameraMove, Setting, TimeOfDay, Weather, describe
+from openreel.worker.control import RunControl
 
 
-class _Context:
-    def report(self, done_frames: int, total_frames: int) -> None:
-        self.done = done_frames
-
-    def raise_if_cancelled(self) -> None:
-        pass
+def _quiet() -> RunControl:
+    """The worker's run context with nobody following its progress and nothing to cancel it."""
+    return RunControl(timeout_seconds=3600, scratch_dir=Path(tempfile.gettempdir()))
 
 
 def _frames(prompt: str, seed: int = 3, **kw: object) -> list[np.ndarray]:
     request = GenerationRequest(model="veo-3.0-generate-001", prompt=prompt, seed=seed, duration_seconds=4,
                                 resolution=Resolution.HD, **kw)  # type: ignore[arg-type]
-    return list(ProceduralEngine({}).generate(request, 0, _Context()).frames)
+    return list(ProceduralEngine({}).generate(request, _quiet())[0].frames)
 
 
 def _global_shift(a: np.ndarray, b: np.ndarray, block: int = 8) -> float:

@@ -37,9 +37,9 @@ async def get_operation(version: Version, model: str, operation_id: str, princip
 
 @router.get("/{version}/models")
 def list_models(version: Version, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
-    return {"models": [gemini_model(spec) for spec in runtime.catalog.all()]}
+    return {"models": [gemini_model(info) for info in runtime.models.all()]}
 
 
 @router.get("/{version}/models/{model}")
 def get_model(version: Version, model: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
-    return gemini_model(runtime.catalog.get(model))
+    return gemini_model(runtime.models.get(model))

@@ -56,7 +56,7 @@ async def _events(request: Request, runtime: Runtime, principal: Principal, oper
             body.get("response", {}).pop("videos", None)
             yield _event("done", body)
             return
-        current = (op.state, op.progress_percent, op.queue_position)
+        current = (op.state, op.progress_percent, op.progress_phase, op.queue_position)
         if current != last:
             last, quiet = current, 0.0
             yield _event("progress", summarize_operation(op))

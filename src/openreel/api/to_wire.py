@@ -12,6 +12,7 @@ from openreel.domain.operation import Operation, OperationState, Surface, VideoF
 from openreel.engines.catalog import ModelSpec
 from openreel.errors import NotFound
 from openreel.protocol.rpc import operation_error, rfc3339
+from openreel.service.models import ModelInfo
 
 GEMINI_RESPONSE_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
 VERTEX_RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
@@ -27,6 +28,8 @@ def metadata(op: Operation) -> dict[str, Any]:
     }
     if op.queue_position is not None:
         body["queuePosition"] = op.queue_position
+    if op.state is OperationState.RUNNING and op.progress_phase:
+        body["progressPhase"] = op.progress_phase
     if op.enhanced_prompt:
         body["enhancedPrompt"] = op.enhanced_prompt
     if op.videos and not op.files_expired:
@@ -117,14 +120,27 @@ def _model_description(spec: ModelSpec) -> str:
     return spec.description or f"Served by openreel's '{spec.engine}' engine."
 
 
-def gemini_model(spec: ModelSpec) -> dict[str, Any]:
+def _served_by(info: ModelInfo) -> dict[str, Any]:
+    """openreel's own fields on a model (the SDKs ignore fields they do not know)."""
+    body: dict[str, Any] = {"engine": info.spec.engine}
+    if info.spec.license:
+        body["license"] = info.spec.license
+    if info.capabilities is not None:
+        body["capabilities"] = info.capabilities.to_wire()
+    if info.unavailable is not None:
+        body["unavailable"] = info.unavailable
+    return body
+
+
+def gemini_model(info: ModelInfo) -> dict[str, Any]:
+    spec = info.spec
     return {"name": f"models/{spec.id}", "version": spec.version, "displayName": spec.display_name,
             "description": _model_description(spec), "inputTokenLimit": 480,
-            "outputTokenLimit": 8192, "supportedGenerationMethods": ["predictLongRunning"],
-            "engine": spec.engine}
+            "outputTokenLimit": 8192, "supportedGenerationMethods": ["predictLongRunning"]} | _served_by(info)
 
 
-def vertex_publisher_model(spec: ModelSpec) -> dict[str, Any]:
+def vertex_publisher_model(info: ModelInfo) -> dict[str, Any]:
+    spec = info.spec
     return {"name": f"publishers/google/models/{spec.id}", "versionId": spec.version,
             "displayName": spec.display_name, "description": _model_description(spec),
-            "launchStage": "GA", "engine": spec.engine}
+            "launchStage": "GA"} | _served_by(info)

@@ -86,10 +86,10 @@ async def get_operation(version: Version, project: str, location: str, operation
 
 @router.get("/{version}/publishers/google/models")
 def list_publisher_models(version: Version, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
-    return {"publisherModels": [vertex_publisher_model(spec) for spec in runtime.catalog.all()]}
+    return {"publisherModels": [vertex_publisher_model(info) for info in runtime.models.all()]}
 
 
 @router.get("/{version}/publishers/google/models/{model}")
 def get_publisher_model(version: Version, model: str, principal: PrincipalDep,
                         runtime: RuntimeDep) -> dict[str, Any]:
-    return vertex_publisher_model(runtime.catalog.get(model))
+    return vertex_publisher_model(runtime.models.get(model))

@@ -168,3 +168,20 @@ def list_models(server: Server = None, api_key: ApiKey = None) -> None:
         models = client.list_models()
     for model in models:
         typer.echo(f"{model['name'].removeprefix('models/')}\t{model.get('engine', '')}\t{model.get('displayName', '')}")
+        if "capabilities" in model:
+            typer.echo(f"    {_capabilities(model['capabilities'])}")
+        if "unavailable" in model:
+            typer.echo(f"    unavailable: {model['unavailable']}")
+        if "license" in model:
+            typer.echo(f"    license: {model['license']}")
+
+
+def _capabilities(caps: dict[str, Any]) -> str:
+    """One line: '4, 6, 8 s · 720p, 1080p · 16:9, 9:16 · text, image, last frame, extension · audio · 1-4 samples'."""
+    inputs = [name for name, key in (("text", "textToVideo"), ("image", "imageToVideo"), ("last frame", "lastFrame"),
+                                     ("extension", "videoExtension")) if caps.get(key)]
+    inputs += [f"{kind} references" for kind in caps.get("referenceImageTypes", [])]
+    parts = [", ".join(map(str, caps.get("durationsSeconds", []))) + " s",
+             ", ".join(caps.get("resolutions", [])), ", ".join(caps.get("aspectRatios", [])), ", ".join(inputs),
+             "audio" if caps.get("audio") else "silent", f"1-{caps.get('maxSamples', 1)} samples"]
+    return " · ".join(parts)

@@ -95,6 +95,7 @@ class Operation:
     created_at: datetime
     updated_at: datetime
     progress_percent: int = 0
+    progress_phase: str = ""  # what a running operation is doing, e.g. "denoising step 3 of 30"
     attempt: int = 0
     enhanced_prompt: str | None = None
     error: OperationError | None = None

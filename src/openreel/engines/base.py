@@ -1,29 +1,48 @@
-"""The Engine protocol every generation backend implements, and what crosses it."""
+"""The Engine contract (second version) every generation backend implements, and what crosses it.
+
+One call per operation: `generate` gets the whole request and returns one Sample per requested
+video, so an engine batches samples when it can (a diffusion pipeline) or makes them one by one
+(the procedural renderer). A Sample is either frames (+ audio) for the worker to encode, or an
+MP4 the engine already encoded (a remote API's answer), which the worker checks and stores as is.
+
+The worker drives the lifecycle: `__init__` only reads options (the API process builds engines
+to read their capabilities, so it must stay cheap: no weights, no torch import), `load()` before
+the first job, `close()` when the process stops; `load()` again after `close()` works.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from openreel.domain.request import GenerationRequest
+from openreel.engines.capabilities import Capabilities
 
 
-class RenderContext(Protocol):
-    """How an engine reports progress and learns it must stop; one per sample being rendered."""
+class RunContext(Protocol):
+    """What an engine sees of its operation while it runs."""
 
-    def report(self, done_frames: int, total_frames: int) -> None:
-        """Tell the service how far this sample has got."""
+    @property
+    def scratch_dir(self) -> Path:
+        """A private folder for files the engine writes (e.g. EncodedVideo), removed after the run."""
+
+    def report(self, fraction: float, phase: str) -> None:
+        """How far the whole job has got (0.0-1.0) and what it is doing, e.g. 'denoising step 3 of 30'."""
 
     def raise_if_cancelled(self) -> None:
-        """Raise (Cancelled or DeadlineExceeded) if the operation must stop; call between steps."""
+        """Raise if the operation must stop (cancelled, past its deadline, worker shutting down).
+        Call it between steps; it is safe to call from a diffusers `callback_on_step_end`, where
+        the exception ends the pipeline call."""
 
 
 @dataclass
 class Clip:
-    """One rendered sample. `frames` is lazy so encoding can run while later frames render."""
+    """One sample as frames for the worker to encode. `frames` is lazy so encoding can run while
+    later frames render; each is uint8 RGB of shape (height, width, 3)."""
 
     width: int
     height: int
@@ -34,6 +53,17 @@ class Clip:
     audio: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class EncodedVideo:
+    """One sample the engine encoded itself: an MP4 under the run's scratch_dir. The worker
+    checks its codec, size and duration against the request and stores the bytes unchanged."""
+
+    path: Path
+
+
+Sample = Clip | EncodedVideo
+
+
 class Engine(Protocol):
     """A generation backend, registered under the `openreel.engines` entry-point group."""
 
@@ -41,10 +71,21 @@ class Engine(Protocol):
     # Shown to users (e.g. in `GET models`), so a procedural renderer never passes for a model.
     description: str
 
-    def __init__(self, options: dict[str, Any]) -> None: ...
+    def __init__(self, options: dict[str, Any]) -> None:
+        """Read the catalog entry's options; cheap (see the module docstring)."""
+
+    def capabilities(self) -> Capabilities:
+        """What this engine can make with these options; cheap. Raise FailedPrecondition when it
+        cannot serve at all (its library or weights are missing), naming what to fix."""
+
+    def load(self) -> None:
+        """Make ready to generate (load weights); idempotent."""
+
+    def close(self) -> None:
+        """Free what load() took (GPU memory); idempotent."""
 
     def enhance_prompt(self, request: GenerationRequest) -> str:
         """Return the richer, deterministic shot description used when enhancePrompt is set."""
 
-    def generate(self, request: GenerationRequest, sample_index: int, ctx: RenderContext) -> Clip:
-        """Render sample `sample_index` of `request`; must be deterministic in request.seed."""
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+        """Make request.sample_count samples; deterministic in request.seed."""

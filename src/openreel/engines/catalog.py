@@ -1,21 +1,32 @@
-"""The model catalog: which engine (and options) serves each model id, and its limits.
+"""The model catalog: which engine (and options) serves each model id, and the limits set on it.
 
 Out of the box every Veo id maps to the built-in `procedural` engine so Google's clients work on
-first start. Operators add or override entries with a JSON file (OPENREEL_CATALOG_PATH):
-    {"models": [{"id": "wan2.2-ti2v-5b", "engine": "diffusers", "resolutions": ["720p"],
-                 "options": {...}}]}
-Request validation reads each entry's limits (durations, resolutions, samples, audio), so what a
-model cannot make is refused with a 400 before anything is queued.
+first start, and the open-weight models of engines/open_models.py are listed for the `diffusers`
+engine. Operators add or override entries with a TOML file named by OPENREEL_CATALOG_PATH:
+
+    [models."wan-480p"]
+    engine = "diffusers"
+    path = "/models/Wan2.1-T2V-1.3B-Diffusers"   # a folder saved by save_pretrained
+    steps = 30                                    # any key not listed in CATALOG_KEYS is an engine option
+
+A JSON file of the first catalog version is still read:
+    {"models": [{"id": "m", "engine": "procedural", "durations": [4], "options": {...}}]}
+
+What a model can make is its engine's Capabilities narrowed by the entry's limits (durations,
+resolutions, aspect_ratios, max_samples, audio); request validation reads the result.
 """
 
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openreel.domain.request import Resolution
+from openreel.domain.request import AspectRatio, Resolution
+from openreel.engines.capabilities import CatalogLimits
+from openreel.engines.open_models import OPEN_MODELS
 from openreel.errors import FailedPrecondition, NotFound
 
 VEO3_DURATIONS = (4, 6, 8)
@@ -23,6 +34,9 @@ VEO2_DURATIONS = (5, 6, 7, 8)
 HD_RESOLUTIONS = (Resolution.HD, Resolution.FULL_HD)
 # Google's Veo 3.1 and 3.1 fast (not lite, not Veo 2 or 3.0) also render 3840x2160.
 UHD_RESOLUTIONS = (*HD_RESOLUTIONS, Resolution.UHD)
+# The keys of a TOML entry that describe the model; every other key goes to its engine.
+CATALOG_KEYS = frozenset({"engine", "display_name", "description", "version", "license", "durations",
+                          "resolutions", "aspect_ratios", "max_samples", "audio", "options"})
 
 
 @dataclass(frozen=True)
@@ -32,24 +46,23 @@ class ModelSpec:
     display_name: str
     version: str
     description: str = ""
-    durations: tuple[int, ...] = VEO3_DURATIONS
-    resolutions: tuple[Resolution, ...] = HD_RESOLUTIONS
-    max_samples: int = 4
-    supports_audio: bool = True
+    limits: CatalogLimits = CatalogLimits()
+    # A notice users must see before relying on the model (restrictive weights licenses).
+    license: str = ""
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def _veo(model_id: str, display: str, version: str, **limits: Any) -> ModelSpec:
+def _veo(model_id: str, display: str, version: str, durations: tuple[int, ...] = VEO3_DURATIONS,
+         resolutions: tuple[Resolution, ...] = HD_RESOLUTIONS, audio: bool = True) -> ModelSpec:
     return ModelSpec(id=model_id, engine="procedural", display_name=display, version=version,
-                     description=f"{display} API, served by openreel's procedural renderer "
-                                 "(not an AI model)", **limits)
+                     description=f"{display} API, served by openreel's procedural renderer (not an AI model)",
+                     limits=CatalogLimits(durations=durations, resolutions=resolutions, audio=audio))
 
 
 DEFAULT_MODELS: tuple[ModelSpec, ...] = (
-    _veo("veo-2.0-generate-001", "Veo 2", "2.0", durations=VEO2_DURATIONS, supports_audio=False),
-    _veo("veo-2.0-generate-exp", "Veo 2 exp", "2.0", durations=VEO2_DURATIONS, supports_audio=False),
-    _veo("veo-2.0-generate-preview", "Veo 2 preview", "2.0", durations=VEO2_DURATIONS,
-         supports_audio=False),
+    _veo("veo-2.0-generate-001", "Veo 2", "2.0", durations=VEO2_DURATIONS, audio=False),
+    _veo("veo-2.0-generate-exp", "Veo 2 exp", "2.0", durations=VEO2_DURATIONS, audio=False),
+    _veo("veo-2.0-generate-preview", "Veo 2 preview", "2.0", durations=VEO2_DURATIONS, audio=False),
     _veo("veo-3.0-generate-001", "Veo 3", "3.0"),
     _veo("veo-3.0-fast-generate-001", "Veo 3 fast", "3.0"),
     _veo("veo-3.0-generate-preview", "Veo 3 preview", "3.0"),
@@ -60,6 +73,8 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
     _veo("veo-3.1-fast-generate-001", "Veo 3.1 fast", "3.1", resolutions=UHD_RESOLUTIONS),
     _veo("veo-3.1-lite-generate-preview", "Veo 3.1 lite", "3.1"),
     _veo("veo-3.1-lite-generate-001", "Veo 3.1 lite", "3.1"),
+    *(ModelSpec(id=m.id, engine="diffusers", display_name=m.display_name, version="1",
+                description=m.description, license=m.license, options=dict(m.options)) for m in OPEN_MODELS),
 )
 
 
@@ -69,16 +84,16 @@ class Catalog:
 
     @classmethod
     def load(cls, path: Path | None) -> Catalog:
-        """The default models, with the entries of the operator's JSON file at `path` added or
-        overriding; FailedPrecondition naming the file when it cannot be used."""
+        """The default models, with the entries of the operator's file at `path` (TOML, or JSON
+        ending in .json) added or overriding; FailedPrecondition naming the file when it cannot
+        be used."""
         models = {m.id: m for m in DEFAULT_MODELS}
         if path is not None:
             try:
-                entries = json.loads(path.read_text())["models"]
-                specs = [_spec_from_json(entry) for entry in entries]
+                specs = _json_specs(path.read_text()) if path.suffix == ".json" else _toml_specs(path.read_text())
             except OSError as exc:
                 raise FailedPrecondition(f"catalog file {path}: {exc.strerror}") from None
-            except (ValueError, KeyError, TypeError) as exc:  # bad JSON, a missing or mistyped field
+            except (ValueError, KeyError, TypeError) as exc:  # bad syntax, a missing or mistyped field
                 detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
                 raise FailedPrecondition(f"catalog file {path}: {detail}") from None
             models |= {spec.id: spec for spec in specs}
@@ -92,27 +107,64 @@ class Catalog:
             raise NotFound(f"Model '{model_id}' was not found. Known models: "
                            f"{', '.join(sorted(self._models))}") from None
 
+    def ids(self) -> set[str]:
+        return set(self._models)
+
     def all(self) -> list[ModelSpec]:
         return sorted(self._models.values(), key=lambda m: m.id)
 
 
-def _spec_from_json(entry: dict[str, Any]) -> ModelSpec:
-    return ModelSpec(
-        id=entry["id"], engine=entry["engine"],
-        display_name=entry.get("displayName", entry["id"]), version=entry.get("version", "1"),
-        description=entry.get("description", ""),
-        durations=tuple(entry.get("durations", VEO3_DURATIONS)),
-        resolutions=_resolutions(entry),
-        max_samples=int(entry.get("maxSamples", 4)),
-        supports_audio=bool(entry.get("supportsAudio", True)),
-        options=dict(entry.get("options", {})),
-    )
+def _toml_specs(text: str) -> list[ModelSpec]:
+    models = tomllib.loads(text).get("models", {})
+    if not isinstance(models, dict):
+        raise ValueError('write each model as a [models."<id>"] table')
+    specs = []
+    for model_id, entry in models.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f'models."{model_id}" must be a table')
+        if "engine" not in entry:
+            raise ValueError(f'models."{model_id}": missing field "engine"')
+        options = dict(entry.get("options", {})) | {k: v for k, v in entry.items() if k not in CATALOG_KEYS}
+        specs.append(ModelSpec(
+            id=model_id, engine=str(entry["engine"]), display_name=str(entry.get("display_name", model_id)),
+            version=str(entry.get("version", "1")), description=str(entry.get("description", "")),
+            limits=_limits(model_id, entry.get("durations"), entry.get("resolutions"), entry.get("aspect_ratios"),
+                           entry.get("max_samples"), entry.get("audio")),
+            license=str(entry.get("license", "")), options=options))
+    return specs
 
 
-def _resolutions(entry: dict[str, Any]) -> tuple[Resolution, ...]:
-    given = entry.get("resolutions", HD_RESOLUTIONS)
-    known = [r.value for r in Resolution]
-    if not given or any(str(r).lower() not in known for r in given):
-        raise ValueError(f"catalog entry '{entry['id']}': resolutions must be a non-empty list of "
-                         f"{', '.join(known)}; got {given!r}")
-    return tuple(Resolution(str(r).lower()) for r in given)
+def _json_specs(text: str) -> list[ModelSpec]:
+    return [ModelSpec(
+        id=entry["id"], engine=entry["engine"], display_name=entry.get("displayName", entry["id"]),
+        version=entry.get("version", "1"), description=entry.get("description", ""),
+        limits=_limits(entry["id"], entry.get("durations"), entry.get("resolutions"), entry.get("aspectRatios"),
+                       entry.get("maxSamples"), entry.get("supportsAudio")),
+        license=entry.get("license", ""), options=dict(entry.get("options", {})),
+    ) for entry in json.loads(text)["models"]]
+
+
+def _limits(model_id: str, durations: Any, resolutions: Any, aspect_ratios: Any, max_samples: Any,
+            audio: Any) -> CatalogLimits:
+    def listed(name: str, given: Any, known: list[str]) -> tuple[str, ...] | None:
+        if given is None:
+            return None
+        if not isinstance(given, list) or not given or any(str(v).lower() not in known for v in given):
+            raise ValueError(f"model '{model_id}': {name} must be a non-empty list of {', '.join(known)}; "
+                             f"got {given!r}")
+        return tuple(str(v).lower() for v in given)
+
+    picked_resolutions = listed("resolutions", resolutions, [r.value for r in Resolution])
+    picked_aspects = listed("aspect_ratios", aspect_ratios, [a.value for a in AspectRatio])
+    if durations is not None and (not isinstance(durations, list) or not durations
+                                  or any(type(d) is not int or d < 1 for d in durations)):
+        raise ValueError(f"model '{model_id}': durations must be a non-empty list of whole seconds; got {durations!r}")
+    if max_samples is not None and (type(max_samples) is not int or max_samples < 1):
+        raise ValueError(f"model '{model_id}': max_samples must be a whole number from 1; got {max_samples!r}")
+    if audio is not None and not isinstance(audio, bool):
+        raise ValueError(f"model '{model_id}': audio must be true or false; got {audio!r}")
+    return CatalogLimits(
+        durations=None if durations is None else tuple(durations),
+        resolutions=None if picked_resolutions is None else tuple(Resolution(r) for r in picked_resolutions),
+        aspect_ratios=None if picked_aspects is None else tuple(AspectRatio(a) for a in picked_aspects),
+        max_samples=max_samples, audio=audio)

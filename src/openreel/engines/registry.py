@@ -1,14 +1,20 @@
-"""Find engines through the `openreel.engines` entry-point group and keep one instance each."""
+"""Find engines through the `openreel.engines` entry-point group and keep one instance per model
+entry, loaded once and kept loaded between jobs (a pipeline's weights stay on its GPU)."""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import entry_points
-from typing import Any
 
 from openreel.engines.base import Engine
+from openreel.engines.capabilities import Capabilities
+from openreel.engines.catalog import ModelSpec
 from openreel.errors import FailedPrecondition
 
+log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "openreel.engines"
 
 
@@ -17,21 +23,64 @@ def available_engines() -> list[str]:
 
 
 class EngineRegistry:
-    """Loads each engine class lazily (heavy engines import torch only when first used)."""
+    """Engine classes load lazily, and building one is cheap (the contract keeps heavy imports
+    and weights for load()), so the API process can ask any model for its capabilities."""
 
     def __init__(self) -> None:
         self._instances: dict[tuple[str, str], Engine] = {}
+        self._loaded: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str, options: dict[str, Any]) -> Engine:
-        key = (name, repr(sorted(options.items())))
+    def engine(self, spec: ModelSpec) -> Engine:
+        key = _key(spec)
         with self._lock:
             if key not in self._instances:
-                matches = entry_points(group=ENTRY_POINT_GROUP, name=name)
+                matches = entry_points(group=ENTRY_POINT_GROUP, name=spec.engine)
                 if not matches:
                     raise FailedPrecondition(
-                        f"engine '{name}' is not installed; installed engines: "
+                        f"Model {spec.id}: engine '{spec.engine}' is not installed; installed engines: "
                         f"{', '.join(available_engines()) or 'none'}")
                 engine_class = next(iter(matches)).load()
-                self._instances[key] = engine_class(options)
+                with _naming(spec):
+                    self._instances[key] = engine_class(spec.options)
             return self._instances[key]
+
+    def capabilities(self, spec: ModelSpec) -> Capabilities:
+        """What the model can make: its engine's capabilities within its catalog entry's limits."""
+        engine = self.engine(spec)
+        with _naming(spec):
+            return engine.capabilities().narrowed(spec.limits)
+
+    def loaded(self, spec: ModelSpec) -> Engine:
+        """The model's engine, loaded (the first caller loads it; others wait for that)."""
+        engine = self.engine(spec)
+        key = _key(spec)
+        with self._lock:
+            loading = self._loaded.setdefault(key, threading.Lock())
+        with loading, _naming(spec):
+            engine.load()
+        return engine
+
+    def close(self) -> None:
+        """Free every engine's resources (at process exit)."""
+        with self._lock:
+            engines = list(self._instances.values())
+        for engine in engines:
+            try:
+                engine.close()
+            except Exception:  # one engine failing to close must not keep the others loaded
+                log.exception("closing engine %s failed", engine.name)
+
+
+@contextmanager
+def _naming(spec: ModelSpec) -> Iterator[None]:
+    """An engine's FailedPrecondition names what to fix; this adds which model it is about."""
+    try:
+        yield
+    except FailedPrecondition as exc:
+        raise FailedPrecondition(f"Model {spec.id}: {exc.message}") from None
+
+
+def _key(spec: ModelSpec) -> tuple[str, str]:
+    # Entries with the same engine and options share one instance (and one copy of the weights).
+    return spec.engine, repr(sorted(spec.options.items()))

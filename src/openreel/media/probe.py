@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import av
 import numpy as np
@@ -27,10 +28,11 @@ class UnreadableVideo(ValueError):
     pass
 
 
-def probe_video(data: bytes) -> VideoInfo:
-    """Header-level facts about an encoded video; raises UnreadableVideo if it has no video."""
+def probe_video(data: bytes | Path) -> VideoInfo:
+    """Header-level facts about an encoded video (its bytes, or a file); raises UnreadableVideo
+    if it has no video."""
     try:
-        with av.open(io.BytesIO(data), mode="r") as container:
+        with av.open(str(data) if isinstance(data, Path) else io.BytesIO(data), mode="r") as container:
             if not container.streams.video:
                 raise UnreadableVideo("the file holds no video stream")
             video = container.streams.video[0]

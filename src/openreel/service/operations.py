@@ -19,12 +19,13 @@ from openreel.domain.naming import (is_video_file_id, new_operation_id, operatio
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.domain.request import GenerationRequest
 from openreel.engines.catalog import Catalog
+from openreel.engines.registry import EngineRegistry
 from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
 from openreel.quota.admission import admit
 from openreel.quota.tiers import TierLimits
-from openreel.service.wire_request import InputLimits, read_generation_request
+from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
@@ -49,10 +50,11 @@ class IdempotentRequest:
 
 class OperationService:
     def __init__(self, store: SqlStore, storage: Storage, queue: LocalQueue, catalog: Catalog,
-                 limits: InputLimits, rate_limits: Callable[[Principal], TierLimits], max_queued: int,
+                 engines: EngineRegistry, limits: InputLimits, rate_limits: Callable[[Principal], TierLimits], max_queued: int,
                  min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],
                  destinations: Destinations) -> None:
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
+        self.engines = engines  # asked what each model can make (cheap: no weights are loaded)
         # The caller's rate limits: its tier's, or an operator's custom ones (quota/limits.py).
         self.rate_limits, self.max_queued, self.min_free_bytes = rate_limits, max_queued, min_free_bytes
         self.inputs = InputBlobs(storage)
@@ -75,7 +77,7 @@ class OperationService:
             return self._replay(principal, keyed, earlier)
         spec = self.catalog.get(model_id)
         request = read_generation_request(
-            body, spec, self.limits, seed_if_absent=secrets.randbelow(2**32),
+            body, TargetModel(spec.id, self.engines.capabilities(spec)), self.limits, seed_if_absent=secrets.randbelow(2**32),
             video_exists=lambda file_id: self._extendable(principal, file_id),
             audio_if_absent=surface.has_audio_by_default)
         self._check_destinations(request)

@@ -17,7 +17,7 @@ from openreel.domain.naming import file_id_from_uri
 from openreel.domain.request import (FPS, AspectRatio, CompressionQuality, GenerationRequest, ImageInput,
                                      PersonGeneration, ReferenceImage, ReferenceType, ResizeMode, Resolution,
                                      VideoInput, WebhookConfig)
-from openreel.engines.catalog import ModelSpec
+from openreel.engines.capabilities import Capabilities
 from openreel.errors import FieldViolation, InvalidArgument
 from openreel.media.images import SUPPORTED_MIME_TYPES, BadImage, load_image
 from openreel.media.probe import UnreadableVideo, probe_video
@@ -61,11 +61,20 @@ class _Violations:
             raise self.error()
 
 
-def read_generation_request(raw: dict[str, Any], spec: ModelSpec, limits: InputLimits, seed_if_absent: int,
+@dataclass(frozen=True)
+class TargetModel:
+    """The model a create call names, as validation sees it: its id and what it can make."""
+
+    id: str
+    capabilities: Capabilities
+
+
+def read_generation_request(raw: dict[str, Any], model: TargetModel, limits: InputLimits, seed_if_absent: int,
                             video_exists: Callable[[str], bool], *,
                             audio_if_absent: bool = False) -> GenerationRequest:
     """Read a create body as the caller sent it. Raise one InvalidArgument listing every bad
-    field, whether the schema or the semantic checks found it, or return the request to run.
+    field, whether the schema or the semantic checks found it (including every parameter the
+    model's capabilities rule out), or return the request to run.
 
     seed_if_absent and audio_if_absent stand in for a seed and a generateAudio the body leaves
     out (audio only where the model makes sound)."""
@@ -73,12 +82,36 @@ def read_generation_request(raw: dict[str, Any], spec: ModelSpec, limits: InputL
     errors = _Violations([FieldViolation(*describe_error(problem)) for problem in problems])
     if body is None:  # nothing left to check: the schema problems are the whole answer
         raise errors.error()
-    return _generation_request(body, spec, limits, seed_if_absent, video_exists, audio_if_absent, errors)
+    request = _generation_request(body, model, limits, seed_if_absent, video_exists, audio_if_absent, errors)
+    _check_capabilities(request, model, errors)
+    errors.raise_if_any()
+    return request
 
 
-def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits: InputLimits,
+def _check_capabilities(request: GenerationRequest, model: TargetModel, errors: _Violations) -> None:
+    """The inputs the model cannot take, each named by its wire field."""
+    caps = model.capabilities
+    if request.image is not None and not caps.image_to_video:
+        errors.add("instances[0].image", f"{model.id} does not animate images (text-to-video only)")
+    if request.image is None and request.video is None and not caps.text_to_video:
+        errors.add("instances[0].image", f"{model.id} animates an image: give one")
+    if request.last_frame is not None and not caps.last_frame:
+        errors.add("instances[0].lastFrame", f"{model.id} does not take a last frame")
+    if request.video is not None and not caps.extension:
+        errors.add("instances[0].video", f"{model.id} does not extend videos")
+    for index, reference in enumerate(request.reference_images):
+        if reference.reference_type not in caps.reference_types:
+            supported = ", ".join(sorted(caps.reference_types)) or "none"
+            errors.add(f"instances[0].referenceImages[{index}].referenceType",
+                       f"{model.id} does not take {reference.reference_type} references (supported: {supported})")
+    if request.aspect_ratio not in caps.aspect_ratios:
+        errors.add("parameters.aspectRatio", f"must be one of {', '.join(caps.aspect_ratios)} for {model.id}")
+
+
+def _generation_request(body: PredictLongRunningRequest, model: TargetModel, limits: InputLimits,
                         seed_if_absent: int, video_exists: Callable[[str], bool], audio_if_absent: bool,
                         errors: _Violations) -> GenerationRequest:
+    caps = model.capabilities
     instance = body.instances[0]
     params = body.parameters
     p = params.model_dump(exclude_none=True, by_alias=False) if params else {}
@@ -108,13 +141,14 @@ def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits
     if sum(r.reference_type is ReferenceType.STYLE for r in references) > 1:
         errors.add("instances[0].referenceImages", "at most one style reference image")
 
-    duration = p.get("duration_seconds", 8)
-    if duration not in spec.durations:
+    # 8 s unless asked otherwise, as Veo's are, where the model makes clips that long.
+    duration = p.get("duration_seconds", 8 if 8 in caps.durations else max(caps.durations))
+    if duration not in caps.durations:
         errors.add("parameters.durationSeconds",
-                   f"must be one of {', '.join(map(str, spec.durations))} for {spec.id}")
+                   f"must be one of {', '.join(map(str, caps.durations))} for {model.id}")
     samples = p.get("sample_count", 1)
-    if not 1 <= samples <= spec.max_samples:
-        errors.add("parameters.sampleCount", f"must be between 1 and {spec.max_samples}")
+    if not 1 <= samples <= caps.max_samples:
+        errors.add("parameters.sampleCount", f"must be between 1 and {caps.max_samples}")
     seed = p.get("seed", seed_if_absent)
     if not 0 <= seed <= MAX_SEED:
         errors.add("parameters.seed", f"must be between 0 and {MAX_SEED}")
@@ -123,9 +157,9 @@ def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits
         errors.add("parameters.temperature", "must be between 0.0 and 1.0")
     if p.get("fps", FPS) != FPS:
         errors.add("parameters.fps", f"only {FPS} fps is supported")
-    audio = p.get("generate_audio", audio_if_absent and spec.supports_audio)
-    if audio and not spec.supports_audio:
-        errors.add("parameters.generateAudio", f"{spec.id} does not generate audio")
+    audio = p.get("generate_audio", audio_if_absent and caps.audio)
+    if audio and not caps.audio:
+        errors.add("parameters.generateAudio", f"{model.id} does not generate audio")
     negative = p.get("negative_prompt", "")
     if len(negative) > MAX_PROMPT_CHARS:
         errors.add("parameters.negativePrompt", f"must be at most {MAX_PROMPT_CHARS} characters")
@@ -137,7 +171,7 @@ def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits
         errors.add("parameters.pubsubTopic", "must look like projects/PROJECT/topics/TOPIC")
 
     aspect = _choice(AspectRatio, p.get("aspect_ratio"), AspectRatio.LANDSCAPE, "parameters.aspectRatio", errors)
-    resolution = _resolution(p.get("resolution"), spec, errors)
+    resolution = _resolution(p.get("resolution"), model, errors)
     person = _choice(PersonGeneration, _snake(p.get("person_generation")), PersonGeneration.ALLOW_ADULT,
                      "parameters.personGeneration", errors)
     quality = _choice(CompressionQuality, p.get("compression_quality"), CompressionQuality.OPTIMIZED,
@@ -157,10 +191,9 @@ def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits
         if len(metadata) > 32 or sum(len(k) + len(v) for k, v in metadata.items()) > 4096:
             errors.add("webhookConfig.userMetadata", "at most 32 entries and 4096 characters in all")
         webhook = WebhookConfig(tuple(uris), metadata)
-    errors.raise_if_any()
 
     return GenerationRequest(
-        model=spec.id, prompt=prompt, seed=seed, duration_seconds=duration, aspect_ratio=aspect,
+        model=model.id, prompt=prompt, seed=seed, duration_seconds=duration, aspect_ratio=aspect,
         resolution=resolution, sample_count=samples, generate_audio=audio, negative_prompt=negative,
         temperature=temperature, enhance_prompt=p.get("enhance_prompt", False),
         person_generation=person, image=image, last_frame=last_frame,
@@ -169,14 +202,15 @@ def _generation_request(body: PredictLongRunningRequest, spec: ModelSpec, limits
         webhook=webhook, pubsub_topic=topic)
 
 
-def _resolution(raw: str | None, spec: ModelSpec, errors: _Violations) -> Resolution:
+def _resolution(raw: str | None, model: TargetModel, errors: _Violations) -> Resolution:
     # 1080p unless asked otherwise, as the seed guide's videos are, where the model offers it.
-    default = Resolution.FULL_HD if Resolution.FULL_HD in spec.resolutions else spec.resolutions[0]
+    offered = model.capabilities.resolutions
+    default = Resolution.FULL_HD if Resolution.FULL_HD in offered else offered[0]
     if raw is None:
         return default
-    if raw.lower() in spec.resolutions:
+    if raw.lower() in offered:
         return Resolution(raw.lower())
-    errors.add("parameters.resolution", f"must be one of {', '.join(spec.resolutions)} for {spec.id}")
+    errors.add("parameters.resolution", f"must be one of {', '.join(offered)} for {model.id}")
     return default
 
 

@@ -10,7 +10,7 @@ lifecycle table in domain/operation.py before it reaches the database.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -272,11 +272,15 @@ class SqlStore:
 
     # -- workers -----------------------------------------------------------------------------
 
-    def claim(self, worker_id: str, lease_seconds: float, operation_id: str | None = None) -> Claim | None:
-        """Take the oldest queued operation (or the named one) with a fresh lease and token."""
+    def claim(self, worker_id: str, lease_seconds: float, operation_id: str | None = None,
+              models: Collection[str] | None = None) -> Claim | None:
+        """Take the oldest queued operation (or the named one) with a fresh lease and token; a
+        worker serving only some models (`models`) takes only their operations."""
         query = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value)
         if operation_id is not None:
             query = query.where(operations.c.id == operation_id)
+        if models is not None:
+            query = query.where(operations.c.model.in_(list(models)))
         query = query.order_by(operations.c.created_at, operations.c.id).limit(8)
         with self.reading() as conn:
             if not conn.execute(query).first():
@@ -300,13 +304,14 @@ class SqlStore:
                                updated_at=now, error_message=f"The stored request cannot be read ({exc!r}).")
         return None
 
-    def heartbeat(self, op_id: str, token: int, lease_seconds: float, progress_percent: int) -> bool:
+    def heartbeat(self, op_id: str, token: int, lease_seconds: float, progress_percent: int,
+                  progress_phase: str = "") -> bool:
         """Extend the lease and record progress; False means stop: cancelled or lease lost."""
         now = utcnow()
         with self.writing() as conn:
             result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
-                progress_percent=progress_percent, updated_at=now))
+                progress_percent=progress_percent, progress_phase=progress_phase, updated_at=now))
         return bool(result.rowcount == 1)
 
     def complete(self, op_id: str, token: int, files: list[VideoFile], enhanced_prompt: str | None,
@@ -318,7 +323,8 @@ class SqlStore:
         with self.writing() as conn:
             if not self._move(conn, op_id, [OperationState.RUNNING], OperationState.SUCCEEDED,
                               (operations.c.fencing_token == token,),
-                              progress_percent=100, enhanced_prompt=enhanced_prompt, rai_reasons=rai_reasons,
+                              progress_percent=100, progress_phase="", enhanced_prompt=enhanced_prompt,
+                              rai_reasons=rai_reasons,
                               lease_owner=None, updated_at=now, finished_at=now):
                 row = conn.execute(select(operations.c.state, operations.c.fencing_token).where(
                     operations.c.id == op_id)).first()
@@ -348,7 +354,7 @@ class SqlStore:
         with self.writing() as conn:
             return self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED,
                               (operations.c.fencing_token == token,),
-                              lease_owner=None, lease_expires_at=None, progress_percent=0,
+                              lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
                               attempt=operations.c.attempt - (0 if count_attempt else 1), updated_at=utcnow())
 
     def requeue_expired(self, max_attempts: int) -> SweepResult:
@@ -373,7 +379,8 @@ class SqlStore:
                         self._finished(conn, op_id, now)
                         failed.append(op_id)
                 elif self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED, fenced,
-                                lease_owner=None, lease_expires_at=None, progress_percent=0, updated_at=now):
+                                lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
+                                updated_at=now):
                     requeued.append(op_id)
         return SweepResult(requeued, failed)
 
@@ -427,7 +434,8 @@ class SqlStore:
             id=row.id, name=row.name, surface=Surface(row.surface), model=row.model,
             project=row.project, api_key_id=row.api_key_id, state=OperationState(row.state),
             request=request_from_json(row.request), created_at=row.created_at, updated_at=row.updated_at,
-            progress_percent=row.progress_percent, attempt=row.attempt, enhanced_prompt=row.enhanced_prompt,
+            progress_percent=row.progress_percent, progress_phase=row.progress_phase, attempt=row.attempt,
+            enhanced_prompt=row.enhanced_prompt,
             error=None if row.error_code is None else OperationError(row.error_code, row.error_message),
             videos=tuple(files.get(row.id, ())), rai_filtered_reasons=tuple(row.rai_reasons or ()),
             queue_position=positions.get(row.id), started_at=row.started_at, finished_at=row.finished_at,

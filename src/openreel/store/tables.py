@@ -63,6 +63,7 @@ operations = Table(
     Column("state", String(16), nullable=False, index=True),
     Column("request", JSON, nullable=False),
     Column("progress_percent", Integer, nullable=False, default=0),
+    Column("progress_phase", String(80), nullable=False, default="", server_default=""),
     Column("attempt", Integer, nullable=False, default=0),
     # Incremented on every claim; a worker's writes only land while it holds the latest token.
     Column("fencing_token", Integer, nullable=False, default=0),

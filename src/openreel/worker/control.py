@@ -6,11 +6,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from openreel.errors import Cancelled, DeadlineExceeded, OpenreelError
 from openreel.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
+# A phase label is for people ("denoising step 12 of 30"); the store keeps this much of it.
+MAX_PHASE_CHARS = 80
 
 
 class ShuttingDown(Exception):
@@ -18,24 +22,36 @@ class ShuttingDown(Exception):
 
 
 class RunControl:
-    def __init__(self, total_frames: int, timeout_seconds: float,
-                 shutting_down: threading.Event | None = None) -> None:
-        self.total_frames = max(total_frames, 1)
+    """The RunContext (engines/base.py) handed to an engine: progress in, stop signals out.
+    `on_report` lets a caller follow progress as it happens (the CLI's progress bar)."""
+
+    def __init__(self, timeout_seconds: float, scratch_dir: Path, shutting_down: threading.Event | None = None,
+                 on_report: Callable[[RunControl], None] | None = None) -> None:
         self.timeout_seconds = timeout_seconds
         self.deadline = time.monotonic() + timeout_seconds
-        self.done_frames = 0
+        self.scratch_dir = scratch_dir
+        self.fraction = 0.0
+        self.phase = "starting"
         self._stop: OpenreelError | None = None
         self._shutting_down = shutting_down
+        self._on_report = on_report
 
     @property
     def percent(self) -> int:
-        return min(99, int(100 * self.done_frames / self.total_frames))
+        return min(99, int(100 * self.fraction))  # 100 only once the outcome is recorded
+
+    def report(self, fraction: float, phase: str) -> None:
+        # Never backwards: an engine whose stages overlap must not make a progress bar jump back.
+        self.fraction = max(self.fraction, min(max(float(fraction), 0.0), 1.0))
+        self.phase = phase[:MAX_PHASE_CHARS]
+        if self._on_report is not None:
+            self._on_report(self)
 
     def stop(self, reason: OpenreelError) -> None:
         if self._stop is None:
             self._stop = reason
 
-    def raise_if_stopped(self) -> None:
+    def raise_if_cancelled(self) -> None:
         if self._stop is not None:
             raise self._stop
         if self._shutting_down is not None and self._shutting_down.is_set():
@@ -43,22 +59,6 @@ class RunControl:
         if time.monotonic() > self.deadline:
             raise DeadlineExceeded(
                 f"Generation took longer than the {self.timeout_seconds:g} s deadline.")
-
-    def for_sample(self, sample_index: int, frames_per_sample: int) -> SampleContext:
-        return SampleContext(self, sample_index * frames_per_sample)
-
-
-class SampleContext:
-    """The RenderContext handed to an engine for one sample."""
-
-    def __init__(self, control: RunControl, frame_offset: int) -> None:
-        self._control, self._offset = control, frame_offset
-
-    def report(self, done_frames: int, total_frames: int) -> None:
-        self._control.done_frames = self._offset + done_frames
-
-    def raise_if_cancelled(self) -> None:
-        self._control.raise_if_stopped()
 
 
 class Heartbeat(threading.Thread):
@@ -77,7 +77,8 @@ class Heartbeat(threading.Thread):
     def run(self) -> None:
         while not self._done.wait(self.interval):
             try:
-                alive = self.store.heartbeat(self.op_id, self.token, self.lease_seconds, self.control.percent)
+                alive = self.store.heartbeat(self.op_id, self.token, self.lease_seconds, self.control.percent,
+                                             self.control.phase)
             except Exception as exc:
                 log.warning("heartbeat for operation %s failed (%s); retrying", self.op_id, exc)
                 continue

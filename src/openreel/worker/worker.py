@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import tempfile
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +24,8 @@ from openreel.domain.operation import OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
-from openreel.errors import Cancelled, FailedPrecondition, InternalError, OpenreelError, ServiceUnavailable
+from openreel.errors import (Cancelled, FailedPrecondition, InternalError, OpenreelError, OutOfMemory,
+                             ServiceUnavailable)
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
 from openreel.settings import Settings
@@ -34,7 +35,7 @@ from openreel.storage.inputs import InputBlobs
 from openreel.store.sql import Claim, SqlStore
 from openreel.worker.backoff import Backoff
 from openreel.worker.control import Heartbeat, RunControl, ShuttingDown
-from openreel.worker.pipeline import encode_clip
+from openreel.worker.render import render_samples
 
 log = logging.getLogger(__name__)
 MP4 = "video/mp4"
@@ -59,10 +60,11 @@ class Worker:
         self.tmp_dir = tmp_dir
 
     def run_forever(self, stopping: threading.Event) -> None:
+        self._preload()
         backoff = Backoff()
         while not stopping.is_set():
             try:
-                claim = self.store.claim(self.id, self.settings.lease_seconds)
+                claim = self.store.claim(self.id, self.settings.lease_seconds, models=self.settings.served_models)
             except Exception as exc:  # the database is down or damaged: wait and try again
                 delay = backoff.next_delay()
                 log.warning("worker %s: cannot claim work (%s); retrying in %.1f s", self.id, exc, delay)
@@ -74,13 +76,23 @@ class Worker:
                 continue
             self.run(claim, stopping)
 
+    def _preload(self) -> None:
+        """Load the models this worker serves before taking work, so the first job does not pay
+        for loading weights. A model that cannot load is logged; its jobs then fail saying why."""
+        for model_id in self.settings.served_models or ():
+            try:
+                self.engines.loaded(self.catalog.get(model_id))
+            except Exception as exc:
+                log.error("worker %s: model %s could not be loaded: %s", self.id, model_id, exc)
+
     def run(self, claim: Claim, stopping: threading.Event | None = None) -> None:
         """Run one claimed operation to its one outcome: published, failed, handed back, or
         (cancelled or taken over) nothing at all; files not published are removed."""
         op, token = claim.operation, claim.fencing_token
         request = op.request
-        control = RunControl(request.frame_count * request.sample_count,
-                             self.settings.generation_timeout_seconds, stopping)
+        # This attempt's own folder for the MP4s it encodes; made when the run starts using it.
+        scratch = self.tmp_dir / f"{op.id}-{token}"
+        control = RunControl(self.settings.generation_timeout_seconds, scratch, stopping)
         heartbeat = Heartbeat(self.store, op.id, token, control, self.settings.heartbeat_seconds,
                               self.settings.lease_seconds)
         heartbeat.start()
@@ -104,6 +116,13 @@ class Worker:
                 (stopping or threading.Event()).wait(min(OUTAGE_WAIT_SECONDS * op.attempt, MAX_OUTAGE_WAIT_SECONDS))
             outcome = (partial(self.store.release, op.id, token, count_attempt=True) if retry
                        else partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message)))
+        except OutOfMemory as exc:
+            # The engine is still healthy (it freed what the attempt held) and may run leaner
+            # next time; another attempt, here or on a worker with more memory, may succeed.
+            retry = op.attempt < self.settings.max_attempts
+            log.warning("%s: %s; %s", op.name, exc.message, "requeued" if retry else "no attempts left")
+            outcome = (partial(self.store.release, op.id, token, count_attempt=True) if retry
+                       else partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message)))
         except OpenreelError as exc:
             outcome = partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message))
         except Exception as exc:
@@ -115,6 +134,7 @@ class Worker:
             recorded = outcome is not None and self._settle(outcome, op.name, stopping)
             if not (publishes and recorded):
                 self._discard(written)
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def _settle(self, write: Callable[[], bool], name: str, stopping: threading.Event | None) -> bool:
         """Make the outcome's fenced write, retrying through database outages for up to one
@@ -136,25 +156,21 @@ class Worker:
 
     def _generate(self, op_id: str, token: int, request: GenerationRequest, control: RunControl,
                   written: list[str]) -> tuple[list[VideoFile], str | None]:
+        control.scratch_dir.mkdir(parents=True, exist_ok=True)
         spec = self.catalog.get(request.model)
-        engine = self.engines.get(spec.engine, spec.options)
+        control.report(0.0, "loading model")
+        engine = self.engines.loaded(spec)
         files = []
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.tmp_dir) as tmp:
-            for index in range(request.sample_count):
-                control.raise_if_stopped()
-                clip = engine.generate(request, index, control.for_sample(index, request.frame_count))
-                path = Path(tmp) / f"sample_{index}.mp4"
-                encode_clip(clip, path, request.compression_quality)
-                control.raise_if_stopped()
-                key = storage_key(op_id, token, index)
-                written += video_blob_keys(key)
-                size = self.storage.put_file(key, path, MP4)
-                self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
-                if request.storage_uri:
-                    self._deliver(request.storage_uri, op_id, index, path)
-                files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
-                                       sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
+        for index, path in enumerate(render_samples(engine, request, control)):
+            control.report(control.fraction, f"storing video {index + 1} of {request.sample_count}")
+            key = storage_key(op_id, token, index)
+            written += video_blob_keys(key)
+            size = self.storage.put_file(key, path, MP4)
+            self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
+            if request.storage_uri:
+                self._deliver(request.storage_uri, op_id, index, path)
+            files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
+                                   sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
         enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
         return files, enhanced
 

@@ -15,7 +15,8 @@ import numpy as np
 from PIL import Image
 
 from openreel.domain.request import FPS, GenerationRequest, ReferenceType, ResizeMode
-from openreel.engines.base import Clip, RenderContext
+from openreel.engines.base import Clip, RunContext, Sample
+from openreel.engines.capabilities import Capabilities
 from openreel.engines.procedural.audio import ambient
 from openreel.engines.procedural.render import RAIN_ONSET_SECONDS, Shot, ShotInputs
 from openreel.engines.procedural.scene import SceneDescription, describe, enhanced_prompt
@@ -33,10 +34,23 @@ class ProceduralEngine:
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
 
+    def capabilities(self) -> Capabilities:
+        return Capabilities()  # every duration, size and input the Veo API has; the catalog narrows them
+
+    def load(self) -> None:
+        pass  # nothing to load: it draws with numpy
+
+    def close(self) -> None:
+        pass
+
     def enhance_prompt(self, request: GenerationRequest) -> str:
         return enhanced_prompt(request.prompt, describe(request.prompt, request.negative_prompt))
 
-    def generate(self, request: GenerationRequest, sample_index: int, ctx: RenderContext) -> Clip:
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+        # Lazy clips: each sample renders while the worker encodes it, one after the other.
+        return [self._sample(request, index, ctx) for index in range(request.sample_count)]
+
+    def _sample(self, request: GenerationRequest, sample_index: int, ctx: RunContext) -> Clip:
         prompt = self.enhance_prompt(request) if request.enhance_prompt else request.prompt
         scene = _with_style(describe(prompt, request.negative_prompt), request)
         rng = np.random.default_rng(request.sample_seed(sample_index))
@@ -54,7 +68,7 @@ class ProceduralEngine:
             onset = RAIN_ONSET_SECONDS if inputs.first_frame is not None else 0.0
             audio = ambient(scene, request.duration_seconds, rng, rain_onset=onset, thunder_at=thunder)
         return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count,
-                    frames=_reporting(shot.frames(), request.frame_count, ctx), audio=audio)
+                    frames=_reporting(shot.frames(), request, sample_index, ctx), audio=audio)
 
 
 def _lightning_flashes(scene: SceneDescription, seconds: int, rng: np.random.Generator) -> tuple[float, ...]:
@@ -65,11 +79,15 @@ def _lightning_flashes(scene: SceneDescription, seconds: int, rng: np.random.Gen
     return tuple(sorted(round(float(t) * FPS) / FPS for t in rng.uniform(0.5, seconds - 2.0, count)))
 
 
-def _reporting(frames: Iterator[np.ndarray], total: int, ctx: RenderContext) -> Iterator[np.ndarray]:
+def _reporting(frames: Iterator[np.ndarray], request: GenerationRequest, sample_index: int,
+               ctx: RunContext) -> Iterator[np.ndarray]:
+    total, samples = request.frame_count, request.sample_count
+    which = f"video {sample_index + 1} of {samples}, " if samples > 1 else ""
     for index, frame in enumerate(frames):
         ctx.raise_if_cancelled()
         yield frame
-        ctx.report(index + 1, total)
+        ctx.report((sample_index * total + index + 1) / (samples * total),
+                   f"rendering {which}frame {index + 1} of {total}")
 
 
 def _open(data: bytes) -> Image.Image:

@@ -1,8 +1,13 @@
 """GatedEngine: a test engine whose progress the test controls, so cancel, deadline, shutdown,
 takeover and progress tests are deterministic on any machine, however fast it renders.
 
-Catalog options: {"control_dir": "/path"}. The prompt's first word is the job's tag. For each
-sample i the engine
+Catalog options: {"control_dir": "/path"}, and optionally {"output": "mp4"} to hand the worker
+MP4s it encoded itself (the path a remote engine's videos take), {"output": "wrong-size-mp4"} for
+MP4s that do not match the request, {"capabilities": {...}} to declare fewer capabilities
+(keys of openreel.engines.capabilities.Capabilities; lists for tuples), or
+{"out_of_memory_calls": N} to run out of memory in the first N calls of each job. The prompt's
+first word is the job's tag. An MP4 the engine encodes is also copied to `<tag>.<i>.made.mp4`,
+so a test can compare what was stored with what was made. For each sample i the engine
   1. writes `<tag>.<i>.started` (one line per call: the process id), then
   2. renders frame k only once `<tag>.<i>.go` exists and holds a number greater than k (an empty
      file opens every frame), checking for cancellation every few milliseconds while it waits.
@@ -12,6 +17,7 @@ Frames are flat colours that differ per sample, so stored samples can be told ap
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from openreel.domain.request import GenerationRequest
-from openreel.engines.base import Clip, RenderContext
+from openreel.domain.request import AspectRatio, GenerationRequest, ReferenceType, Resolution
+from openreel.engines.base import Clip, EncodedVideo, RunContext, Sample
+from openreel.engines.capabilities import Capabilities
+from openreel.errors import OutOfMemory
+from openreel.media.encode import AUDIO_RATE, Mp4Encoder
 
 WAIT_SECONDS = 0.02
 
@@ -36,30 +45,79 @@ class GatedEngine:
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.control_dir = Path(options["control_dir"])
+        self.output = options.get("output", "frames")
+        self.declared = _capabilities(options.get("capabilities", {}))
+        self.loads = 0  # how often load() did work, for lifecycle tests
+        self.out_of_memory_calls = int(options.get("out_of_memory_calls", 0))
+
+    def capabilities(self) -> Capabilities:
+        return self.declared
+
+    def load(self) -> None:
+        self.loads += 1
+
+    def close(self) -> None:
+        pass
 
     def enhance_prompt(self, request: GenerationRequest) -> str:
         return f"{request.prompt}, held at gates"
 
-    def generate(self, request: GenerationRequest, sample_index: int, ctx: RenderContext) -> Clip:
-        gate = self.control_dir / f"{_tag(request)}.{sample_index}"
-        with gate.with_suffix(gate.suffix + ".started").open("a") as marker:
-            marker.write(f"{os.getpid()}\n")
-        width, height = request.size
-        return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count,
-                    frames=self._frames(gate, request.frame_count, sample_colour(sample_index), (height, width), ctx))
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+        calls = self.control_dir / f"{_tag(request)}.calls"
+        with calls.open("a") as log:
+            log.write(f"{os.getpid()}\n")
+        if len(calls.read_text().split()) <= self.out_of_memory_calls:
+            raise OutOfMemory("Out of memory (the gated engine's test switch).")
+        clips = [self._clip(request, index, ctx) for index in range(request.sample_count)]
+        if self.output == "frames":
+            return list(clips)
+        return [self._encoded(clip, request, index, ctx) for index, clip in enumerate(clips)]
 
-    def _frames(self, gate: Path, total: int, colour: tuple[int, int, int], shape: tuple[int, int],
-                ctx: RenderContext) -> Iterator[np.ndarray]:
+    def _clip(self, request: GenerationRequest, sample_index: int, ctx: RunContext) -> Clip:
+        gate = self.control_dir / f"{_tag(request)}.{sample_index}"
+        width, height = request.size
+        started = gate.with_suffix(gate.suffix + ".started")
+        frames = self._frames(gate, started, request, sample_index, (height, width), ctx)
+        return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count, frames=frames,
+                    audio=np.zeros((2, AUDIO_RATE * request.duration_seconds), np.float32)
+                    if request.generate_audio else None)
+
+    def _encoded(self, clip: Clip, request: GenerationRequest, index: int, ctx: RunContext) -> EncodedVideo:
+        path = ctx.scratch_dir / f"gated-{index}.mp4"
+        width, height = (clip.width // 2, clip.height // 2) if self.output == "wrong-size-mp4" else (clip.width,
+                                                                                                   clip.height)
+        with Mp4Encoder(path, width, height, clip.fps, audio=clip.audio) as encoder:
+            for frame in clip.frames:
+                encoder.write_frame(np.ascontiguousarray(frame[:height, :width]))
+        shutil.copyfile(path, self.control_dir / f"{_tag(request)}.{index}.made.mp4")
+        return EncodedVideo(path)
+
+    def _frames(self, gate: Path, started: Path, request: GenerationRequest, sample_index: int,
+                shape: tuple[int, int], ctx: RunContext) -> Iterator[np.ndarray]:
+        # Marked as started when its first frame is asked for: the worker takes samples in order.
+        with started.open("a") as marker:
+            marker.write(f"{os.getpid()}\n")
         frame = np.empty((*shape, 3), dtype=np.uint8)
-        frame[:] = colour
+        frame[:] = sample_colour(sample_index)
         go = gate.with_suffix(gate.suffix + ".go")
+        total, samples = request.frame_count, request.sample_count
         for index in range(total):
             while not _opened(go, index):
                 ctx.raise_if_cancelled()
                 time.sleep(WAIT_SECONDS)
             ctx.raise_if_cancelled()
             yield frame
-            ctx.report(index + 1, total)
+            ctx.report((sample_index * total + index + 1) / (samples * total),
+                       f"drawing video {sample_index + 1} of {samples}, frame {index + 1} of {total}")
+
+
+def _capabilities(declared: dict[str, Any]) -> Capabilities:
+    kinds: dict[str, Any] = {"resolutions": Resolution, "aspect_ratios": AspectRatio}
+    fields = {k: tuple(kinds[k](x) for x in v) if k in kinds else tuple(v) if isinstance(v, list) else v
+              for k, v in declared.items()}
+    if "reference_types" in fields:
+        fields["reference_types"] = frozenset(ReferenceType(t) for t in fields["reference_types"])
+    return Capabilities(**fields)
 
 
 def _tag(request: GenerationRequest) -> str:

@@ -1,0 +1,104 @@
+"""The `diffusers` engine: open-weight video models (Wan 2.1/2.2, LTX-Video, LTX-2 with audio,
+HunyuanVideo 1.5, CogVideoX) run through Hugging Face diffusers pipelines.
+
+Building the engine and asking its capabilities reads only the catalog options and the weights'
+model_index.json, so the API process never imports torch. load() imports torch and diffusers
+(runner.py) and loads the weights once; they stay loaded between jobs until close().
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from openreel.domain.request import GenerationRequest, Resolution
+from openreel.engines.base import RunContext, Sample
+from openreel.engines.capabilities import ALL_DURATIONS, Capabilities
+from openreel.engines.diffusers.options import DiffusersOptions
+from openreel.engines.diffusers.pipelines import FAMILY_DEFAULTS, PipelineTraits, traits_of
+from openreel.engines.diffusers.plan import FrameRule, ModelShape
+from openreel.engines.diffusers.weights import cached_index, require_libraries, weights_folder
+from openreel.errors import FailedPrecondition, OutOfMemory
+
+if TYPE_CHECKING:
+    from openreel.engines.diffusers.runner import PipelineRunner
+
+
+class DiffusersEngine:
+    name = "diffusers"
+    description = "Open-weight video model run by Hugging Face diffusers"
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        try:
+            self.options = DiffusersOptions.parse(options)
+        except ValueError as exc:
+            raise FailedPrecondition(str(exc)) from None
+        self._runner: PipelineRunner | None = None
+        self._lean = False  # set after running out of memory: the next load trades speed for memory
+        self._lock = threading.Lock()
+
+    def capabilities(self) -> Capabilities:
+        require_libraries()
+        traits = self._traits()  # reads model_index.json: FailedPrecondition naming the folder if it is missing
+        image = traits.image or self.options.image_pipeline is not None
+        image_traits = traits_of(self.options.image_pipeline) if self.options.image_pipeline else traits
+        shape = self._shape(traits)
+        longest = self.options.longest(traits.family)
+        return Capabilities(
+            durations=tuple(d for d in ALL_DURATIONS if shape.rule.frames_for(d, shape.fps) <= longest),
+            resolutions=(Resolution.HD, Resolution.FULL_HD), text_to_video=not traits.needs_image,
+            image_to_video=image, last_frame=image and image_traits.last_image is not None and self.options.last_frame,
+            reference_types=frozenset(), extension=image, audio=traits.audio, max_samples=4)
+
+    def load(self) -> None:
+        with self._lock:
+            if self._runner is not None:
+                return
+            require_libraries()
+            from openreel.engines.diffusers.runner import PipelineRunner  # torch and diffusers load here
+            traits = self._traits()
+            self._runner = PipelineRunner(weights_folder(self.options, download=True), self._class_name(),
+                                          self.options, self._shape(traits), lean=self._lean)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._runner is not None:
+                self._runner.close()
+                self._runner = None
+
+    def enhance_prompt(self, request: GenerationRequest) -> str:
+        return request.prompt  # these models take the prompt as written
+
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+        self.load()
+        assert self._runner is not None
+        try:
+            return self._runner.generate(request, ctx)
+        except OutOfMemory:
+            if not self._lean:  # the retry reloads with VAE tiling and (on a GPU) model offload
+                self._lean = True
+                self.close()
+            raise
+
+    def _class_name(self) -> str:
+        index = cached_index(self.options)  # also shows the weights are on this machine
+        if self.options.pipeline is not None:
+            return self.options.pipeline
+        if index is None or not isinstance(index.get("_class_name"), str):
+            raise FailedPrecondition("the pipeline class is unknown: set `pipeline` in the catalog entry")
+        return str(index["_class_name"])
+
+    def _traits(self) -> PipelineTraits:
+        try:
+            return traits_of(self._class_name())
+        except ValueError as exc:
+            raise FailedPrecondition(str(exc)) from None
+
+    def _shape(self, traits: PipelineTraits) -> ModelShape:
+        rule, multiple = FAMILY_DEFAULTS[traits.family]
+        try:
+            frame_rule = FrameRule.parse(self.options.frame_rule or rule)
+        except ValueError as exc:
+            raise FailedPrecondition(str(exc)) from None
+        return ModelShape(self.options.native_size(traits.family), self.options.native_fps(traits.family),
+                          frame_rule, self.options.size_multiple or multiple)

@@ -1,0 +1,60 @@
+"""Find a model's weights on this machine without loading them: a folder saved by save_pretrained,
+or a repository in the local Hugging Face cache. Nothing is downloaded unless the catalog entry
+allows it (allow_download), so a server never reaches the network by surprise."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from openreel.engines.diffusers.options import DiffusersOptions
+from openreel.errors import FailedPrecondition
+
+INSTALL_HINT = "install the extra: pip install torch==2.13.0 'openreel[diffusers]'"
+
+
+def require_libraries() -> None:
+    """FailedPrecondition unless diffusers and torch are importable (checked without importing)."""
+    missing = [name for name in ("torch", "diffusers", "transformers") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise FailedPrecondition(f"the diffusers engine needs {', '.join(missing)}: {INSTALL_HINT}")
+
+
+def weights_folder(options: DiffusersOptions, download: bool = False) -> Path:
+    """The folder holding model_index.json; with `download` (and allow_download) fetch a repo
+    that is not cached yet."""
+    if options.path is not None:
+        folder = Path(options.path).expanduser()
+        if not (folder / "model_index.json").is_file():
+            raise FailedPrecondition(f"no weights in {folder}: model_index.json is missing "
+                                     "(save the pipeline there with save_pretrained)")
+        return folder
+    assert options.repo is not None
+    from huggingface_hub import snapshot_download  # a dependency of diffusers: light to import
+    from huggingface_hub.errors import LocalEntryNotFoundError
+    try:
+        return Path(snapshot_download(options.repo, local_files_only=not (download and options.allow_download)))
+    except LocalEntryNotFoundError:
+        raise FailedPrecondition(
+            f"the weights of {options.repo} are not in the Hugging Face cache: run `huggingface-cli download "
+            f"{options.repo}`, point `path` at a folder, or set allow_download = true") from None
+
+
+def cached_index(options: DiffusersOptions) -> dict[str, object] | None:
+    """model_index.json if the weights are on this machine (no download, no torch)."""
+    if options.path is None and importlib.util.find_spec("huggingface_hub") is None:
+        return None
+    try:
+        folder = weights_folder(options)
+    except FailedPrecondition:
+        if options.allow_download:
+            return None  # fetched on first load
+        raise
+    try:
+        index = json.loads((folder / "model_index.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise FailedPrecondition(f"{folder}/model_index.json cannot be read: {exc}") from None
+    if not isinstance(index, dict):
+        raise FailedPrecondition(f"{folder}/model_index.json is not a JSON object")
+    return index

@@ -1,0 +1,101 @@
+"""The one render path, shared by the worker and `openreel generate`: run the engine once for the
+whole request, then turn each sample it returns into a checked MP4 file.
+
+Frames are encoded here (H.264 + AAC, as Veo delivers); an MP4 the engine encoded itself is
+checked against the request (codec, size, duration, audio) and passed on byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from openreel.concurrency import prefetch
+from openreel.domain.request import CompressionQuality, GenerationRequest
+from openreel.engines.base import Clip, EncodedVideo, Engine, Sample
+from openreel.errors import InternalError
+from openreel.media.encode import Mp4Encoder
+from openreel.media.probe import UnreadableVideo, probe_video
+from openreel.worker.control import RunControl
+
+# An engine's own MP4 may differ from the asked duration by container rounding: up to a frame
+# and an AAC packet at each end.
+DURATION_TOLERANCE_SECONDS = 0.1
+
+
+def render_samples(engine: Engine, request: GenerationRequest, control: RunControl) -> Iterator[Path]:
+    """Yield one MP4 per sample, in order, each ready to store; files go in control.scratch_dir.
+    Raises what control raises when the run must stop, and InternalError for an engine's output
+    that does not match the request."""
+    samples = engine.generate(request, control)
+    if len(samples) != request.sample_count:
+        raise InternalError(f"Engine '{engine.name}' made {len(samples)} videos; {request.sample_count} were asked for.")
+    for index, sample in enumerate(samples):
+        control.raise_if_cancelled()
+        path = _checked(engine, sample, request) if isinstance(sample, EncodedVideo) else \
+            _encoded(engine, sample, request, control, index)
+        control.raise_if_cancelled()
+        yield path
+
+
+def encode_clip(clip: Clip, path: Path, quality: CompressionQuality) -> None:
+    """Encode while the clip renders: frames are produced a few ahead in another thread, so
+    rendering (PIL/numpy) and x264 run on different cores."""
+    with Mp4Encoder(path, clip.width, clip.height, clip.fps, audio=clip.audio, quality=quality) as encoder:
+        for frame in prefetch(clip.frames, depth=6):
+            encoder.write_frame(frame)
+
+
+def _encoded(engine: Engine, clip: Sample, request: GenerationRequest, control: RunControl, index: int) -> Path:
+    assert isinstance(clip, Clip)
+    width, height = request.size
+    if (clip.width, clip.height, clip.fps, clip.frame_count) != (width, height, request.fps, request.frame_count):
+        raise InternalError(f"Engine '{engine.name}' made {clip.width}x{clip.height} at {clip.fps} fps, "
+                            f"{clip.frame_count} frames; the request needs {width}x{height} at {request.fps} fps, "
+                            f"{request.frame_count} frames.")
+    control.report(control.fraction, f"encoding video {index + 1} of {request.sample_count}")
+    path = control.scratch_dir / f"sample_{index}.mp4"
+    encode_clip(Clip(clip.width, clip.height, clip.fps, clip.frame_count,
+                     _counted(engine, clip.frames, clip.frame_count, (height, width, 3)), clip.audio), path,
+                request.compression_quality)
+    return path
+
+
+def _counted(engine: Engine, frames: Iterator[np.ndarray], expected: int,
+             shape: tuple[int, int, int]) -> Iterator[np.ndarray]:
+    """The frames, refused as soon as one has the wrong shape or type, and their number checked."""
+    count = 0
+    for frame in frames:
+        if frame.shape != shape or frame.dtype != np.uint8:
+            raise InternalError(f"Engine '{engine.name}' made a {frame.dtype} frame of shape {frame.shape}; "
+                                f"uint8 {shape} was expected.")
+        count += 1
+        yield frame
+    if count != expected:
+        raise InternalError(f"Engine '{engine.name}' made {count} frames; {expected} were expected.")
+
+
+def _checked(engine: Engine, video: EncodedVideo, request: GenerationRequest) -> Path:
+    """The engine's MP4, once it is shown to be what was asked for."""
+    try:
+        info = probe_video(video.path)
+    except (UnreadableVideo, OSError) as exc:
+        raise InternalError(f"Engine '{engine.name}' returned a video that cannot be read: {exc}") from None
+    width, height = request.size
+    problems = []
+    if info.codec != "h264":
+        problems.append(f"codec {info.codec}, not h264")
+    if (info.width, info.height) != (width, height):
+        problems.append(f"size {info.width}x{info.height}, not {width}x{height}")
+    if abs(info.duration_seconds - request.duration_seconds) > DURATION_TOLERANCE_SECONDS:
+        problems.append(f"duration {info.duration_seconds:.2f} s, not {request.duration_seconds} s")
+    if request.generate_audio and info.audio_codec != "aac":
+        problems.append("no AAC audio track" if info.audio_codec is None else f"audio codec {info.audio_codec}, not aac")
+    if not request.generate_audio and info.has_audio:
+        problems.append("an audio track that was not asked for")
+    if problems:
+        raise InternalError(f"Engine '{engine.name}' returned a video that does not match the request: "
+                            f"{'; '.join(problems)}.")
+    return video.path

@@ -1,0 +1,64 @@
+"""The TOML catalog (OPENREEL_CATALOG_PATH) as an operator writes it, the JSON one still read, and
+what an entry's limits do to its engine's capabilities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from openreel.domain.request import AspectRatio, Resolution
+from openreel.engines.capabilities import Capabilities, CatalogLimits
+from openreel.engines.catalog import Catalog
+from openreel.errors import FailedPrecondition
+
+
+def test_a_diffusers_entry_needs_only_engine_and_path_and_other_keys_become_options(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.toml"
+    path.write_text('[models."wan-local"]\nengine = "diffusers"\npath = "/models/wan"\n\n'
+                    '[models."ltx"]\nengine = "diffusers"\nrepo = "Lightricks/LTX-Video"\nsteps = 8\n'
+                    'cache = {type = "FirstBlockCache", threshold = 0.05}\nlicense = "read it"\n'
+                    'durations = [4]\nresolutions = ["720P"]\naspect_ratios = ["16:9"]\nmax_samples = 2\naudio = false\n')
+    catalog = Catalog.load(path)
+    wan = catalog.get("wan-local")
+    assert (wan.engine, wan.options, wan.limits) == ("diffusers", {"path": "/models/wan"}, CatalogLimits())
+    ltx = catalog.get("models/ltx")
+    assert ltx.options == {"repo": "Lightricks/LTX-Video", "steps": 8,
+                           "cache": {"type": "FirstBlockCache", "threshold": 0.05}}
+    assert ltx.license == "read it"
+    assert ltx.limits == CatalogLimits(durations=(4,), resolutions=(Resolution.HD,),
+                                       aspect_ratios=(AspectRatio.LANDSCAPE,), max_samples=2, audio=False)
+    assert catalog.get("veo-3.0-generate-001").engine == "procedural"  # the defaults stay
+
+
+def test_the_first_catalog_version_in_json_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_text('{"models": [{"id": "m", "engine": "procedural", "durations": [4, 6], "maxSamples": 1,'
+                    ' "supportsAudio": false, "options": {"x": 1}}]}')
+    spec = Catalog.load(path).get("m")
+    assert spec.limits == CatalogLimits(durations=(4, 6), max_samples=1, audio=False) and spec.options == {"x": 1}
+
+
+@pytest.mark.parametrize("text, named", [
+    ('[models."m"]\npath = "/x"\n', 'missing field "engine"'),
+    ('[models."m"]\nengine = "diffusers"\nresolutions = ["8k"]\n', "resolutions must be a non-empty list"),
+    ('[models."m"]\nengine = "diffusers"\ndurations = [0]\n', "durations must be"),
+    ('[models."m"]\nengine = "diffusers"\nmax_samples = "2"\n', "max_samples must be"),
+    ('[models."m"]\nengine = "diffusers"\naudio = "yes"\n', "audio must be true or false"),
+    ('models = "wan"\n', 'write each model as a [models."<id>"] table'),
+    ('[models."m"\nengine = "x"\n', "catalog.toml"),  # not TOML at all
+])
+def test_a_broken_catalog_is_refused_naming_the_file_and_the_problem(tmp_path: Path, text: str, named: str) -> None:
+    path = tmp_path / "catalog.toml"
+    path.write_text(text)
+    with pytest.raises(FailedPrecondition) as caught:
+        Catalog.load(path)
+    assert str(path) in caught.value.message and named in caught.value.message
+
+
+def test_an_entry_narrows_its_engines_capabilities_and_never_widens_them() -> None:
+    engine = Capabilities(durations=(4, 5), resolutions=(Resolution.HD, Resolution.FULL_HD), audio=False, max_samples=2)
+    narrowed = engine.narrowed(CatalogLimits(durations=(5, 8), resolutions=(Resolution.UHD, Resolution.HD),
+                                             max_samples=4, audio=True))
+    assert narrowed.durations == (5,) and narrowed.resolutions == (Resolution.HD,)
+    assert narrowed.max_samples == 2 and narrowed.audio is False
