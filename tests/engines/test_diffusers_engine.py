@@ -14,6 +14,7 @@ from openreel.engines.diffusers import DiffusersEngine
 from openreel.errors import FailedPrecondition, OutOfMemory
 from openreel.worker.control import RunControl
 from openreel.worker.render import render_samples
+from tests.support import import_or_require
 from tests.tiny_models import TINY_OPTIONS, write_catalog
 
 REQUEST = GenerationRequest(model="m", prompt="a robot walks", seed=3, duration_seconds=4, resolution=Resolution.HD)
@@ -85,3 +86,21 @@ def test_the_api_process_reads_capabilities_without_importing_torch(
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_speed_and_memory_options_go_through_diffusers_own_switches(
+        tiny_models: dict[str, Path], tmp_path: Path) -> None:
+    engine = _engine(tiny_models["wan-t2v"], cache={"type": "FirstBlockCache", "threshold": 0.05},
+                     vae_tiling=True, vae_slicing=True, attention_backend="native")
+    assert len(list(render_samples(engine, REQUEST, RunControl(600, tmp_path)))) == 1
+    with pytest.raises(FailedPrecondition, match="cache type 'Nope'"):
+        _engine(tiny_models["wan-t2v"], cache={"type": "Nope"}).load()
+
+
+def test_the_wan_2_2_two_expert_layout_takes_a_second_guidance_scale(tmp_path: Path) -> None:
+    import_or_require("diffusers", "the diffusers extra is not installed")
+    from tests.engines.tiny_pipelines import build_wan_t2v
+
+    folder = build_wan_t2v(tmp_path / "moe", two_stage=True)
+    engine = _engine(folder, guidance=4.0, guidance_2=3.0)
+    assert len(list(render_samples(engine, REQUEST, RunControl(600, tmp_path)))) == 1

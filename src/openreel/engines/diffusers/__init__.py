@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from openreel.engines.diffusers.runner import PipelineRunner
 
 
+# How often a job waiting for the pipeline checks whether it was cancelled.
+WAIT_POLL_SECONDS = 0.2
+
+
 class DiffusersEngine:
     name = "diffusers"
     description = "Open-weight video model run by Hugging Face diffusers"
@@ -35,7 +39,10 @@ class DiffusersEngine:
             raise FailedPrecondition(str(exc)) from None
         self._runner: PipelineRunner | None = None
         self._lean = False  # set after running out of memory: the next load trades speed for memory
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards loading and closing
+        # A pipeline (its scheduler, its memory) serves one job at a time; a second worker thread
+        # on the same model waits here, its lease kept alive by its heartbeat.
+        self._running = threading.Lock()
 
     def capabilities(self) -> Capabilities:
         require_libraries()
@@ -70,15 +77,20 @@ class DiffusersEngine:
         return request.prompt  # these models take the prompt as written
 
     def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
-        self.load()
-        assert self._runner is not None
+        while not self._running.acquire(timeout=WAIT_POLL_SECONDS):
+            ctx.report(0.0, "waiting for the model to finish another job")
+            ctx.raise_if_cancelled()
         try:
+            self.load()
+            assert self._runner is not None
             return self._runner.generate(request, ctx)
         except OutOfMemory:
             if not self._lean:  # the retry reloads with VAE tiling and (on a GPU) model offload
                 self._lean = True
                 self.close()
             raise
+        finally:
+            self._running.release()
 
     def _class_name(self) -> str:
         index = cached_index(self.options)  # also shows the weights are on this machine
