@@ -19,7 +19,9 @@ def generate(
                                                  help="What the video should show (or use --prompts-file).")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the MP4.")] = Path("out.mp4"),
     model: Annotated[str, typer.Option(help="Model id from the catalog.")] = "veo-3.0-generate-001",
-    duration: Annotated[int, typer.Option(help="Seconds: 4, 6 or 8.")] = 8,
+    duration: Annotated[int | None, typer.Option(help="Seconds: 4, 6 or 8 for Veo ids; default 8, or the "
+                                                      "model's longest (`openreel models` lists them).",
+                                                 show_default=False)] = None,
     aspect_ratio: Annotated[str, typer.Option(help="16:9 or 9:16.")] = "16:9",
     resolution: Annotated[str, typer.Option(help="720p, 1080p or 4k, as the model allows.")] = "1080p",
     audio: Annotated[bool, typer.Option("--audio/--no-audio", help="Add ambient sound.")] = False,
