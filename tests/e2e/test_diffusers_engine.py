@@ -28,9 +28,12 @@ def served(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     root = tmp_path_factory.mktemp("diffusers")
     catalog = write_catalog(root / "catalog.toml", tiny_models)
     with catalog.open("a") as extra:
-        # The same Wan weights, asked for many steps: long enough to watch and to cancel.
-        extra.write(toml_entry("wan-slow", tiny_models["wan-t2v"], size=[32, 16], fps=4, steps=1000))
+        # The same Wan weights, asked for 1000 steps of 65 frames at 256x128: minutes on a CPU,
+        # long enough to watch, to queue behind and to cancel on any machine.
+        extra.write(toml_entry("wan-slow", tiny_models["wan-t2v"], size=[256, 128], fps=16, steps=1000))
         extra.write(toml_entry("wan-gone", root / "no-such-folder"))
+        extra.write(toml_entry("wan-typo", tiny_models["wan-t2v"], image_pipeline="WanImage2VideoPipeline"))
+        extra.write(toml_entry("wan-3s", tiny_models["wan-t2v"], durations=[3]))
     with InProcessServer(explicit_settings(root / "data", catalog_path=catalog, workers=2,
                                            heartbeat_seconds=0.2)) as server:
         yield server
@@ -108,9 +111,16 @@ def test_progress_shows_denoising_steps_and_a_cancel_ends_cancelled(served: InPr
         assert time.monotonic() < deadline, metadata
         time.sleep(0.1)
     assert re.fullmatch(r"denoising step \d+ of 1000", metadata["progressPhase"])
-    assert http.post(f"/v1beta/{name}:cancel").status_code == 200
-    done = served.wait_done(http, f"/v1beta/{name}", timeout=120)
-    assert done["error"]["code"] == 1  # CANCELLED
+    # One pipeline runs one job: a second job for it stays queued, and the other worker takes
+    # other work meanwhile instead of waiting for the pipeline.
+    second = _create(http, "wan-slow", seed=2).json()["name"]
+    other = _create(http, "veo-3.0-generate-001", seed=3).json()["name"]
+    assert "response" in served.wait_done(http, f"/v1beta/{other}", timeout=120)
+    assert http.get(f"/v1beta/{second}").json()["metadata"]["state"] == "QUEUED"
+    for running in (name, second):
+        assert http.post(f"/v1beta/{running}:cancel").status_code == 200
+        done = served.wait_done(http, f"/v1beta/{running}", timeout=120)
+        assert done["error"]["code"] == 1  # CANCELLED
     # The worker is free again and the model still loaded: the next job runs to the end.
     assert len(_video(served, http, "wan-t2v", seed=2)) == 1
 
@@ -139,6 +149,17 @@ def test_a_missing_weights_folder_is_refused_naming_the_model_and_folder(http: I
     error = response.json()["error"]
     assert error["status"] == "FAILED_PRECONDITION"
     assert "wan-gone" in error["message"] and "no-such-folder" in error["message"]
+
+
+def test_a_broken_entry_is_listed_as_unavailable_and_refused_while_the_others_serve(
+        http: InProcessClient) -> None:
+    models = {m["name"]: m for m in http.get("/v1beta/models").json()["models"]}
+    assert "WanImage2VideoPipeline" in models["models/wan-typo"]["unavailable"]
+    assert "leaves no durations" in models["models/wan-3s"]["unavailable"]
+    assert "capabilities" in models["models/wan-t2v"]
+    for model in ("wan-typo", "wan-3s"):
+        error = _create(http, model).json()["error"]
+        assert (error["code"], error["status"]) == (400, "FAILED_PRECONDITION") and model in error["message"]
 
 
 def test_models_show_engine_capabilities_and_license(http: InProcessClient) -> None:

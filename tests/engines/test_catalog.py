@@ -62,3 +62,17 @@ def test_an_entry_narrows_its_engines_capabilities_and_never_widens_them() -> No
                                              max_samples=4, audio=True))
     assert narrowed.durations == (5,) and narrowed.resolutions == (Resolution.HD,)
     assert narrowed.max_samples == 2 and narrowed.audio is False
+
+
+@pytest.mark.parametrize("text, named", [
+    ('{"models": [{"id": 5, "engine": "procedural"}]}', 'needs an "id" string'),
+    ('{"models": [{"id": "m", "engine": "procedural"}, {"id": "m", "engine": "gated"}]}', "appear twice: ['m']"),
+    ('{"models": [{"id": "m", "engine": "procedural", "options": [1]}]}', "model 'm': options must be a table"),
+    ('{"models": {"m": {}}}', '"models" must be a list'),
+])
+def test_a_broken_json_catalog_is_refused_naming_the_problem(tmp_path: Path, text: str, named: str) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_text(text)
+    with pytest.raises(FailedPrecondition) as caught:
+        Catalog.load(path)
+    assert named in caught.value.message

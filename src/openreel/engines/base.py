@@ -70,6 +70,9 @@ class Engine(Protocol):
     name: str
     # Shown to users (e.g. in `GET models`), so a procedural renderer never passes for a model.
     description: str
+    # How many jobs one instance runs at once (a GPU pipeline: 1); None: as many as there are
+    # workers. Workers do not claim operations for an instance that is at this limit.
+    max_concurrent_jobs: int | None
 
     def __init__(self, options: dict[str, Any]) -> None:
         """Read the catalog entry's options; cheap (see the module docstring)."""

@@ -124,7 +124,7 @@ def _toml_specs(text: str) -> list[ModelSpec]:
             raise ValueError(f'models."{model_id}" must be a table')
         if "engine" not in entry:
             raise ValueError(f'models."{model_id}": missing field "engine"')
-        options = dict(entry.get("options", {})) | {k: v for k, v in entry.items() if k not in CATALOG_KEYS}
+        options = _table(model_id, entry.get("options", {})) | {k: v for k, v in entry.items() if k not in CATALOG_KEYS}
         specs.append(ModelSpec(
             id=model_id, engine=str(entry["engine"]), display_name=str(entry.get("display_name", model_id)),
             version=str(entry.get("version", "1")), description=str(entry.get("description", "")),
@@ -135,13 +135,27 @@ def _toml_specs(text: str) -> list[ModelSpec]:
 
 
 def _json_specs(text: str) -> list[ModelSpec]:
+    entries = json.loads(text)["models"]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ValueError('"models" must be a list of objects')
+    ids = [entry.get("id") for entry in entries]
+    if any(not isinstance(i, str) or not i for i in ids):
+        raise ValueError(f"every model needs an \"id\" string; got {[i for i in ids if not isinstance(i, str)]!r}")
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"model ids appear twice: {sorted({i for i in ids if ids.count(i) > 1})}")
     return [ModelSpec(
         id=entry["id"], engine=entry["engine"], display_name=entry.get("displayName", entry["id"]),
         version=entry.get("version", "1"), description=entry.get("description", ""),
         limits=_limits(entry["id"], entry.get("durations"), entry.get("resolutions"), entry.get("aspectRatios"),
                        entry.get("maxSamples"), entry.get("supportsAudio")),
-        license=entry.get("license", ""), options=dict(entry.get("options", {})),
-    ) for entry in json.loads(text)["models"]]
+        license=entry.get("license", ""), options=_table(entry["id"], entry.get("options", {})),
+    ) for entry in entries]
+
+
+def _table(model_id: str, options: Any) -> dict[str, Any]:
+    if not isinstance(options, dict):
+        raise ValueError(f"model '{model_id}': options must be a table of engine options; got {options!r}")
+    return dict(options)
 
 
 def _limits(model_id: str, durations: Any, resolutions: Any, aspect_ratios: Any, max_samples: Any,

@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 from openreel.engines.base import Engine
 from openreel.engines.capabilities import Capabilities
 from openreel.engines.catalog import ModelSpec
-from openreel.errors import FailedPrecondition
+from openreel.errors import FailedPrecondition, OpenreelError
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "openreel.engines"
@@ -29,6 +29,7 @@ class EngineRegistry:
     def __init__(self) -> None:
         self._instances: dict[tuple[str, str], Engine] = {}
         self._loaded: dict[tuple[str, str], threading.Lock] = {}
+        self._running: dict[tuple[str, str], int] = {}  # jobs in progress per instance
         self._lock = threading.Lock()
 
     def engine(self, spec: ModelSpec) -> Engine:
@@ -46,10 +47,26 @@ class EngineRegistry:
             return self._instances[key]
 
     def capabilities(self, spec: ModelSpec) -> Capabilities:
-        """What the model can make: its engine's capabilities within its catalog entry's limits."""
+        """What the model can make: its engine's capabilities within its catalog entry's limits.
+        FailedPrecondition, naming the model, when it cannot serve: one broken entry must not
+        break listing or using the others."""
         engine = self.engine(spec)
         with _naming(spec):
-            return engine.capabilities().narrowed(spec.limits)
+            try:
+                capabilities = engine.capabilities().narrowed(spec.limits)
+            except OpenreelError:
+                raise
+            except Exception as exc:  # an engine's bug, or an option it did not check
+                log.exception("engine %s could not declare the capabilities of %s", spec.engine, spec.id)
+                raise FailedPrecondition(f"engine '{spec.engine}' cannot serve this entry: "
+                                         f"{type(exc).__name__}: {exc}") from None
+            empty = [name for name, values in (("durations", capabilities.durations),
+                                               ("resolutions", capabilities.resolutions),
+                                               ("aspect ratios", capabilities.aspect_ratios)) if not values]
+            if empty:
+                raise FailedPrecondition(f"its catalog entry leaves no {' and no '.join(empty)} the engine "
+                                         "can make; widen the entry's limits or fix the engine's options")
+            return capabilities
 
     def loaded(self, spec: ModelSpec) -> Engine:
         """The model's engine, loaded (the first caller loads it; others wait for that)."""
@@ -60,6 +77,26 @@ class EngineRegistry:
         with loading, _naming(spec):
             engine.load()
         return engine
+
+    @contextmanager
+    def running(self, spec: ModelSpec) -> Iterator[None]:
+        """Count a job as in progress on the model's engine while the block runs."""
+        key = _key(spec)
+        with self._lock:
+            self._running[key] = self._running.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running[key] -= 1
+
+    def at_capacity(self, specs: list[ModelSpec]) -> list[str]:
+        """The ids among `specs` whose engine already runs as many jobs as it can take: a worker
+        claims other work rather than wait for it (and use up the job's deadline waiting)."""
+        with self._lock:
+            return [spec.id for spec in specs if (engine := self._instances.get(_key(spec))) is not None
+                    and (limit := getattr(engine, "max_concurrent_jobs", None)) is not None
+                    and self._running.get(_key(spec), 0) >= limit]
 
     def close(self) -> None:
         """Free every engine's resources (at process exit)."""

@@ -273,14 +273,17 @@ class SqlStore:
     # -- workers -----------------------------------------------------------------------------
 
     def claim(self, worker_id: str, lease_seconds: float, operation_id: str | None = None,
-              models: Collection[str] | None = None) -> Claim | None:
+              models: Collection[str] | None = None, not_models: Collection[str] = ()) -> Claim | None:
         """Take the oldest queued operation (or the named one) with a fresh lease and token; a
-        worker serving only some models (`models`) takes only their operations."""
+        worker serving only some models (`models`) takes only their operations, and none of
+        `not_models` (whose engines are busy)."""
         query = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value)
         if operation_id is not None:
             query = query.where(operations.c.id == operation_id)
         if models is not None:
             query = query.where(operations.c.model.in_(list(models)))
+        if not_models:
+            query = query.where(operations.c.model.not_in(list(not_models)))
         query = query.order_by(operations.c.created_at, operations.c.id).limit(8)
         with self.reading() as conn:
             if not conn.execute(query).first():

@@ -64,7 +64,8 @@ class Worker:
         backoff = Backoff()
         while not stopping.is_set():
             try:
-                claim = self.store.claim(self.id, self.settings.lease_seconds, models=self.settings.served_models)
+                claim = self.store.claim(self.id, self.settings.lease_seconds, models=self.settings.served_models,
+                                         not_models=self.engines.at_capacity(self.catalog.all()))
             except Exception as exc:  # the database is down or damaged: wait and try again
                 delay = backoff.next_delay()
                 log.warning("worker %s: cannot claim work (%s); retrying in %.1f s", self.id, exc, delay)
@@ -159,18 +160,19 @@ class Worker:
         control.scratch_dir.mkdir(parents=True, exist_ok=True)
         spec = self.catalog.get(request.model)
         control.report(0.0, "loading model")
-        engine = self.engines.loaded(spec)
         files = []
-        for index, path in enumerate(render_samples(engine, request, control)):
-            control.report(control.fraction, f"storing video {index + 1} of {request.sample_count}")
-            key = storage_key(op_id, token, index)
-            written += video_blob_keys(key)
-            size = self.storage.put_file(key, path, MP4)
-            self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
-            if request.storage_uri:
-                self._deliver(request.storage_uri, op_id, index, path)
-            files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
-                                   sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
+        with self.engines.running(spec):
+            engine = self.engines.loaded(spec)
+            for index, path in enumerate(render_samples(engine, request, control)):
+                control.report(control.fraction, f"storing video {index + 1} of {request.sample_count}")
+                key = storage_key(op_id, token, index)
+                written += video_blob_keys(key)
+                size = self.storage.put_file(key, path, MP4)
+                self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
+                if request.storage_uri:
+                    self._deliver(request.storage_uri, op_id, index, path)
+                files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
+                                       sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
         enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
         return files, enhanced
 

@@ -31,6 +31,7 @@ WAIT_POLL_SECONDS = 0.2
 class DiffusersEngine:
     name = "diffusers"
     description = "Open-weight video model run by Hugging Face diffusers"
+    max_concurrent_jobs = 1  # one pipeline, one job: its scheduler and memory are not shared
 
     def __init__(self, options: dict[str, Any]) -> None:
         try:
@@ -46,9 +47,9 @@ class DiffusersEngine:
 
     def capabilities(self) -> Capabilities:
         require_libraries()
-        traits = self._traits()  # reads model_index.json: FailedPrecondition naming the folder if it is missing
+        traits = self._traits(self._class_name())  # reads model_index.json: names the folder if it is missing
         image = traits.image or self.options.image_pipeline is not None
-        image_traits = traits_of(self.options.image_pipeline) if self.options.image_pipeline else traits
+        image_traits = self._traits(self.options.image_pipeline) if self.options.image_pipeline else traits
         shape = self._shape(traits)
         longest = self.options.longest(traits.family)
         return Capabilities(
@@ -63,7 +64,7 @@ class DiffusersEngine:
                 return
             require_libraries()
             from openreel.engines.diffusers.runner import PipelineRunner  # torch and diffusers load here
-            traits = self._traits()
+            traits = self._traits(self._class_name())
             self._runner = PipelineRunner(weights_folder(self.options, download=True), self._class_name(),
                                           self.options, self._shape(traits), lean=self._lean)
 
@@ -100,9 +101,10 @@ class DiffusersEngine:
             raise FailedPrecondition("the pipeline class is unknown: set `pipeline` in the catalog entry")
         return str(index["_class_name"])
 
-    def _traits(self) -> PipelineTraits:
+    @staticmethod
+    def _traits(class_name: str) -> PipelineTraits:
         try:
-            return traits_of(self._class_name())
+            return traits_of(class_name)
         except ValueError as exc:
             raise FailedPrecondition(str(exc)) from None
 

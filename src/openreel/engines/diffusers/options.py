@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
 # The published defaults per family: native (width, height) and frame rate, longest clip.
 _FAMILY_SIZE = {"wan": (832, 480), "ltx": (768, 512), "hunyuan": (848, 480), "cogvideox": (720, 480)}
@@ -28,7 +28,7 @@ class DiffusersOptions(BaseModel):
     steps: int = Field(default=30, ge=1, le=1000)
     guidance: float = Field(default=5.0, ge=0)
     guidance_2: float | None = Field(default=None, ge=0)  # Wan 2.2 A14B's low-noise expert
-    size: tuple[int, int] | None = None  # native (width, height) in landscape
+    size: tuple[PositiveInt, PositiveInt] | None = None  # native (width, height) in landscape
     fps: int | None = Field(default=None, ge=1, le=120)
     frame_rule: str | None = None  # "4k+1" (Wan), "8k+1" (LTX)
     size_multiple: int | None = Field(default=None, ge=1)

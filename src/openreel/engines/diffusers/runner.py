@@ -35,6 +35,7 @@ from openreel.media.audio import fit_stereo_48k
 from openreel.media.probe import last_frame
 
 log = logging.getLogger(__name__)
+diffusers.utils.logging.disable_progress_bar()  # loading bars would fill a server's log
 # Where each stage sits on the operation's progress bar.
 TEXT_DONE, DENOISE_DONE = 0.05, 0.9
 
@@ -45,6 +46,8 @@ class PipelineRunner:
         self.options, self.shape, self.class_name = options, shape, class_name
         self.dtype = getattr(torch, options.dtype)
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if options.device == "auto" else options.device
+        if self.device.startswith("cuda") and not torch.cuda.is_available():
+            raise FailedPrecondition(f"device = \"{self.device}\", but this worker sees no CUDA GPU")
         try:
             pipeline_class = getattr(diffusers, class_name)
             self.pipe = pipeline_class.from_pretrained(str(folder), dtype=self.dtype, local_files_only=True)
@@ -56,7 +59,7 @@ class PipelineRunner:
         try:
             place(self.pipe, options, self.device, lean)
             tune(self.pipe, options, self.dtype)
-        except (ValueError, RuntimeError, NotImplementedError) as exc:  # an option this model does not support
+        except (ValueError, RuntimeError, NotImplementedError, AssertionError) as exc:  # an option that does not fit
             raise FailedPrecondition(f"a speed or memory option does not work with {class_name}: {exc}") from None
         _set_guider_scale(self.pipe, options.guidance)
         self._image_pipe: Any = None
@@ -88,7 +91,11 @@ class PipelineRunner:
         if not wants_image or traits.image or self.options.image_pipeline is None:
             return self.pipe, traits
         if self._image_pipe is None:  # the same weights behind the image-to-video class
-            self._image_pipe = getattr(diffusers, self.options.image_pipeline).from_pipe(self.pipe)
+            try:
+                self._image_pipe = getattr(diffusers, self.options.image_pipeline).from_pipe(self.pipe)
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise FailedPrecondition(f"image_pipeline {self.options.image_pipeline} does not fit these "
+                                         f"weights: {str(exc)[:300]}") from None
             self._image_pipe.set_progress_bar_config(disable=True)
         return self._image_pipe, traits_of(self.options.image_pipeline)
 

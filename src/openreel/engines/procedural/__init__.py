@@ -30,6 +30,7 @@ class ProceduralEngine:
     name = "procedural"
     description = ("openreel's built-in procedural renderer: layered 2.5D scenes drawn from the "
                    "prompt on the CPU. Deterministic, not an AI model.")
+    max_concurrent_jobs = None
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options

@@ -42,6 +42,7 @@ def sample_colour(sample_index: int) -> tuple[int, int, int]:
 class GatedEngine:
     name = "gated"
     description = "Test engine: flat frames, released by the test (not an AI model)"
+    max_concurrent_jobs = None
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.control_dir = Path(options["control_dir"])
