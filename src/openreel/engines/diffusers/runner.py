@@ -22,6 +22,7 @@ from typing import Any
 import diffusers
 import numpy as np
 import torch
+import transformers
 from PIL import Image
 
 from openreel.domain.request import GenerationRequest
@@ -35,7 +36,9 @@ from openreel.media.audio import fit_stereo_48k
 from openreel.media.probe import last_frame
 
 log = logging.getLogger(__name__)
-diffusers.utils.logging.disable_progress_bar()  # loading bars would fill a server's log
+# Loading bars would fill a server's log.
+diffusers.utils.logging.disable_progress_bar()
+transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 # Where each stage sits on the operation's progress bar.
 TEXT_DONE, DENOISE_DONE = 0.05, 0.9
 

@@ -52,7 +52,9 @@ def tune(pipe: Any, options: DiffusersOptions, dtype: torch.dtype) -> None:
             config = diffusers.ContextParallelConfig(**options.context_parallel)  # type: ignore[no-untyped-call]
             transformer.enable_parallelism(config=config)
         if options.compile:
-            transformer.compile_repeated_blocks(fullgraph=True)
+            # A cache decides per step whether to run the remaining blocks: dynamo cannot trace that
+            # decision into one graph, so with a cache the blocks compile with graph breaks.
+            transformer.compile_repeated_blocks(fullgraph=not options.cache)
 
 
 def denoisers(pipe: Any) -> list[Any]:
