@@ -101,9 +101,9 @@ class Runtime:
         webhooks = WebhookService(webhook_store, policy, dispatcher)
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
         rate_limits = LimitResolver(LimitStore(store), tiers)
-        operations = OperationService(store, storage, queue, catalog, engines, limits, rate_limits.for_principal,
-                                      settings.max_queued, settings.min_free_disk_bytes, webhooks.check_uri,
-                                      destinations)
+        operations = OperationService(store, storage, queue, catalog, engines.capabilities, limits,
+                                      rate_limits.for_principal, settings.max_queued, settings.min_free_disk_bytes,
+                                      webhooks.check_uri, destinations)
         return cls(settings=settings, store=store, storage=storage, queue=queue, catalog=catalog,
                    engines=engines, models=ModelService(catalog, engines), operations=operations,
                    keys=KeyService(store), webhooks=webhooks,

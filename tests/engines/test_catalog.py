@@ -36,7 +36,20 @@ def test_the_first_catalog_version_in_json_is_still_read(tmp_path: Path) -> None
     path.write_text('{"models": [{"id": "m", "engine": "procedural", "durations": [4, 6], "maxSamples": 1,'
                     ' "supportsAudio": false, "options": {"x": 1}}]}')
     spec = Catalog.load(path).get("m")
-    assert spec.limits == CatalogLimits(durations=(4, 6), max_samples=1, audio=False) and spec.options == {"x": 1}
+    # What that version defaulted to (720p and 1080p) still holds for the fields the file leaves out.
+    assert spec.limits == CatalogLimits(durations=(4, 6), resolutions=(Resolution.HD, Resolution.FULL_HD),
+                                        max_samples=1, audio=False)
+    assert spec.options == {"x": 1}
+
+
+def test_an_entry_naming_a_default_model_changes_only_what_it_sets(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.toml"
+    path.write_text('[models."ltx-2"]\npath = "/models/ltx-2"\nsteps = 20\ntimeout_seconds = 7200\n')
+    ltx2 = Catalog.load(path).get("ltx-2")
+    assert ltx2.engine == "diffusers" and "LTX-2 Community License" in ltx2.license
+    assert ltx2.options["path"] == "/models/ltx-2" and "repo" not in ltx2.options  # weights in one place
+    assert ltx2.options["steps"] == 20 and ltx2.options["pipeline"] == "LTX2Pipeline"
+    assert ltx2.timeout_seconds == 7200
 
 
 @pytest.mark.parametrize("text, named", [

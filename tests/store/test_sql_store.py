@@ -63,7 +63,7 @@ def test_a_stale_token_cannot_finish_an_operation(store: SqlStore) -> None:
     assert store.requeue_expired(max_attempts=3).requeued == [op.id]
     second = store.claim("w2", 30)
     assert second is not None and second.fencing_token > first.fencing_token
-    assert not store.heartbeat(op.id, first.fencing_token, 30, 50)
+    assert not store.heartbeat(op.id, first.fencing_token, 30, 50, "")
     assert not store.complete(op.id, first.fencing_token, [], None, [])
     video = VideoFile(f"{op.id}0", op.id, 0, "videos/x.mp4", "video/mp4", 10)
     assert store.complete(op.id, second.fencing_token, [video], "enhanced", [])
@@ -87,7 +87,7 @@ def test_cancel_stops_the_running_worker_at_its_next_heartbeat(store: SqlStore) 
     claim = store.claim("w1", 30)
     assert claim is not None
     assert store.cancel(op.id)
-    assert not store.heartbeat(op.id, claim.fencing_token, 30, 10)
+    assert not store.heartbeat(op.id, claim.fencing_token, 30, 10, "")
     assert not store.fail(op.id, claim.fencing_token, OperationError(13, "boom"))
     cancelled = store.get_operation(op.id)
     assert cancelled is not None and cancelled.state is OperationState.CANCELLED

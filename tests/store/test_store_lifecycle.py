@@ -55,7 +55,7 @@ class StoreLifecycle(RuleBasedStateMachine):
         written = {"complete": lambda: self.store.complete(self.op.id, token, [video], None, []),
                    "fail": lambda: self.store.fail(self.op.id, token, OperationError(13, "boom")),
                    "release": lambda: self.store.release(self.op.id, token),
-                   "heartbeat": lambda: self.store.heartbeat(self.op.id, token, 30, 5)}[action]()
+                   "heartbeat": lambda: self.store.heartbeat(self.op.id, token, 30, 5, "step 1")}[action]()
         self._observe()
         if stale and len(self.tokens) > 1:
             assert not written and self.state is before

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +51,25 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
                   TextColumn("{task.fields[phase]}"), TimeRemainingColumn(),
                   console=Console(stderr=True)) as progress:
         task = progress.add_task(f"{spec.id} via {spec.engine}", total=100, phase="loading model")
-        try:
-            # Scratch beside the output, so each finished video is renamed into place.
-            with tempfile.TemporaryDirectory(dir=output.parent, prefix=".openreel-") as scratch:
-                control = RunControl(timeout_seconds, Path(scratch), on_report=lambda run: progress.update(
-                    task, completed=100 * run.fraction, phase=run.phase))
-                for path, rendered in zip(paths, render_samples(engines.loaded(spec), request, control)):
+        engine = engines.loaded(spec)
+        # Scratch beside the output, so each finished video is renamed into place.
+        with _output_problems(progress, output), \
+                tempfile.TemporaryDirectory(dir=output.parent, prefix=".openreel-") as scratch:
+            control = RunControl(timeout_seconds, Path(scratch), on_report=lambda run: progress.update(
+                task, completed=100 * run.fraction, phase=run.phase))
+            for path, rendered in zip(paths, render_samples(engine, request, control)):
+                with _output_problems(progress, path):
                     os.replace(rendered, path)
-        except OSError as exc:
-            progress.live.transient = True  # the error line alone is what the user should see
-            raise file_problem("-o", output, os_error_reason(exc)) from None
         progress.update(task, completed=100, phase="done")
     for path in paths:
         typer.echo(f"wrote {path} (seed {request.seed})")
+
+
+@contextmanager
+def _output_problems(progress: Progress, output: Path) -> Iterator[None]:
+    """An OSError writing the scratch folder or the output is a problem with -o."""
+    try:
+        yield
+    except OSError as exc:
+        progress.live.transient = True  # the error line alone is what the user should see
+        raise file_problem("-o", output, os_error_reason(exc)) from None

@@ -9,6 +9,9 @@ from enum import StrEnum
 from openreel.domain.request import GenerationRequest
 from openreel.domain.usage import Usage
 
+# A progress phase is for people ("denoising step 12 of 30"); the store keeps this much of it.
+MAX_PROGRESS_PHASE_CHARS = 80
+
 
 class OperationState(StrEnum):
     QUEUED = "QUEUED"

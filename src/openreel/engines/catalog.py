@@ -36,7 +36,7 @@ HD_RESOLUTIONS = (Resolution.HD, Resolution.FULL_HD)
 UHD_RESOLUTIONS = (*HD_RESOLUTIONS, Resolution.UHD)
 # The keys of a TOML entry that describe the model; every other key goes to its engine.
 CATALOG_KEYS = frozenset({"engine", "display_name", "description", "version", "license", "durations",
-                          "resolutions", "aspect_ratios", "max_samples", "audio", "options"})
+                          "resolutions", "aspect_ratios", "max_samples", "audio", "timeout_seconds", "options"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class ModelSpec:
     limits: CatalogLimits = CatalogLimits()
     # A notice users must see before relying on the model (restrictive weights licenses).
     license: str = ""
+    # This model's generation deadline, when OPENREEL_GENERATION_TIMEOUT_SECONDS is too short.
+    timeout_seconds: float | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -74,7 +76,8 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
     _veo("veo-3.1-lite-generate-preview", "Veo 3.1 lite", "3.1"),
     _veo("veo-3.1-lite-generate-001", "Veo 3.1 lite", "3.1"),
     *(ModelSpec(id=m.id, engine="diffusers", display_name=m.display_name, version="1",
-                description=m.description, license=m.license, options=dict(m.options)) for m in OPEN_MODELS),
+                description=m.description, license=m.license, options=dict(m.options),
+                timeout_seconds=m.timeout_seconds) for m in OPEN_MODELS),
 )
 
 
@@ -90,7 +93,8 @@ class Catalog:
         models = {m.id: m for m in DEFAULT_MODELS}
         if path is not None:
             try:
-                specs = _json_specs(path.read_text()) if path.suffix == ".json" else _toml_specs(path.read_text())
+                specs = (_json_specs(path.read_text()) if path.suffix == ".json"
+                         else _toml_specs(path.read_text(), models))
             except OSError as exc:
                 raise FailedPrecondition(f"catalog file {path}: {exc.strerror}") from None
             except (ValueError, KeyError, TypeError) as exc:  # bad syntax, a missing or mistyped field
@@ -114,7 +118,9 @@ class Catalog:
         return sorted(self._models.values(), key=lambda m: m.id)
 
 
-def _toml_specs(text: str) -> list[ModelSpec]:
+def _toml_specs(text: str, defaults: dict[str, ModelSpec]) -> list[ModelSpec]:
+    """The file's entries. One that names a default model on the same engine changes only what it
+    sets (`[models."ltx-2"] path = "/models/ltx-2"` keeps the pipeline, sizes and license)."""
     models = tomllib.loads(text).get("models", {})
     if not isinstance(models, dict):
         raise ValueError('write each model as a [models."<id>"] table')
@@ -122,15 +128,25 @@ def _toml_specs(text: str) -> list[ModelSpec]:
     for model_id, entry in models.items():
         if not isinstance(entry, dict):
             raise ValueError(f'models."{model_id}" must be a table')
-        if "engine" not in entry:
+        base = defaults.get(model_id)
+        if "engine" not in entry and base is None:
             raise ValueError(f'models."{model_id}": missing field "engine"')
+        engine = str(entry.get("engine", base.engine if base else ""))
+        if base is None or base.engine != engine:
+            base = ModelSpec(id=model_id, engine=engine, display_name=model_id, version="1")
         options = _table(model_id, entry.get("options", {})) | {k: v for k, v in entry.items() if k not in CATALOG_KEYS}
+        if "path" in options or "repo" in options:  # where the weights are: one place, the one given
+            options = {k: v for k, v in base.options.items() if k not in ("path", "repo")} | options
+        else:
+            options = base.options | options
+        limits = _limits(model_id, entry.get("durations"), entry.get("resolutions"), entry.get("aspect_ratios"),
+                         entry.get("max_samples"), entry.get("audio"))
         specs.append(ModelSpec(
-            id=model_id, engine=str(entry["engine"]), display_name=str(entry.get("display_name", model_id)),
-            version=str(entry.get("version", "1")), description=str(entry.get("description", "")),
-            limits=_limits(model_id, entry.get("durations"), entry.get("resolutions"), entry.get("aspect_ratios"),
-                           entry.get("max_samples"), entry.get("audio")),
-            license=str(entry.get("license", "")), options=options))
+            id=model_id, engine=engine, display_name=str(entry.get("display_name", base.display_name)),
+            version=str(entry.get("version", base.version)), description=str(entry.get("description", base.description)),
+            limits=limits if limits != CatalogLimits() else base.limits,
+            license=str(entry.get("license", base.license)), options=options,
+            timeout_seconds=_timeout(model_id, entry.get("timeout_seconds", base.timeout_seconds))))
     return specs
 
 
@@ -143,13 +159,24 @@ def _json_specs(text: str) -> list[ModelSpec]:
         raise ValueError(f"every model needs an \"id\" string; got {[i for i in ids if not isinstance(i, str)]!r}")
     if len(set(ids)) != len(ids):
         raise ValueError(f"model ids appear twice: {sorted({i for i in ids if ids.count(i) > 1})}")
+    if any(not isinstance(entry.get("engine"), str) for entry in entries):
+        raise ValueError('every model needs an "engine" string')
+    # The first catalog version's defaults, so its files keep meaning what they meant.
     return [ModelSpec(
-        id=entry["id"], engine=entry["engine"], display_name=entry.get("displayName", entry["id"]),
-        version=entry.get("version", "1"), description=entry.get("description", ""),
-        limits=_limits(entry["id"], entry.get("durations"), entry.get("resolutions"), entry.get("aspectRatios"),
-                       entry.get("maxSamples"), entry.get("supportsAudio")),
-        license=entry.get("license", ""), options=_table(entry["id"], entry.get("options", {})),
+        id=entry["id"], engine=entry["engine"], display_name=str(entry.get("displayName", entry["id"])),
+        version=str(entry.get("version", "1")), description=str(entry.get("description", "")),
+        limits=_limits(entry["id"], entry.get("durations", list(VEO3_DURATIONS)),
+                       entry.get("resolutions", [r.value for r in HD_RESOLUTIONS]), entry.get("aspectRatios"),
+                       entry.get("maxSamples", 4), entry.get("supportsAudio", True)),
+        license=str(entry.get("license", "")), options=_table(entry["id"], entry.get("options", {})),
+        timeout_seconds=_timeout(entry["id"], entry.get("timeoutSeconds")),
     ) for entry in entries]
+
+
+def _timeout(model_id: str, seconds: Any) -> float | None:
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0):
+        raise ValueError(f"model '{model_id}': timeout_seconds must be a positive number; got {seconds!r}")
+    return None if seconds is None else float(seconds)
 
 
 def _table(model_id: str, options: Any) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class OpenModel:
     description: str
     license: str
     options: dict[str, Any] = field(default_factory=dict)
+    # 50 steps of 81 frames at 720p take far longer than the default 10 minutes on one GPU.
+    timeout_seconds: float = 3600.0
 
 
 def _wan(repo: str, pipeline: str, size: tuple[int, int], fps: int = 16, frames: int = 81, guidance: float = 5.0,

@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from openreel.engines.base import Engine
 from openreel.engines.capabilities import Capabilities
@@ -28,7 +28,7 @@ class EngineRegistry:
 
     def __init__(self) -> None:
         self._instances: dict[tuple[str, str], Engine] = {}
-        self._loaded: dict[tuple[str, str], threading.Lock] = {}
+        self._load_locks: dict[tuple[str, str], threading.Lock] = {}
         self._running: dict[tuple[str, str], int] = {}  # jobs in progress per instance
         self._lock = threading.Lock()
 
@@ -41,9 +41,8 @@ class EngineRegistry:
                     raise FailedPrecondition(
                         f"Model {spec.id}: engine '{spec.engine}' is not installed; installed engines: "
                         f"{', '.join(available_engines()) or 'none'}")
-                engine_class = next(iter(matches)).load()
                 with _naming(spec):
-                    self._instances[key] = engine_class(spec.options)
+                    self._instances[key] = _built(spec, next(iter(matches)))
             return self._instances[key]
 
     def capabilities(self, spec: ModelSpec) -> Capabilities:
@@ -73,26 +72,32 @@ class EngineRegistry:
         engine = self.engine(spec)
         key = _key(spec)
         with self._lock:
-            loading = self._loaded.setdefault(key, threading.Lock())
+            loading = self._load_locks.setdefault(key, threading.Lock())
         with loading, _naming(spec):
             engine.load()
         return engine
 
-    @contextmanager
-    def running(self, spec: ModelSpec) -> Iterator[None]:
-        """Count a job as in progress on the model's engine while the block runs."""
+    def try_begin(self, spec: ModelSpec) -> bool:
+        """Take one of the model's engine's job slots (max_concurrent_jobs); False when they are
+        all taken. A worker takes one right after its claim, and hands the claim back without
+        one: a job waiting for a busy pipeline would use up its deadline and a worker."""
         key = _key(spec)
         with self._lock:
+            engine = self._instances.get(key)
+            limit = None if engine is None else getattr(engine, "max_concurrent_jobs", None)
+            if limit is not None and self._running.get(key, 0) >= limit:
+                return False
             self._running[key] = self._running.get(key, 0) + 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running[key] -= 1
+            return True
+
+    def end(self, spec: ModelSpec) -> None:
+        """Give back the slot try_begin took."""
+        with self._lock:
+            self._running[_key(spec)] -= 1
 
     def at_capacity(self, specs: list[ModelSpec]) -> list[str]:
-        """The ids among `specs` whose engine already runs as many jobs as it can take: a worker
-        claims other work rather than wait for it (and use up the job's deadline waiting)."""
+        """The ids among `specs` whose engine already runs as many jobs as it can take, so that a
+        worker claims other work instead."""
         with self._lock:
             return [spec.id for spec in specs if (engine := self._instances.get(_key(spec))) is not None
                     and (limit := getattr(engine, "max_concurrent_jobs", None)) is not None
@@ -107,6 +112,24 @@ class EngineRegistry:
                 engine.close()
             except Exception:  # one engine failing to close must not keep the others loaded
                 log.exception("closing engine %s failed", engine.name)
+
+
+def _built(spec: ModelSpec, entry_point: EntryPoint) -> Engine:
+    """The entry point's engine built with the entry's options; FailedPrecondition for a plugin
+    that cannot be imported or built, or that was written for the first engine contract."""
+    try:
+        engine: Engine = entry_point.load()(spec.options)
+    except OpenreelError:
+        raise
+    except Exception as exc:
+        log.exception("engine %s could not be built for %s", spec.engine, spec.id)
+        raise FailedPrecondition(f"engine '{spec.engine}' could not be built: {type(exc).__name__}: {exc}") from None
+    missing = [name for name in ("capabilities", "load", "close", "generate", "enhance_prompt")
+               if not callable(getattr(engine, name, None))]
+    if missing:
+        raise FailedPrecondition(f"engine '{spec.engine}' lacks {', '.join(missing)}: it was written for the "
+                                 "first engine contract (see openreel.engines.base)")
+    return engine
 
 
 @contextmanager

@@ -18,8 +18,8 @@ from openreel.domain.naming import (is_video_file_id, new_operation_id, operatio
                                     thumbnail_key, video_blob_keys)
 from openreel.domain.operation import Operation, OperationState, Surface, VideoFile
 from openreel.domain.request import GenerationRequest
-from openreel.engines.catalog import Catalog
-from openreel.engines.registry import EngineRegistry
+from openreel.engines.capabilities import Capabilities
+from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
@@ -50,11 +50,12 @@ class IdempotentRequest:
 
 class OperationService:
     def __init__(self, store: SqlStore, storage: Storage, queue: LocalQueue, catalog: Catalog,
-                 engines: EngineRegistry, limits: InputLimits, rate_limits: Callable[[Principal], TierLimits], max_queued: int,
+                 capabilities: Callable[[ModelSpec], Capabilities], limits: InputLimits, rate_limits: Callable[[Principal], TierLimits], max_queued: int,
                  min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],
                  destinations: Destinations) -> None:
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
-        self.engines = engines  # asked what each model can make (cheap: no weights are loaded)
+        # What a model can make (its engine's declaration within its entry); cheap: loads nothing.
+        self.capabilities = capabilities
         # The caller's rate limits: its tier's, or an operator's custom ones (quota/limits.py).
         self.rate_limits, self.max_queued, self.min_free_bytes = rate_limits, max_queued, min_free_bytes
         self.inputs = InputBlobs(storage)
@@ -77,7 +78,7 @@ class OperationService:
             return self._replay(principal, keyed, earlier)
         spec = self.catalog.get(model_id)
         request = read_generation_request(
-            body, TargetModel(spec.id, self.engines.capabilities(spec)), self.limits, seed_if_absent=secrets.randbelow(2**32),
+            body, TargetModel(spec.id, self.capabilities(spec)), self.limits, seed_if_absent=secrets.randbelow(2**32),
             video_exists=lambda file_id: self._extendable(principal, file_id),
             audio_if_absent=surface.has_audio_by_default)
         self._check_destinations(request)

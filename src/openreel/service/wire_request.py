@@ -53,6 +53,12 @@ class _Violations:
         if field not in self._refused:
             self.items.append(FieldViolation(field, description))
 
+    def add_if_first(self, field: str, description: str) -> None:
+        """Add unless the field was already found bad (a bad value was replaced by its default,
+        which says nothing about what the model can do)."""
+        if all(v.field != field and not v.field.startswith(f"{field}.") for v in self.items):
+            self.add(field, description)
+
     def error(self) -> InvalidArgument:
         return InvalidArgument.from_violations(self.items)
 
@@ -92,20 +98,15 @@ def _check_capabilities(request: GenerationRequest, model: TargetModel, errors: 
     """The inputs the model cannot take, each named by its wire field."""
     caps = model.capabilities
     if request.image is not None and not caps.image_to_video:
-        errors.add("instances[0].image", f"{model.id} does not animate images (text-to-video only)")
+        errors.add_if_first("instances[0].image", f"{model.id} does not animate images (text-to-video only)")
     if request.image is None and request.video is None and not caps.text_to_video:
-        errors.add("instances[0].image", f"{model.id} animates an image: give one")
+        errors.add_if_first("instances[0].image", f"{model.id} animates an image: give one")
     if request.last_frame is not None and not caps.last_frame:
-        errors.add("instances[0].lastFrame", f"{model.id} does not take a last frame")
+        errors.add_if_first("instances[0].lastFrame", f"{model.id} does not take a last frame")
     if request.video is not None and not caps.extension:
-        errors.add("instances[0].video", f"{model.id} does not extend videos")
-    for index, reference in enumerate(request.reference_images):
-        if reference.reference_type not in caps.reference_types:
-            supported = ", ".join(sorted(caps.reference_types)) or "none"
-            errors.add(f"instances[0].referenceImages[{index}].referenceType",
-                       f"{model.id} does not take {reference.reference_type} references (supported: {supported})")
+        errors.add_if_first("instances[0].video", f"{model.id} does not extend videos")
     if request.aspect_ratio not in caps.aspect_ratios:
-        errors.add("parameters.aspectRatio", f"must be one of {', '.join(caps.aspect_ratios)} for {model.id}")
+        errors.add_if_first("parameters.aspectRatio", f"must be one of {', '.join(caps.aspect_ratios)} for {model.id}")
 
 
 def _generation_request(body: PredictLongRunningRequest, model: TargetModel, limits: InputLimits,
@@ -133,6 +134,9 @@ def _generation_request(body: PredictLongRunningRequest, model: TargetModel, lim
     for i, ref in enumerate(instance.reference_images or []):
         field = f"instances[0].referenceImages[{i}]"
         kind = _enum(ReferenceType, ref.reference_type, f"{field}.referenceType", errors)
+        if kind is not None and kind not in caps.reference_types:
+            supported = ", ".join(sorted(caps.reference_types)) or "none"
+            errors.add(f"{field}.referenceType", f"{model.id} does not take {kind} references (supported: {supported})")
         loaded = _image(ref.image, f"{field}.image", limits, errors)
         if kind is not None and loaded is not None:
             references.append(ReferenceImage(loaded, kind))

@@ -308,7 +308,7 @@ class SqlStore:
         return None
 
     def heartbeat(self, op_id: str, token: int, lease_seconds: float, progress_percent: int,
-                  progress_phase: str = "") -> bool:
+                  progress_phase: str) -> bool:
         """Extend the lease and record progress; False means stop: cancelled or lease lost."""
         now = utcnow()
         with self.writing() as conn:

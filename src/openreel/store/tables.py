@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, TypeDecorator)
 
+from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite (no tz) and PostgreSQL alike."""
@@ -63,7 +65,7 @@ operations = Table(
     Column("state", String(16), nullable=False, index=True),
     Column("request", JSON, nullable=False),
     Column("progress_percent", Integer, nullable=False, default=0),
-    Column("progress_phase", String(80), nullable=False, default="", server_default=""),
+    Column("progress_phase", String(MAX_PROGRESS_PHASE_CHARS), nullable=False, default="", server_default=""),
     Column("attempt", Integer, nullable=False, default=0),
     # Incremented on every claim; a worker's writes only land while it holds the latest token.
     Column("fencing_token", Integer, nullable=False, default=0),

@@ -9,12 +9,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS
 from openreel.errors import Cancelled, DeadlineExceeded, OpenreelError
 from openreel.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
-# A phase label is for people ("denoising step 12 of 30"); the store keeps this much of it.
-MAX_PHASE_CHARS = 80
 
 
 class ShuttingDown(Exception):
@@ -40,10 +39,14 @@ class RunControl:
     def percent(self) -> int:
         return min(99, int(100 * self.fraction))  # 100 only once the outcome is recorded
 
+    def start_clock(self) -> None:
+        """Start the deadline afresh (once the model is loaded: loading weights is not generating)."""
+        self.deadline = time.monotonic() + self.timeout_seconds
+
     def report(self, fraction: float, phase: str) -> None:
         # Never backwards: an engine whose stages overlap must not make a progress bar jump back.
         self.fraction = max(self.fraction, min(max(float(fraction), 0.0), 1.0))
-        self.phase = phase[:MAX_PHASE_CHARS]
+        self.phase = phase[:MAX_PROGRESS_PHASE_CHARS]
         if self._on_report is not None:
             self._on_report(self)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from openreel.concurrency import prefetch
 from openreel.domain.request import CompressionQuality, GenerationRequest
-from openreel.engines.base import Clip, EncodedVideo, Engine, Sample
+from openreel.engines.base import Clip, EncodedVideo, Engine
 from openreel.errors import InternalError
 from openreel.media.encode import Mp4Encoder
 from openreel.media.probe import UnreadableVideo, probe_video
@@ -34,8 +34,10 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
         raise InternalError(f"Engine '{engine.name}' made {len(samples)} videos; {request.sample_count} were asked for.")
     for index, sample in enumerate(samples):
         control.raise_if_cancelled()
-        path = _checked(engine, sample, request) if isinstance(sample, EncodedVideo) else \
-            _encoded(engine, sample, request, control, index)
+        if isinstance(sample, EncodedVideo):
+            path = _checked(engine, sample, request, control.scratch_dir)
+        else:
+            path = _encoded(engine, sample, request, control, index)
         control.raise_if_cancelled()
         yield path
 
@@ -48,8 +50,7 @@ def encode_clip(clip: Clip, path: Path, quality: CompressionQuality) -> None:
             encoder.write_frame(frame)
 
 
-def _encoded(engine: Engine, clip: Sample, request: GenerationRequest, control: RunControl, index: int) -> Path:
-    assert isinstance(clip, Clip)
+def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: RunControl, index: int) -> Path:
     width, height = request.size
     if (clip.width, clip.height, clip.fps, clip.frame_count) != (width, height, request.fps, request.frame_count):
         raise InternalError(f"Engine '{engine.name}' made {clip.width}x{clip.height} at {clip.fps} fps, "
@@ -77,16 +78,21 @@ def _counted(engine: Engine, frames: Iterator[np.ndarray], expected: int,
         raise InternalError(f"Engine '{engine.name}' made {count} frames; {expected} were expected.")
 
 
-def _checked(engine: Engine, video: EncodedVideo, request: GenerationRequest) -> Path:
-    """The engine's MP4, once it is shown to be what was asked for."""
+def _checked(engine: Engine, video: EncodedVideo, request: GenerationRequest, scratch_dir: Path) -> Path:
+    """The engine's MP4, once it is shown to be what was asked for (and to be the engine's own
+    file: under the run's scratch folder, which is removed after the run)."""
+    if not video.path.resolve().is_relative_to(scratch_dir.resolve()):
+        raise InternalError(f"Engine '{engine.name}' returned a video outside its scratch folder: {video.path}")
     try:
         info = probe_video(video.path)
     except (UnreadableVideo, OSError) as exc:
         raise InternalError(f"Engine '{engine.name}' returned a video that cannot be read: {exc}") from None
     width, height = request.size
     problems = []
-    if info.codec != "h264":
-        problems.append(f"codec {info.codec}, not h264")
+    if info.codec != "h264" or info.pix_fmt != "yuv420p":
+        problems.append(f"{info.codec} {info.pix_fmt}, not h264 yuv420p (what every browser plays)")
+    if round(info.fps) != request.fps:
+        problems.append(f"{info.fps:g} fps, not {request.fps}")
     if (info.width, info.height) != (width, height):
         problems.append(f"size {info.width}x{info.height}, not {width}x{height}")
     if abs(info.duration_seconds - request.duration_seconds) > DURATION_TOLERANCE_SECONDS:

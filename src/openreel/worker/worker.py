@@ -24,7 +24,7 @@ from openreel.domain.operation import OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
-from openreel.errors import (Cancelled, FailedPrecondition, InternalError, OpenreelError, OutOfMemory,
+from openreel.errors import (Cancelled, FailedPrecondition, InternalError, NotFound, OpenreelError, OutOfMemory,
                              ServiceUnavailable)
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
@@ -60,7 +60,7 @@ class Worker:
         self.tmp_dir = tmp_dir
 
     def run_forever(self, stopping: threading.Event) -> None:
-        self._preload()
+        self._preload(stopping)
         backoff = Backoff()
         while not stopping.is_set():
             try:
@@ -75,12 +75,31 @@ class Worker:
             if claim is None:
                 self.queue.wait_for_work(self.settings.poll_interval_seconds)
                 continue
-            self.run(claim, stopping)
+            self._run_in_slot(claim, stopping)
 
-    def _preload(self) -> None:
+    def _run_in_slot(self, claim: Claim, stopping: threading.Event) -> None:
+        """Run the claim in one of its engine's job slots. Another worker of this process may
+        have taken the last one between this worker's look and its claim: then the claim goes
+        straight back to the queue, its attempt not counted."""
+        try:
+            spec = self.catalog.get(claim.operation.model)
+        except NotFound:
+            spec = None  # run() fails the operation, naming the model the catalog no longer has
+        if spec is not None and not self.engines.try_begin(spec):
+            self.store.release(claim.operation.id, claim.fencing_token)
+            return
+        try:
+            self.run(claim, stopping)
+        finally:
+            if spec is not None:
+                self.engines.end(spec)
+
+    def _preload(self, stopping: threading.Event) -> None:
         """Load the models this worker serves before taking work, so the first job does not pay
         for loading weights. A model that cannot load is logged; its jobs then fail saying why."""
         for model_id in self.settings.served_models or ():
+            if stopping.is_set():
+                return
             try:
                 self.engines.loaded(self.catalog.get(model_id))
             except Exception as exc:
@@ -93,7 +112,7 @@ class Worker:
         request = op.request
         # This attempt's own folder for the MP4s it encodes; made when the run starts using it.
         scratch = self.tmp_dir / f"{op.id}-{token}"
-        control = RunControl(self.settings.generation_timeout_seconds, scratch, stopping)
+        control = RunControl(self._timeout(op.model), scratch, stopping)
         heartbeat = Heartbeat(self.store, op.id, token, control, self.settings.heartbeat_seconds,
                               self.settings.lease_seconds)
         heartbeat.start()
@@ -107,21 +126,15 @@ class Worker:
             pass  # cancelled, or another worker holds the operation now: nothing to record
         except ShuttingDown:
             outcome = partial(self.store.release, op.id, token)
-        except ServiceUnavailable as exc:
-            # The database or storage is away for now: another attempt may well succeed, though
-            # not at once. Wait (the heartbeat keeps the claim) so that an outage of a minute or
-            # two does not use up every attempt.
+        except (ServiceUnavailable, OutOfMemory) as exc:
+            # Another attempt may well succeed: the database or storage was away for now, or the
+            # engine ran out of memory (it freed what the attempt held, and runs leaner next time).
             retry = op.attempt < self.settings.max_attempts
             log.warning("%s: %s; %s", op.name, exc.message, "requeued" if retry else "no attempts left")
-            if retry:
+            if retry and isinstance(exc, ServiceUnavailable):
+                # Not at once: wait (the heartbeat keeps the claim) so that an outage of a minute
+                # or two does not use up every attempt.
                 (stopping or threading.Event()).wait(min(OUTAGE_WAIT_SECONDS * op.attempt, MAX_OUTAGE_WAIT_SECONDS))
-            outcome = (partial(self.store.release, op.id, token, count_attempt=True) if retry
-                       else partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message)))
-        except OutOfMemory as exc:
-            # The engine is still healthy (it freed what the attempt held) and may run leaner
-            # next time; another attempt, here or on a worker with more memory, may succeed.
-            retry = op.attempt < self.settings.max_attempts
-            log.warning("%s: %s; %s", op.name, exc.message, "requeued" if retry else "no attempts left")
             outcome = (partial(self.store.release, op.id, token, count_attempt=True) if retry
                        else partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message)))
         except OpenreelError as exc:
@@ -161,20 +174,27 @@ class Worker:
         spec = self.catalog.get(request.model)
         control.report(0.0, "loading model")
         files = []
-        with self.engines.running(spec):
-            engine = self.engines.loaded(spec)
-            for index, path in enumerate(render_samples(engine, request, control)):
-                control.report(control.fraction, f"storing video {index + 1} of {request.sample_count}")
-                key = storage_key(op_id, token, index)
-                written += video_blob_keys(key)
-                size = self.storage.put_file(key, path, MP4)
-                self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
-                if request.storage_uri:
-                    self._deliver(request.storage_uri, op_id, index, path)
-                files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
-                                       sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
+        engine = self.engines.loaded(spec)
+        control.start_clock()  # the deadline is for generating, not for loading weights
+        for index, path in enumerate(render_samples(engine, request, control)):
+            control.report(control.fraction, f"storing video {index + 1} of {request.sample_count}")
+            key = storage_key(op_id, token, index)
+            written += video_blob_keys(key)
+            size = self.storage.put_file(key, path, MP4)
+            self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
+            if request.storage_uri:
+                self._deliver(request.storage_uri, op_id, index, path)
+            files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
+                                   sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
         enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
         return files, enhanced
+
+    def _timeout(self, model_id: str) -> float:
+        """The model's own generation deadline (a large model's catalog entry sets a longer one)."""
+        try:
+            return self.catalog.get(model_id).timeout_seconds or self.settings.generation_timeout_seconds
+        except NotFound:
+            return self.settings.generation_timeout_seconds
 
     def _deliver(self, storage_uri: str, op_id: str, index: int, path: Path) -> None:
         """Write the video where the request's storageUri says, as Vertex writes to Cloud

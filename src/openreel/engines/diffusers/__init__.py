@@ -8,6 +8,7 @@ model_index.json, so the API process never imports torch. load() imports torch a
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +18,14 @@ from openreel.engines.capabilities import ALL_DURATIONS, Capabilities
 from openreel.engines.diffusers.options import DiffusersOptions
 from openreel.engines.diffusers.pipelines import FAMILY_DEFAULTS, PipelineTraits, traits_of
 from openreel.engines.diffusers.plan import FrameRule, ModelShape
-from openreel.engines.diffusers.weights import cached_index, require_libraries, weights_folder
+from openreel.engines.diffusers.weights import model_index, require_libraries, weights_folder
 from openreel.errors import FailedPrecondition, OutOfMemory
 
 if TYPE_CHECKING:
     from openreel.engines.diffusers.runner import PipelineRunner
 
 
+log = logging.getLogger(__name__)
 # How often a job waiting for the pipeline checks whether it was cancelled.
 WAIT_POLL_SECONDS = 0.2
 
@@ -46,8 +48,7 @@ class DiffusersEngine:
         self._running = threading.Lock()
 
     def capabilities(self) -> Capabilities:
-        require_libraries()
-        traits = self._traits(self._class_name())  # reads model_index.json: names the folder if it is missing
+        traits = self._traits(self._pipeline_class())
         image = traits.image or self.options.image_pipeline is not None
         image_traits = self._traits(self.options.image_pipeline) if self.options.image_pipeline else traits
         shape = self._shape(traits)
@@ -64,9 +65,14 @@ class DiffusersEngine:
                 return
             require_libraries()
             from openreel.engines.diffusers.runner import PipelineRunner  # torch and diffusers load here
-            traits = self._traits(self._class_name())
-            self._runner = PipelineRunner(weights_folder(self.options, download=True), self._class_name(),
-                                          self.options, self._shape(traits), lean=self._lean)
+            folder = weights_folder(self.options, download=True)
+            class_name = self._pipeline_class()
+            try:
+                self._runner = PipelineRunner(folder, class_name, self.options, self._shape(self._traits(class_name)),
+                                              lean=self._lean)
+            except OutOfMemory:
+                self._lean = True  # even the weights did not fit: the retry offloads
+                raise
 
     def close(self) -> None:
         with self._lock:
@@ -78,28 +84,36 @@ class DiffusersEngine:
         return request.prompt  # these models take the prompt as written
 
     def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+        # Workers claim no job for a model already at max_concurrent_jobs; this lock is what makes
+        # one pipeline run one job even when two threads of another kind of caller get here.
         while not self._running.acquire(timeout=WAIT_POLL_SECONDS):
             ctx.report(0.0, "waiting for the model to finish another job")
             ctx.raise_if_cancelled()
         try:
-            self.load()
+            self.load()  # again: an out-of-memory retry closed the pipeline to reload it leaner
             assert self._runner is not None
             return self._runner.generate(request, ctx)
         except OutOfMemory:
-            if not self._lean:  # the retry reloads with VAE tiling and (on a GPU) model offload
+            if not self._lean:
+                # From now on this model loads with VAE tiling and (on a GPU) model offload:
+                # slower, but the request that did not fit will. It lasts until the process restarts.
+                log.warning("out of memory: reloading the pipeline with VAE tiling and model offload")
                 self._lean = True
                 self.close()
             raise
         finally:
             self._running.release()
 
-    def _class_name(self) -> str:
-        index = cached_index(self.options)  # also shows the weights are on this machine
+    def _pipeline_class(self) -> str:
+        """The catalog's `pipeline`, else the one the weights' model_index.json names. With
+        `pipeline` set, nothing here needs torch or the weights: an API replica can take jobs
+        for a model only its GPU workers have."""
         if self.options.pipeline is not None:
             return self.options.pipeline
-        if index is None or not isinstance(index.get("_class_name"), str):
-            raise FailedPrecondition("the pipeline class is unknown: set `pipeline` in the catalog entry")
-        return str(index["_class_name"])
+        class_name = model_index(self.options).get("_class_name")
+        if not isinstance(class_name, str):
+            raise FailedPrecondition("model_index.json names no _class_name: set `pipeline` in the catalog entry")
+        return class_name
 
     @staticmethod
     def _traits(class_name: str) -> PipelineTraits:

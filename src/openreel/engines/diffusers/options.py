@@ -46,7 +46,6 @@ class DiffusersOptions(BaseModel):
     compile: bool = False  # compile_repeated_blocks: torch.compile on the transformer's blocks
     attention_backend: str | None = None  # e.g. "flash", "_native_cudnn", "sage"
     layerwise_fp8: bool = False  # weights stored in float8, computed in dtype
-    context_parallel: dict[str, int] | None = None  # {ring_degree = 2} or {ulysses_degree = 2}
 
     @model_validator(mode="after")
     def _one_source(self) -> DiffusersOptions:

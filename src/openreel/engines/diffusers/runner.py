@@ -54,6 +54,9 @@ class PipelineRunner:
         try:
             pipeline_class = getattr(diffusers, class_name)
             self.pipe = pipeline_class.from_pretrained(str(folder), dtype=self.dtype, local_files_only=True)
+        except torch.OutOfMemoryError:
+            free_memory()
+            raise OutOfMemory(f"Out of {self.device} memory loading {class_name} from {folder}.") from None
         except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError) as exc:
             # Missing files, truncated or mismatched tensors, a folder of another pipeline.
             raise FailedPrecondition(f"the weights in {folder} cannot be loaded as {class_name}: "
@@ -62,6 +65,10 @@ class PipelineRunner:
         try:
             place(self.pipe, options, self.device, lean)
             tune(self.pipe, options, self.dtype)
+        except torch.OutOfMemoryError:
+            self.pipe = None
+            free_memory()
+            raise OutOfMemory(f"Out of {self.device} memory placing {class_name} on it.") from None
         except (ValueError, RuntimeError, NotImplementedError, AssertionError) as exc:  # an option that does not fit
             raise FailedPrecondition(f"a speed or memory option does not work with {class_name}: {exc}") from None
         _set_guider_scale(self.pipe, options.guidance)
@@ -77,7 +84,7 @@ class PipelineRunner:
         kwargs = self._arguments(pipe, traits, request, plan)
         ctx.report(0.0, "encoding text")
         try:
-            outputs = self._run(pipe, kwargs, request, ctx)
+            outputs = self._run(pipe, traits, kwargs, request, ctx)
         except torch.OutOfMemoryError:
             free_memory()
             raise OutOfMemory(f"Out of {self.device} memory generating {request.sample_count} video(s) at "
@@ -120,17 +127,18 @@ class PipelineRunner:
         accepted = inspect.signature(pipe.__call__).parameters
         return {k: v for k, v in kwargs.items() if k in accepted}  # e.g. only LTX takes frame_rate
 
-    def _run(self, pipe: Any, kwargs: dict[str, Any], request: GenerationRequest,
+    def _run(self, pipe: Any, traits: PipelineTraits, kwargs: dict[str, Any], request: GenerationRequest,
              ctx: RunContext) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """(frames, audio) per sample: one batched call, or one call per sample when a batch
         does not fit (or batching is off)."""
         seeds = [request.sample_seed(i) for i in range(request.sample_count)]
-        if self.options.batch_samples and len(seeds) > 1 and traits_of(type(pipe).__name__).batches:
+        if self.options.batch_samples and len(seeds) > 1 and traits.batches:
             try:
                 return self._call(pipe, kwargs, seeds, request, ctx, 0, 1)
             except torch.OutOfMemoryError:
                 free_memory()
                 log.warning("%d samples do not fit in one batch; making them one at a time", len(seeds))
+                ctx.report(0.0, "the batch did not fit: making the videos one at a time")
         outputs = []
         for index, seed in enumerate(seeds):
             outputs += self._call(pipe, kwargs, [seed], request, ctx, index, len(seeds))

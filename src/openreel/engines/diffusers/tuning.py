@@ -1,7 +1,7 @@
 """Apply a catalog entry's memory and speed options to a loaded pipeline, each through diffusers'
 own switch: offload, VAE tiling and slicing, caches (FirstBlockCache and the other enable_cache
-configs), compile_repeated_blocks, the attention backend, fp8 layerwise casting and context
-parallelism. Imported only inside the engine, with torch."""
+configs), compile_repeated_blocks, the attention backend and fp8 layerwise casting. Imported only
+inside the engine, with torch."""
 
 from __future__ import annotations
 
@@ -45,12 +45,6 @@ def tune(pipe: Any, options: DiffusersOptions, dtype: torch.dtype) -> None:
             transformer.set_attention_backend(options.attention_backend)
         if options.cache:
             transformer.enable_cache(_cache_config(options.cache))
-        if options.context_parallel:
-            if not torch.distributed.is_available() or not torch.distributed.is_initialized():
-                raise FailedPrecondition("context_parallel needs one worker process per GPU, launched with "
-                                         "torchrun (torch.distributed initialised)")
-            config = diffusers.ContextParallelConfig(**options.context_parallel)  # type: ignore[no-untyped-call]
-            transformer.enable_parallelism(config=config)
         if options.compile:
             # A cache decides per step whether to run the remaining blocks: dynamo cannot trace that
             # decision into one graph, so with a cache the blocks compile with graph breaks.

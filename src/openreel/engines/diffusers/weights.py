@@ -23,7 +23,8 @@ def require_libraries() -> None:
 
 def weights_folder(options: DiffusersOptions, download: bool = False) -> Path:
     """The folder holding model_index.json; with `download` (and allow_download) fetch a repo
-    that is not cached yet."""
+    that is not cached yet: its model_index.json, then only the component folders it names
+    (repos such as Lightricks/LTX-Video also hold single-file checkpoints of many GB)."""
     if options.path is not None:
         folder = Path(options.path).expanduser()
         if not (folder / "model_index.json").is_file():
@@ -31,26 +32,31 @@ def weights_folder(options: DiffusersOptions, download: bool = False) -> Path:
                                      "(save the pipeline there with save_pretrained)")
         return folder
     assert options.repo is not None
+    if importlib.util.find_spec("huggingface_hub") is None:
+        raise FailedPrecondition(f"reading {options.repo} from the Hugging Face cache needs the extra: {INSTALL_HINT}")
     from huggingface_hub import snapshot_download  # a dependency of diffusers: light to import
-    from huggingface_hub.errors import LocalEntryNotFoundError
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+    fetch = download and options.allow_download
     try:
-        return Path(snapshot_download(options.repo, local_files_only=not (download and options.allow_download)))
+        if not fetch:
+            return Path(snapshot_download(options.repo, local_files_only=True))
+        index = Path(snapshot_download(options.repo, allow_patterns=["model_index.json"])) / "model_index.json"
+        components = [name for name, value in json.loads(index.read_text()).items()
+                      if isinstance(value, list) and not name.startswith("_")]
+        return Path(snapshot_download(options.repo, allow_patterns=["model_index.json",
+                                                                      *(f"{c}/*" for c in components)]))
     except LocalEntryNotFoundError:
         raise FailedPrecondition(
             f"the weights of {options.repo} are not in the Hugging Face cache: run `huggingface-cli download "
-            f"{options.repo}`, point `path` at a folder, or set allow_download = true") from None
+            f"{options.repo} --include model_index.json '*/*'`, point `path` at a folder, or set "
+            "allow_download = true") from None
+    except (HfHubHTTPError, OSError, ValueError) as exc:  # not found, gated, no network, a broken index
+        raise FailedPrecondition(f"the weights of {options.repo} could not be fetched: {exc}") from None
 
 
-def cached_index(options: DiffusersOptions) -> dict[str, object] | None:
-    """model_index.json if the weights are on this machine (no download, no torch)."""
-    if options.path is None and importlib.util.find_spec("huggingface_hub") is None:
-        return None
-    try:
-        folder = weights_folder(options)
-    except FailedPrecondition:
-        if options.allow_download:
-            return None  # fetched on first load
-        raise
+def model_index(options: DiffusersOptions) -> dict[str, object]:
+    """The weights' model_index.json, read from this machine (no download, no torch)."""
+    folder = weights_folder(options)
     try:
         index = json.loads((folder / "model_index.json").read_text())
     except (OSError, ValueError) as exc:
