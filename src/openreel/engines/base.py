@@ -12,10 +12,10 @@ the first job, `close()` when the process stops; `load()` again after `close()` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import numpy as np
 
@@ -64,6 +64,30 @@ class EncodedVideo:
 Sample = Clip | EncodedVideo
 
 
+class SamplesOnDemand(Sequence[Sample]):
+    """Samples made when the worker reaches each one, not all up front: an engine that makes
+    samples one by one (the procedural renderer) keeps one sample's working set in memory."""
+
+    def __init__(self, count: int, make: Callable[[int], Sample]) -> None:
+        self._count, self._make = count, make
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Sample]: ...
+
+    def __getitem__(self, index: int | slice) -> Sample | Sequence[Sample]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        return self._make(index % self._count)
+
+
 class Engine(Protocol):
     """A generation backend, registered under the `openreel.engines` entry-point group."""
 
@@ -90,5 +114,5 @@ class Engine(Protocol):
     def enhance_prompt(self, request: GenerationRequest) -> str:
         """Return the richer, deterministic shot description used when enhancePrompt is set."""
 
-    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
-        """Make request.sample_count samples; deterministic in request.seed."""
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
+        """Make request.sample_count samples (a list, or SamplesOnDemand); deterministic in request.seed."""

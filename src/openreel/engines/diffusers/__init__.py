@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from openreel.domain.request import GenerationRequest, Resolution
@@ -83,7 +84,7 @@ class DiffusersEngine:
     def enhance_prompt(self, request: GenerationRequest) -> str:
         return request.prompt  # these models take the prompt as written
 
-    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         # Workers claim no job for a model already at max_concurrent_jobs; this lock is what makes
         # one pipeline run one job even when two threads of another kind of caller get here.
         while not self._running.acquire(timeout=WAIT_POLL_SECONDS):

@@ -14,7 +14,7 @@ import inspect
 import io
 import itertools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,7 @@ class PipelineRunner:
         self.pipe = self._image_pipe = None
         free_memory()
 
-    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         plan = plan_generation(request, self.shape)
         pipe, traits = self._pipeline_for(request)
         kwargs = self._arguments(pipe, traits, request, plan)

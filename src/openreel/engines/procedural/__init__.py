@@ -7,7 +7,7 @@ scene with parallax; it is not an AI model and says so wherever it is listed.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from openreel.domain.request import FPS, GenerationRequest, ReferenceType, ResizeMode
-from openreel.engines.base import Clip, RunContext, Sample
+from openreel.engines.base import Clip, RunContext, Sample, SamplesOnDemand
 from openreel.engines.capabilities import Capabilities
 from openreel.engines.procedural.audio import ambient
 from openreel.engines.procedural.render import RAIN_ONSET_SECONDS, Shot, ShotInputs
@@ -47,9 +47,9 @@ class ProceduralEngine:
     def enhance_prompt(self, request: GenerationRequest) -> str:
         return enhanced_prompt(request.prompt, describe(request.prompt, request.negative_prompt))
 
-    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
-        # Lazy clips: each sample renders while the worker encodes it, one after the other.
-        return [self._sample(request, index, ctx) for index in range(request.sample_count)]
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
+        # Each sample is drawn when the worker reaches it, and renders while the worker encodes it.
+        return SamplesOnDemand(request.sample_count, lambda index: self._sample(request, index, ctx))
 
     def _sample(self, request: GenerationRequest, sample_index: int, ctx: RunContext) -> Clip:
         prompt = self.enhance_prompt(request) if request.enhance_prompt else request.prompt

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ class GatedEngine:
     def enhance_prompt(self, request: GenerationRequest) -> str:
         return f"{request.prompt}, held at gates"
 
-    def generate(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         calls = self.control_dir / f"{_tag(request)}.calls"
         with calls.open("a") as log:
             log.write(f"{os.getpid()}\n")
