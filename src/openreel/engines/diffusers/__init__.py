@@ -17,7 +17,7 @@ from openreel.domain.request import GenerationRequest, Resolution
 from openreel.engines.base import RunContext, Sample
 from openreel.engines.capabilities import ALL_DURATIONS, Capabilities
 from openreel.engines.diffusers.options import DiffusersOptions
-from openreel.engines.diffusers.pipelines import FAMILY_DEFAULTS, PipelineTraits, traits_of
+from openreel.engines.diffusers.pipelines import FAMILIES, PipelineTraits, traits_of
 from openreel.engines.diffusers.plan import FrameRule, ModelShape
 from openreel.engines.diffusers.weights import model_index, require_libraries, weights_folder
 from openreel.errors import FailedPrecondition, OutOfMemory
@@ -53,7 +53,7 @@ class DiffusersEngine:
         image = traits.image or self.options.image_pipeline is not None
         image_traits = self._traits(self.options.image_pipeline) if self.options.image_pipeline else traits
         shape = self._shape(traits)
-        longest = self.options.longest(traits.family)
+        longest = self.options.max_frames or FAMILIES[traits.family].max_frames
         return Capabilities(
             durations=tuple(d for d in ALL_DURATIONS if shape.rule.frames_for(d, shape.fps) <= longest),
             resolutions=(Resolution.HD, Resolution.FULL_HD), text_to_video=not traits.needs_image,
@@ -124,10 +124,10 @@ class DiffusersEngine:
             raise FailedPrecondition(str(exc)) from None
 
     def _shape(self, traits: PipelineTraits) -> ModelShape:
-        rule, multiple = FAMILY_DEFAULTS[traits.family]
+        family, options = FAMILIES[traits.family], self.options
         try:
-            frame_rule = FrameRule.parse(self.options.frame_rule or rule)
+            frame_rule = FrameRule.parse(options.frame_rule or family.frame_rule)
         except ValueError as exc:
             raise FailedPrecondition(str(exc)) from None
-        return ModelShape(self.options.native_size(traits.family), self.options.native_fps(traits.family),
-                          frame_rule, self.options.size_multiple or multiple)
+        return ModelShape(options.size or family.size, options.fps or family.fps, frame_rule,
+                          options.size_multiple or family.size_multiple)

@@ -7,10 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
-# The published defaults per family: native (width, height) and frame rate, longest clip.
-_FAMILY_SIZE = {"wan": (832, 480), "ltx": (768, 512), "hunyuan": (848, 480), "cogvideox": (720, 480)}
-_FAMILY_FPS = {"wan": 16, "ltx": 24, "hunyuan": 24, "cogvideox": 8}
-_FAMILY_MAX_FRAMES = {"wan": 81, "ltx": 257, "hunyuan": 121, "cogvideox": 49}
 
 
 class DiffusersOptions(BaseModel):
@@ -28,6 +24,7 @@ class DiffusersOptions(BaseModel):
     steps: int = Field(default=30, ge=1, le=1000)
     guidance: float = Field(default=5.0, ge=0)
     guidance_2: float | None = Field(default=None, ge=0)  # Wan 2.2 A14B's low-noise expert
+    # The model's shape; unset, its family's (pipelines.FAMILIES).
     size: tuple[PositiveInt, PositiveInt] | None = None  # native (width, height) in landscape
     fps: int | None = Field(default=None, ge=1, le=120)
     frame_rule: str | None = None  # "4k+1" (Wan), "8k+1" (LTX)
@@ -60,12 +57,3 @@ class DiffusersOptions(BaseModel):
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
             raise ValueError(f"diffusers options: {problems}") from None
-
-    def native_size(self, family: str) -> tuple[int, int]:
-        return self.size or _FAMILY_SIZE[family]
-
-    def native_fps(self, family: str) -> int:
-        return self.fps or _FAMILY_FPS[family]
-
-    def longest(self, family: str) -> int:
-        return self.max_frames or _FAMILY_MAX_FRAMES[family]

@@ -31,9 +31,22 @@ PIPELINES: dict[str, PipelineTraits] = {
     "CogVideoXImageToVideoPipeline": PipelineTraits("cogvideox", image=True, needs_image=True, batches=False),
 }
 
-# family -> (frame rule, what height and width must be a multiple of)
-FAMILY_DEFAULTS: dict[str, tuple[str, int]] = {
-    "wan": ("4k+1", 16), "ltx": ("8k+1", 32), "hunyuan": ("4k+1", 16), "cogvideox": ("4k+1", 16),
+@dataclass(frozen=True)
+class Family:
+    """What a family's published checkpoints share; a catalog entry's options override each."""
+
+    frame_rule: str  # valid frame counts: 4k+1 where the VAE packs 4 frames per latent
+    size_multiple: int  # what height and width must divide by
+    size: tuple[int, int]  # native (width, height), landscape
+    fps: int
+    max_frames: int  # the longest clip the checkpoints were trained for
+
+
+FAMILIES: dict[str, Family] = {
+    "wan": Family("4k+1", 16, (832, 480), 16, 81),
+    "ltx": Family("8k+1", 32, (768, 512), 24, 257),
+    "hunyuan": Family("4k+1", 16, (848, 480), 24, 121),
+    "cogvideox": Family("4k+1", 16, (720, 480), 8, 49),
 }
 
 
