@@ -81,10 +81,12 @@ class EngineRegistry:
         """Take one of the model's engine's job slots (max_concurrent_jobs); False when they are
         all taken. A worker takes one right after its claim, and hands the claim back without
         one: a job waiting for a busy pipeline would use up its deadline and a worker."""
+        try:
+            limit = getattr(self.engine(spec), "max_concurrent_jobs", None)
+        except FailedPrecondition:
+            limit = None  # the run fails the operation, saying why
         key = _key(spec)
         with self._lock:
-            engine = self._instances.get(key)
-            limit = None if engine is None else getattr(engine, "max_concurrent_jobs", None)
             if limit is not None and self._running.get(key, 0) >= limit:
                 return False
             self._running[key] = self._running.get(key, 0) + 1
