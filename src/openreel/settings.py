@@ -99,7 +99,8 @@ class Settings(BaseSettings):
     @property
     def served_models(self) -> tuple[str, ...] | None:
         """worker_models as a tuple of ids; None when the workers serve every model."""
-        ids = tuple(dict.fromkeys(m.strip().removeprefix("models/") for m in self.worker_models.split(",") if m.strip()))
+        listed = (m.strip().removeprefix("models/") for m in self.worker_models.split(","))
+        ids = tuple(dict.fromkeys(m for m in listed if m))
         return ids or None
 
     @property

@@ -167,7 +167,8 @@ def list_models(server: Server = None, api_key: ApiKey = None) -> None:
     with _operations(server, api_key) as client:
         models = client.list_models()
     for model in models:
-        typer.echo(f"{model['name'].removeprefix('models/')}\t{model.get('engine', '')}\t{model.get('displayName', '')}")
+        model_id = model["name"].removeprefix("models/")
+        typer.echo(f"{model_id}\t{model.get('engine', '')}\t{model.get('displayName', '')}")
         if "capabilities" in model:
             typer.echo(f"    {_capabilities(model['capabilities'])}")
         if "unavailable" in model:

@@ -143,7 +143,8 @@ def _toml_specs(text: str, defaults: dict[str, ModelSpec]) -> list[ModelSpec]:
                          entry.get("max_samples"), entry.get("audio"))
         specs.append(ModelSpec(
             id=model_id, engine=engine, display_name=str(entry.get("display_name", base.display_name)),
-            version=str(entry.get("version", base.version)), description=str(entry.get("description", base.description)),
+            version=str(entry.get("version", base.version)),
+            description=str(entry.get("description", base.description)),
             limits=limits if limits != CatalogLimits() else base.limits,
             license=str(entry.get("license", base.license)), options=options,
             timeout_seconds=_timeout(model_id, entry.get("timeout_seconds", base.timeout_seconds))))

@@ -50,7 +50,8 @@ class IdempotentRequest:
 
 class OperationService:
     def __init__(self, store: SqlStore, storage: Storage, queue: LocalQueue, catalog: Catalog,
-                 capabilities: Callable[[ModelSpec], Capabilities], limits: InputLimits, rate_limits: Callable[[Principal], TierLimits], max_queued: int,
+                 capabilities: Callable[[ModelSpec], Capabilities], limits: InputLimits,
+                 rate_limits: Callable[[Principal], TierLimits], max_queued: int,
                  min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],
                  destinations: Destinations) -> None:
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits

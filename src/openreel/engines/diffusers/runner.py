@@ -2,8 +2,8 @@
 module of the engine that imports torch and diffusers; the engine imports it in load().
 
 One operation is one pipeline call when its samples fit in memory together (a batch, one
-generator per sample so each sample is the same as when made alone), otherwise one call per
-sample. Progress comes from the step callback, which also checks for cancellation: raising
+generator per sample so each sample starts from the noise it would have alone), otherwise one
+call per sample. Progress comes from the step callback, which also checks for cancellation: raising
 there ends the call between two steps, and the memory the call held is freed before returning.
 """
 
@@ -155,7 +155,8 @@ class PipelineRunner:
                        "decoding" if step + 1 == steps else f"denoising step {step + 1} of {steps}")
             return tensors
 
-        # CPU generators: the same seed gives the same noise, hence the same video, on any device.
+        # CPU generators: the same seed gives the same starting noise on any device (and the same
+        # video on the same machine and settings).
         generators = [torch.Generator("cpu").manual_seed(seed) for seed in seeds]
         ctx.raise_if_cancelled()
         with _each_step(pipe, on_step_end) as callbacks:
