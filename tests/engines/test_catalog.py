@@ -18,7 +18,8 @@ def test_a_diffusers_entry_needs_only_engine_and_path_and_other_keys_become_opti
     path.write_text('[models."wan-local"]\nengine = "diffusers"\npath = "/models/wan"\n\n'
                     '[models."ltx"]\nengine = "diffusers"\nrepo = "Lightricks/LTX-Video"\nsteps = 8\n'
                     'cache = {type = "FirstBlockCache", threshold = 0.05}\nlicense = "read it"\n'
-                    'durations = [4]\nresolutions = ["720P"]\naspect_ratios = ["16:9"]\nmax_samples = 2\naudio = false\n')
+                    'durations = [4]\nresolutions = ["720P"]\naspect_ratios = ["16:9"]\nmax_samples = 2\n'
+                    'audio = false\n')
     catalog = Catalog.load(path)
     wan = catalog.get("wan-local")
     assert (wan.engine, wan.options, wan.limits) == ("diffusers", {"path": "/models/wan"}, CatalogLimits())

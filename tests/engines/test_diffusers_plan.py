@@ -37,7 +37,8 @@ def test_the_generation_size_is_the_native_one_in_the_requested_orientation() ->
     assert (landscape.width, landscape.height, landscape.frames, landscape.fps) == (832, 480, 65, 16)
     assert (portrait.width, portrait.height) == (480, 832)
     odd = ModelShape(native_size=(850, 470), fps=24, rule=FrameRule(8), size_multiple=32)
-    assert (plan_generation(_request(), odd).width, plan_generation(_request(), odd).height) == (864, 480)  # nearest multiples of 32
+    plan = plan_generation(_request(), odd)
+    assert (plan.width, plan.height) == (864, 480)  # the nearest multiples of 32
 
 
 def test_re_timing_shows_each_generated_frame_at_its_time() -> None:

@@ -47,7 +47,8 @@ def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineCase]
     if request.param == "procedural":
         spec = _spec("procedural", {})
     elif request.param.startswith("gated"):
-        spec = _spec("gated", {"control_dir": str(gates), "output": "mp4" if request.param == "gated-mp4" else "frames"})
+        output = "mp4" if request.param == "gated-mp4" else "frames"
+        spec = _spec("gated", {"control_dir": str(gates), "output": output})
     else:
         folder = request.getfixturevalue("tiny_models")["wan-t2v"]
         spec = _spec("diffusers", {"path": str(folder), "dtype": "float32", **TINY_OPTIONS["wan-t2v"]})

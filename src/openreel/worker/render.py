@@ -31,7 +31,8 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
     that does not match the request."""
     samples = engine.generate(request, control)
     if len(samples) != request.sample_count:
-        raise InternalError(f"Engine '{engine.name}' made {len(samples)} videos; {request.sample_count} were asked for.")
+        raise InternalError(f"Engine '{engine.name}' made {len(samples)} videos; "
+                            f"{request.sample_count} were asked for.")
     for index, sample in enumerate(samples):
         control.raise_if_cancelled()
         if isinstance(sample, EncodedVideo):
@@ -98,7 +99,8 @@ def _checked(engine: Engine, video: EncodedVideo, request: GenerationRequest, sc
     if abs(info.duration_seconds - request.duration_seconds) > DURATION_TOLERANCE_SECONDS:
         problems.append(f"duration {info.duration_seconds:.2f} s, not {request.duration_seconds} s")
     if request.generate_audio and info.audio_codec != "aac":
-        problems.append("no AAC audio track" if info.audio_codec is None else f"audio codec {info.audio_codec}, not aac")
+        problems.append("no AAC audio track" if info.audio_codec is None
+                        else f"audio codec {info.audio_codec}, not aac")
     if not request.generate_audio and info.has_audio:
         problems.append("an audio track that was not asked for")
     if problems:
