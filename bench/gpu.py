@@ -457,18 +457,6 @@ def catalog_options(config: str, backend: str) -> dict[str, Any]:
     return options
 
 
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
 class StepTimer:
     """Step-end clock: CUDA synchronized, so a step's time is its GPU work, not how far the CPU ran ahead."""
 
@@ -681,6 +669,7 @@ class Bench:
 
     def openreel_case(self, case: Case) -> dict[str, Any]:
         from tests.inprocess import InProcessServer, explicit_settings
+        from tests.tiny_models import catalog_table
 
         model = self.models[case.model]
         folder = self.folder(case.model)
@@ -697,7 +686,7 @@ class Bench:
         root = self.scratch / f"openreel-{self.servers}"
         root.mkdir()
         catalog = root / "catalog.toml"
-        catalog.write_text(f'[models."{model_id}"]\n' + "".join(f"{k} = {_toml(v)}\n" for k, v in options.items()))
+        catalog.write_text(catalog_table(model_id, options))
         # One attempt: an out-of-memory retry would reload leaner and time something else. No deadline of its own:
         # the budget stops a case.
         settings = explicit_settings(root / "data", catalog_path=catalog, workers=1, max_attempts=1,

@@ -8,6 +8,7 @@ scaling) still runs.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,12 @@ def build_tiny_models(root: Path) -> dict[str, Path]:
 
 def toml_entry(model_id: str, folder: Path, **options: Any) -> str:
     """A `[models."<id>"]` table serving `folder` with the diffusers engine."""
-    lines = [f'[models."{model_id}"]', 'engine = "diffusers"', f'path = "{folder}"', 'dtype = "float32"']
-    lines += [f"{key} = {_toml(value)}" for key, value in options.items()]
-    return "\n".join(lines) + "\n"
+    return catalog_table(model_id, {"engine": "diffusers", "path": str(folder), "dtype": "float32", **options})
+
+
+def catalog_table(model_id: str, fields: dict[str, Any]) -> str:
+    """One `[models."<id>"]` table of a TOML catalog, with these keys."""
+    return f'[models."{model_id}"]\n' + "".join(f"{key} = {toml_value(value)}\n" for key, value in fields.items())
 
 
 def write_catalog(path: Path, models: dict[str, Path], **extra: dict[str, Any]) -> Path:
@@ -46,11 +50,14 @@ def write_catalog(path: Path, models: dict[str, Path], **extra: dict[str, Any]) 
     return path
 
 
-def _toml(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """A value as TOML writes it (strings as JSON strings, which are valid TOML basic strings)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        return json.dumps(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
     return str(value)

@@ -20,6 +20,7 @@ from openreel.engines.registry import EngineRegistry
 from tests.gates import Gates
 from tests.images import png_bytes
 from tests.inprocess import InProcessClient, InProcessServer, explicit_settings
+from tests.tiny_models import catalog_table
 
 MODELS = {
     "gated-mp4": {"output": "mp4"},
@@ -33,23 +34,9 @@ MODELS = {
 
 
 def _catalog(path: Path, gates: Gates) -> Path:
-    entries = []
-    for model, options in MODELS.items():
-        entries.append(f'[models."{model}"]\nengine = "gated"\ncontrol_dir = "{gates.dir}"\n')
-        for key, value in options.items():
-            entries.append(f"{key} = {_toml(value)}\n")
-    path.write_text("".join(entries))
+    path.write_text("".join(catalog_table(model, {"engine": "gated", "control_dir": str(gates.dir), **options})
+                            for model, options in MODELS.items()))
     return path
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 @pytest.fixture

@@ -82,12 +82,12 @@ class EngineRegistry:
         all taken. A worker takes one right after its claim, and hands the claim back without
         one: a job waiting for a busy pipeline would use up its deadline and a worker."""
         try:
-            limit = getattr(self.engine(spec), "max_concurrent_jobs", None)
+            self.engine(spec)  # built now, so that its limit counts from the first claim
         except FailedPrecondition:
-            limit = None  # the run fails the operation, saying why
+            pass  # the run fails the operation, saying why
         key = _key(spec)
         with self._lock:
-            if limit is not None and self._running.get(key, 0) >= limit:
+            if self._full(key):
                 return False
             self._running[key] = self._running.get(key, 0) + 1
             return True
@@ -101,9 +101,13 @@ class EngineRegistry:
         """The ids among `specs` whose engine already runs as many jobs as it can take, so that a
         worker claims other work instead."""
         with self._lock:
-            return [spec.id for spec in specs if (engine := self._instances.get(_key(spec))) is not None
-                    and (limit := getattr(engine, "max_concurrent_jobs", None)) is not None
-                    and self._running.get(_key(spec), 0) >= limit]
+            return [spec.id for spec in specs if self._full(_key(spec))]
+
+    def _full(self, key: tuple[str, str]) -> bool:
+        """Whether the instance runs its max_concurrent_jobs already (caller holds the lock)."""
+        engine = self._instances.get(key)
+        limit = None if engine is None else getattr(engine, "max_concurrent_jobs", None)
+        return limit is not None and self._running.get(key, 0) >= limit
 
     def close(self) -> None:
         """Free every engine's resources (at process exit)."""

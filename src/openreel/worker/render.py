@@ -7,6 +7,7 @@ checked against the request (codec, size, duration, audio) and passed on byte fo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,9 +60,8 @@ def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: Ru
                             f"{request.frame_count} frames.")
     control.report(control.fraction, f"encoding video {index + 1} of {request.sample_count}")
     path = control.scratch_dir / f"sample_{index}.mp4"
-    encode_clip(Clip(clip.width, clip.height, clip.fps, clip.frame_count,
-                     _counted(engine, clip.frames, clip.frame_count, (height, width, 3)), clip.audio), path,
-                request.compression_quality)
+    checked = dataclasses.replace(clip, frames=_counted(engine, clip.frames, clip.frame_count, (height, width, 3)))
+    encode_clip(checked, path, request.compression_quality)
     return path
 
 
