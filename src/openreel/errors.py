@@ -85,6 +85,14 @@ class NotFound(OpenreelError):
     status, http_code, grpc_code = "NOT_FOUND", 404, 5
 
 
+class AlreadyExists(OpenreelError):
+    status, http_code, grpc_code = "ALREADY_EXISTS", 409, 6
+
+
+class OutOfRange(OpenreelError):
+    status, http_code, grpc_code = "OUT_OF_RANGE", 400, 11
+
+
 class Aborted(OpenreelError):
     status, http_code, grpc_code = "ABORTED", 409, 10
 
@@ -115,3 +123,19 @@ class ServiceUnavailable(OpenreelError):
 
 class DeadlineExceeded(OpenreelError):
     status, http_code, grpc_code, retryable = "DEADLINE_EXCEEDED", 504, 4, True
+
+
+class ClaimLost(Cancelled):
+    """The worker no longer holds the operation (its lease passed to another worker): stop and
+    record nothing. Unlike a cancellation, the work it started (a remote job) goes on elsewhere."""
+
+
+def error_for_grpc_code(code: int) -> type[OpenreelError]:
+    """The error class of a google.rpc code (OpenreelError itself, UNKNOWN, for one not listed)."""
+    return _BY_GRPC_CODE.get(code, OpenreelError)
+
+
+_BY_GRPC_CODE: dict[int, type[OpenreelError]] = {
+    cls.grpc_code: cls for cls in (InvalidArgument, FailedPrecondition, Unauthenticated, PermissionDenied, NotFound,
+                                   AlreadyExists, OutOfRange, Aborted, ResourceExhausted, Cancelled, InternalError,
+                                   Unimplemented, ServiceUnavailable, DeadlineExceeded)}

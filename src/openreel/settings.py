@@ -78,6 +78,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0], max_length=50)
     # A generation running longer than this fails with DEADLINE_EXCEEDED (the guide: up to 10 min).
     generation_timeout_seconds: float = Field(default=600.0, gt=0)
+    # An operation whose engine must wait (a remote API's limits) stays queued up to this long
+    # from its creation, then fails with DEADLINE_EXCEEDED; a catalog entry's max_wait_seconds wins.
+    max_wait_seconds: float = Field(default=3600.0, gt=0)
     # How long a SQLite write waits for the lock before the call answers 503 with RetryInfo.
     database_busy_timeout_seconds: float = Field(default=10.0, gt=0)
     # Creates answer 503 (and /readyz says why) once the storage has less free space than this.

@@ -28,6 +28,11 @@ def metadata(op: Operation) -> dict[str, Any]:
     }
     if op.queue_position is not None:
         body["queuePosition"] = op.queue_position
+    if op.state is OperationState.QUEUED and op.wait_reason:
+        # Deferred by its engine (a remote API's limits): why it waits, and until when at least.
+        body["waitReason"] = op.wait_reason
+        if op.not_before is not None:
+            body["waitUntil"] = rfc3339(op.not_before)
     if op.state is OperationState.RUNNING and op.progress_phase:
         body["progressPhase"] = op.progress_phase
     if op.enhanced_prompt:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from openreel.cli.exit_codes import file_problem, reported_errors
 from openreel.cli.paths import os_error_reason, sample_path
 from openreel.client.model import generation_request
 from openreel.domain.request import GenerationRequest
+from openreel.engines.base import Deferred, Engine, FilteredOut
 from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.engines.registry import EngineRegistry
 from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
@@ -57,12 +59,33 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
                 tempfile.TemporaryDirectory(dir=output.parent, prefix=".openreel-") as scratch:
             control = RunControl(timeout_seconds, Path(scratch), on_report=lambda run: progress.update(
                 task, completed=100 * run.fraction, phase=run.phase))
-            for path, rendered in zip(paths, render_samples(engine, request, control)):
+            written: list[Path] = []
+            filtered: list[str] = []
+            for rendered in _when_ready(engine, request, control):
+                if isinstance(rendered, FilteredOut):
+                    filtered.append(rendered.reason)
+                    continue
+                path = paths[len(written)]
                 with _output_problems(progress, path):
                     os.replace(rendered, path)
+                written.append(path)
         progress.update(task, completed=100, phase="done")
-    for path in paths:
+    for path in written:
         typer.echo(f"wrote {path} (seed {request.seed})")
+    for reason in filtered:
+        typer.echo(f"a video was filtered out: {reason}")
+
+
+def _when_ready(engine: Engine, request: GenerationRequest, control: RunControl) -> Iterator[Path | FilteredOut]:
+    """render_samples, waiting here as long as the engine defers (a remote API's limits): there is
+    no queue to go back to in this process."""
+    while True:
+        try:
+            yield from render_samples(engine, request, control)
+            return
+        except Deferred as wait:
+            control.report(control.fraction, f"waiting {wait.seconds:.0f} s: {wait.reason}")
+            time.sleep(wait.seconds)
 
 
 @contextmanager

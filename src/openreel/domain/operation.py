@@ -11,6 +11,8 @@ from openreel.domain.usage import Usage
 
 # A progress phase is for people ("denoising step 12 of 30"); the store keeps this much of it.
 MAX_PROGRESS_PHASE_CHARS = 80
+# Why a queued operation waits ("waiting for veo-google's limit of 2 requests per minute").
+MAX_WAIT_REASON_CHARS = 200
 
 
 class OperationState(StrEnum):
@@ -113,6 +115,11 @@ class Operation:
     files_expire_at: datetime | None = None
     files_expired_at: datetime | None = None
     usage: Usage | None = None
+    # What its engine saved on an earlier attempt (the remote operation's name); None at first.
+    engine_state: str | None = None
+    # A deferred operation waits in the queue until `not_before`, for `wait_reason`.
+    not_before: datetime | None = None
+    wait_reason: str | None = None
 
     @property
     def files_expired(self) -> bool:

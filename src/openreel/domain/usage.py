@@ -24,3 +24,5 @@ class Usage:
     engine_ms: int  # its (last) claim until it finished
     cost_micros: int
     finished_at: datetime
+    # What the remote API behind an upstream engine is estimated to charge (None: no remote).
+    remote_cost_micros: int | None = None

@@ -3,7 +3,14 @@
 One call per operation: `generate` gets the whole request and returns one Sample per requested
 video, so an engine batches samples when it can (a diffusion pipeline) or makes them one by one
 (the procedural renderer). A Sample is either frames (+ audio) for the worker to encode, or an
-MP4 the engine already encoded (a remote API's answer), which the worker checks and stores as is.
+MP4 the engine already encoded (a remote API's answer), which the worker checks and stores as is,
+or a sample a safety filter withheld, which is reported and not delivered.
+
+An engine that forwards to a remote API also uses the rest of the RunContext: it saves what it
+needs to resume (the remote operation's name) the moment it knows it, so an attempt after a
+restart polls that operation instead of making another; it counts its calls against the remote's
+limits through the context, which every worker of every process shares; and it raises Deferred
+to put its operation back in the queue until the remote has room.
 
 The worker drives the lifecycle: `__init__` only reads options (the API process builds engines
 to read their capabilities, so it must stay cheap: no weights, no torch import), `load()` before
@@ -19,6 +26,7 @@ from typing import Any, Protocol, overload
 
 import numpy as np
 
+from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
 from openreel.domain.request import GenerationRequest
 from openreel.engines.capabilities import Capabilities
 
@@ -36,7 +44,25 @@ class RunContext(Protocol):
     def raise_if_cancelled(self) -> None:
         """Raise if the operation must stop (cancelled, past its deadline, worker shutting down).
         Call it between steps; it is safe to call from a diffusers `callback_on_step_end`, where
-        the exception ends the pipeline call."""
+        the exception ends the pipeline call. errors.Cancelled means the caller cancelled (or
+        deleted) the operation; its subclass ClaimLost that another worker took it over."""
+
+    @property
+    def saved_state(self) -> str | None:
+        """What save_state kept on an earlier attempt of this operation, or None."""
+
+    def save_state(self, state: str) -> None:
+        """Keep `state` with the operation now, for a later attempt (after a restart or a
+        deferral) to resume from. Raises ClaimLost when this worker no longer holds the operation."""
+
+    def admit_remote_call(self, limits: RemoteLimits) -> RemoteAdmission:
+        """Count one call to a remote API against `limits` if it fits now, across every worker that
+        shares the store; otherwise say how long until it would. An operation holds its
+        concurrency slot until it finishes (or release_remote_calls)."""
+
+    def release_remote_calls(self) -> None:
+        """This operation's remote call made no remote operation (it was refused): free its
+        concurrency slot; it still counts in the per-minute and per-day windows."""
 
 
 @dataclass
@@ -61,7 +87,25 @@ class EncodedVideo:
     path: Path
 
 
-Sample = Clip | EncodedVideo
+@dataclass(frozen=True)
+class FilteredOut:
+    """A sample a safety filter withheld (the remote API's, or ours): not delivered, not charged,
+    and its reason reported as Veo reports it (raiMediaFilteredReasons)."""
+
+    reason: str
+
+
+Sample = Clip | EncodedVideo | FilteredOut
+
+
+class Deferred(Exception):
+    """Raised by an engine that cannot go on yet (a remote API's limits are reached): the operation
+    goes back to the queue, its attempt not counted, and is claimed again after `seconds`; its
+    metadata shows `reason` meanwhile. Past the model's max_wait_seconds it fails instead."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds, self.reason = seconds, reason
 
 
 class SamplesOnDemand(Sequence[Sample]):

@@ -36,7 +36,7 @@ HD_RESOLUTIONS = (Resolution.HD, Resolution.FULL_HD)
 UHD_RESOLUTIONS = (*HD_RESOLUTIONS, Resolution.UHD)
 # The keys of a TOML entry that describe the model; every other key goes to its engine.
 CATALOG_KEYS = frozenset({"engine", "display_name", "description", "version", "license", "durations",
-                          "resolutions", "aspect_ratios", "max_samples", "audio", "timeout_seconds", "options"})
+                          "resolutions", "aspect_ratios", "max_samples", "audio", "timeout_seconds", "max_wait_seconds", "options"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class ModelSpec:
     license: str = ""
     # This model's generation deadline, when OPENREEL_GENERATION_TIMEOUT_SECONDS is too short.
     timeout_seconds: float | None = None
+    # How long an operation may wait in the queue for its engine to go on (a remote API's limits),
+    # counted from its creation, before it fails with DEADLINE_EXCEEDED; None: OPENREEL_MAX_WAIT_SECONDS.
+    max_wait_seconds: float | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -147,7 +150,9 @@ def _toml_specs(text: str, defaults: dict[str, ModelSpec]) -> list[ModelSpec]:
             description=str(entry.get("description", base.description)),
             limits=limits if limits != CatalogLimits() else base.limits,
             license=str(entry.get("license", base.license)), options=options,
-            timeout_seconds=_timeout(model_id, entry.get("timeout_seconds", base.timeout_seconds))))
+            timeout_seconds=_timeout(model_id, entry.get("timeout_seconds", base.timeout_seconds)),
+            max_wait_seconds=_timeout(model_id, entry.get("max_wait_seconds", base.max_wait_seconds),
+                                      "max_wait_seconds")))
     return specs
 
 
@@ -174,9 +179,9 @@ def _json_specs(text: str) -> list[ModelSpec]:
     ) for entry in entries]
 
 
-def _timeout(model_id: str, seconds: Any) -> float | None:
+def _timeout(model_id: str, seconds: Any, name: str = "timeout_seconds") -> float | None:
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0):
-        raise ValueError(f"model '{model_id}': timeout_seconds must be a positive number; got {seconds!r}")
+        raise ValueError(f"model '{model_id}': {name} must be a positive number; got {seconds!r}")
     return None if seconds is None else float(seconds)
 
 

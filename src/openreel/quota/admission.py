@@ -12,15 +12,15 @@ queue is full answers 503 UNAVAILABLE instead (load shedding).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from openreel.auth import Principal
+from openreel.domain.remote_limits import DAY, MINUTE, seconds_until_room
 from openreel.errors import ResourceExhausted, ServiceUnavailable
 from openreel.protocol.rpc import retry_info
 from openreel.quota.tiers import TierLimits
 from openreel.store.sql import Admission
 
-MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
 # A concurrency slot frees when an operation finishes; clients are asked to look again soon.
 CONCURRENCY_RETRY_SECONDS = 2.0
 QUEUE_FULL_RETRY_SECONDS = 5.0
@@ -52,9 +52,6 @@ def admit(store: Admission, principal: Principal, now: datetime, max_queued: int
                                 (DAY, limits.requests_per_day, "requests per day")):
         if limit is None:
             continue
-        recent = store.created_since(principal.key_id, now - window)
-        if len(recent) >= limit:
-            # The window frees up when the oldest counted request leaves it. A limit of 0 (an
-            # operator's pause) never frees up: the client is asked to wait a whole window.
-            wait = (recent[len(recent) - limit] + window - now).total_seconds() if limit else window.total_seconds()
-            raise _refuse(principal, name, limit, max(wait, 0.1))
+        wait = seconds_until_room(store.created_since(principal.key_id, now - window), limit, window, now)
+        if wait > 0:
+            raise _refuse(principal, name, limit, wait)

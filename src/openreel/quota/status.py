@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from openreel.auth import Principal
-from openreel.quota.admission import DAY, MINUTE
+from openreel.domain.remote_limits import DAY, MINUTE
 from openreel.quota.tiers import TierLimits
 from openreel.store.sql import Admission
 

@@ -24,12 +24,14 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
 from openreel.domain.naming import operation_id_from
-from openreel.domain.operation import (ACTIVE_STATES, Operation, OperationError, OperationState, Surface, VideoFile,
-                                       transition)
-from openreel.errors import Aborted, InternalError
+from openreel.domain.operation import (ACTIVE_STATES, MAX_WAIT_REASON_CHARS, Operation, OperationError,
+                                       OperationState, Surface, VideoFile, transition)
+from openreel.domain.remote_limits import (CONCURRENCY_RETRY_SECONDS, DAY, MINUTE, RemoteAdmission, RemoteLimits,
+                                           seconds_until_room)
+from openreel.errors import Aborted, ClaimLost, InternalError
 from openreel.store.codec import request_from_json, request_to_json
 from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
-from openreel.store.tables import idempotency_keys, operations, usage_records, videos
+from openreel.store.tables import idempotency_keys, operations, remote_calls, usage_records, videos
 from openreel.store.usage import usage_from_row
 
 PROBE_TIMEOUT_SECONDS = 1.0
@@ -38,8 +40,10 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Called inside the transaction that finishes an operation (usage records, the webhook outbox),
 # so that what it writes lands exactly when the operation finishes, or not at all.
 FinishListener = Callable[[Connection, Operation], None]
-# Any constant will do: the one advisory lock all PostgreSQL admissions serialise on.
+# Any constants will do: the advisory locks all PostgreSQL admissions (of create calls, and of
+# calls to remote APIs) serialise on.
 _ADMISSION_LOCK_KEY = 0x6F72_6164
+_REMOTE_CALLS_LOCK_KEY = 0x6F72_7263
 
 
 def utcnow() -> datetime:
@@ -277,7 +281,8 @@ class SqlStore:
         """Take the oldest queued operation (or the named one) with a fresh lease and token; a
         worker serving only some models (`models`) takes only their operations, and none of
         `not_models` (whose engines are busy)."""
-        query = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value)
+        query = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value,
+                                              or_(operations.c.not_before.is_(None), operations.c.not_before <= utcnow()))
         if operation_id is not None:
             query = query.where(operations.c.id == operation_id)
         if models is not None:
@@ -294,7 +299,8 @@ class SqlStore:
                 moved = self._move(conn, candidate, [OperationState.QUEUED], OperationState.RUNNING, (),
                                    lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
                                    fencing_token=operations.c.fencing_token + 1,
-                                   attempt=operations.c.attempt + 1, started_at=now, updated_at=now)
+                                   attempt=operations.c.attempt + 1, started_at=now, updated_at=now,
+                                   not_before=None, wait_reason=None)
                 if not moved:
                     continue  # another worker won it
                 row = conn.execute(select(operations).where(operations.c.id == candidate)).one()
@@ -360,6 +366,74 @@ class SqlStore:
                               lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
                               attempt=operations.c.attempt - (0 if count_attempt else 1), updated_at=utcnow())
 
+    def defer(self, op_id: str, token: int, not_before: datetime, reason: str) -> bool:
+        """Hand a running operation back to the queue until `not_before`, saying why it waits (its
+        engine must wait for a remote API's limits). The attempt is not counted: waiting is not failing."""
+        with self.writing() as conn:
+            return self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED,
+                              (operations.c.fencing_token == token,),
+                              lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
+                              attempt=operations.c.attempt - 1, not_before=not_before,
+                              wait_reason=reason[:MAX_WAIT_REASON_CHARS], updated_at=utcnow())
+
+    def save_engine_state(self, op_id: str, token: int, state: str) -> None:
+        """Keep what the engine needs to resume this operation on a later attempt (the remote
+        operation's name), while the claim holds; ClaimLost when it does not."""
+        with self.writing() as conn:
+            result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
+                engine_state=state, updated_at=utcnow()))
+        if result.rowcount != 1:
+            raise ClaimLost("The operation was cancelled or taken over by another worker.")
+
+    def admit_remote_call(self, op_id: str, token: int, limits: RemoteLimits) -> RemoteAdmission:
+        """Count one create call to a remote API against its limits, for every worker of every
+        process, if it fits: under the lock, so two workers never both take the last slot. An
+        operation that already holds a slot (it resumes after a restart) keeps it. A call counts
+        for the windows when it is admitted and holds a concurrency slot until release_remote_calls
+        or the operation's finish frees it."""
+        now = utcnow()
+        with self.writing() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REMOTE_CALLS_LOCK_KEY})
+            if conn.execute(select(operations.c.id).where(*self._fenced(op_id, token))).first() is None:
+                raise ClaimLost("The operation was cancelled or taken over by another worker.")
+            of_key = remote_calls.c.limit_key == limits.key
+            if conn.execute(select(remote_calls.c.id).where(of_key, remote_calls.c.operation_id == op_id,
+                                                            remote_calls.c.released_at.is_(None))).first():
+                return RemoteAdmission(0.0)
+            if limits.concurrent is not None:
+                running = conn.execute(select(func.count()).select_from(remote_calls).where(
+                    of_key, remote_calls.c.released_at.is_(None))).scalar_one()
+                if running >= limits.concurrent:
+                    return RemoteAdmission(CONCURRENCY_RETRY_SECONDS, f"{limits.concurrent} concurrent operations")
+            for window, limit, name in ((MINUTE, limits.requests_per_minute, "requests per minute"),
+                                        (DAY, limits.requests_per_day, "requests per day")):
+                if limit is None:
+                    continue
+                recent = list(conn.execute(select(remote_calls.c.sent_at).where(
+                    of_key, remote_calls.c.sent_at >= now - window).order_by(remote_calls.c.sent_at)).scalars())
+                if (wait := seconds_until_room(recent, limit, window, now)) > 0:
+                    return RemoteAdmission(wait, f"{limit} {name}")
+            conn.execute(remote_calls.insert().values(limit_key=limits.key, operation_id=op_id, sent_at=now))
+            return RemoteAdmission(0.0)
+
+    def release_remote_calls(self, op_id: str) -> None:
+        """The operation's remote calls no longer hold a concurrency slot (a refused create made
+        no remote operation, or the remote operation ended); they still count in their windows."""
+        with self.writing() as conn:
+            self._release_remote_calls(conn, op_id, utcnow())
+
+    def purge_remote_calls(self, before: datetime) -> int:
+        """Forget released calls older than every window counts."""
+        with self.writing() as conn:
+            return int(conn.execute(remote_calls.delete().where(
+                remote_calls.c.sent_at < before, remote_calls.c.released_at.is_not(None))).rowcount)
+
+    @staticmethod
+    def _release_remote_calls(conn: Connection, op_id: str, now: datetime) -> None:
+        conn.execute(update(remote_calls).where(remote_calls.c.operation_id == op_id,
+                                                remote_calls.c.released_at.is_(None)).values(released_at=now))
+
     def requeue_expired(self, max_attempts: int) -> SweepResult:
         """Hand operations whose worker stopped heart-beating back to the queue, or fail them
         once they have used all their attempts."""
@@ -389,7 +463,9 @@ class SqlStore:
 
     def _finished(self, conn: Connection, op_id: str, now: datetime) -> None:
         """After a move to a terminal state, in the same transaction: set when the operation's
-        files expire, and let the listeners write what goes with the outcome."""
+        files expire, free its remote calls' concurrency slots, and let the listeners write what
+        goes with the outcome."""
+        self._release_remote_calls(conn, op_id, now)
         if self.retention is not None:
             conn.execute(update(operations).where(operations.c.id == op_id)
                          .values(files_expire_at=now + self.retention))
@@ -443,7 +519,8 @@ class SqlStore:
             videos=tuple(files.get(row.id, ())), rai_filtered_reasons=tuple(row.rai_reasons or ()),
             queue_position=positions.get(row.id), started_at=row.started_at, finished_at=row.finished_at,
             files_expire_at=row.files_expire_at, files_expired_at=row.files_expired_at,
-            usage=usage.get(row.id)) for row in rows]
+            usage=usage.get(row.id), engine_state=row.engine_state, not_before=row.not_before,
+            wait_reason=row.wait_reason) for row in rows]
 
 
 def _insert_operation(conn: Connection, op: Operation) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, TypeDecorator)
 
-from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS
+from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS, MAX_WAIT_REASON_CHARS
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -82,6 +82,12 @@ operations = Table(
     # Retention: when the operation's videos, thumbnails and inputs go, and when they went.
     Column("files_expire_at", UtcDateTime(), nullable=True, index=True),
     Column("files_expired_at", UtcDateTime(), nullable=True),
+    # What the engine saved for a later attempt of this operation (a remote operation's name).
+    Column("engine_state", Text, nullable=True),
+    # A deferred operation (its engine must wait for a remote's limits) is not claimed before
+    # this time; wait_reason says why it waits.
+    Column("not_before", UtcDateTime(), nullable=True),
+    Column("wait_reason", String(MAX_WAIT_REASON_CHARS), nullable=True),
     Index("ix_operations_api_key_created", "api_key_id", "created_at"),
 )
 
@@ -114,8 +120,23 @@ usage_records = Table(
     Column("engine_ms", BigInteger, nullable=False),
     # Micro-dollars: exact sums, no float drift.
     Column("cost_micros", BigInteger, nullable=False),
+    # What the remote API behind an upstream engine is estimated to charge for it (null: no remote).
+    Column("remote_cost_micros", BigInteger, nullable=True),
     Column("finished_at", UtcDateTime(), nullable=False),
     Index("ix_usage_project_finished", "project", "finished_at"),
+)
+
+# One row per request an engine sent to a remote API (a create call), counted against the remote's
+# limits (requests per minute and per day, concurrent operations) by every worker of every process.
+# released_at: when the remote operation it made stopped counting as running (or the call made none).
+remote_calls = Table(
+    "remote_calls", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("limit_key", String(256), nullable=False),
+    Column("operation_id", String(32), nullable=False, index=True),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("released_at", UtcDateTime(), nullable=True),
+    Index("ix_remote_calls_key_sent", "limit_key", "sent_at"),
 )
 
 # Idempotency-Key on create: the same key and body within a day gives the same operation.

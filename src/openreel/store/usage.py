@@ -17,7 +17,8 @@ def usage_from_row(row: Row[Any]) -> Usage:
     return Usage(operation_id=row.operation_id, project=row.project, api_key_id=row.api_key_id, model=row.model,
                  engine=row.engine, state=row.state, resolution=row.resolution, samples=row.samples,
                  video_seconds=row.video_seconds, audio=bool(row.audio), queue_ms=row.queue_ms,
-                 engine_ms=row.engine_ms, cost_micros=row.cost_micros, finished_at=row.finished_at)
+                 engine_ms=row.engine_ms, cost_micros=row.cost_micros, finished_at=row.finished_at,
+                 remote_cost_micros=row.remote_cost_micros)
 
 
 def insert_usage(conn: Connection, usage: Usage) -> None:
@@ -26,7 +27,8 @@ def insert_usage(conn: Connection, usage: Usage) -> None:
         operation_id=usage.operation_id, project=usage.project, api_key_id=usage.api_key_id, model=usage.model,
         engine=usage.engine, state=usage.state, resolution=usage.resolution, samples=usage.samples,
         video_seconds=usage.video_seconds, audio=int(usage.audio), queue_ms=usage.queue_ms,
-        engine_ms=usage.engine_ms, cost_micros=usage.cost_micros, finished_at=usage.finished_at))
+        engine_ms=usage.engine_ms, cost_micros=usage.cost_micros, finished_at=usage.finished_at,
+        remote_cost_micros=usage.remote_cost_micros))
 
 
 def list_usage(engine: Engine, project: str, since: datetime | None, until: datetime | None = None) -> list[Usage]:

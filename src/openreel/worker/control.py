@@ -8,9 +8,11 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
-from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS
-from openreel.errors import Cancelled, DeadlineExceeded, OpenreelError
+from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS, OperationState
+from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
+from openreel.errors import Cancelled, ClaimLost, DeadlineExceeded, OpenreelError
 from openreel.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -20,12 +22,57 @@ class ShuttingDown(Exception):
     """The worker is stopping: hand the operation back instead of finishing it."""
 
 
+class OperationRecord(Protocol):
+    """Where a run's engine state and remote calls are kept: the operation's row, written only
+    while the claim holds (ClaimedRecord), or nowhere but memory (a local `openreel generate`)."""
+
+    def save_engine_state(self, state: str) -> None: ...
+
+    def admit_remote_call(self, limits: RemoteLimits) -> RemoteAdmission: ...
+
+    def release_remote_calls(self) -> None: ...
+
+
+class InMemoryRecord:
+    """One process, one run: nothing to share, so every remote call is admitted (the remote's own
+    429s still slow it down) and the state lives as long as the run."""
+
+    def save_engine_state(self, state: str) -> None:
+        pass
+
+    def admit_remote_call(self, limits: RemoteLimits) -> RemoteAdmission:
+        return RemoteAdmission(0.0)
+
+    def release_remote_calls(self) -> None:
+        pass
+
+
+class ClaimedRecord:
+    """The operation's row in the store, through the worker's claim (its fencing token)."""
+
+    def __init__(self, store: SqlStore, op_id: str, token: int) -> None:
+        self.store, self.op_id, self.token = store, op_id, token
+
+    def save_engine_state(self, state: str) -> None:
+        self.store.save_engine_state(self.op_id, self.token, state)
+
+    def admit_remote_call(self, limits: RemoteLimits) -> RemoteAdmission:
+        return self.store.admit_remote_call(self.op_id, self.token, limits)
+
+    def release_remote_calls(self) -> None:
+        self.store.release_remote_calls(self.op_id)
+
+
 class RunControl:
-    """The RunContext (engines/base.py) handed to an engine: progress in, stop signals out.
-    `on_report` lets a caller follow progress as it happens (the CLI's progress bar)."""
+    """The RunContext (engines/base.py) handed to an engine: progress in, stop signals out, and
+    its saved state and remote calls kept in `record`. `on_report` lets a caller follow progress
+    as it happens (the CLI's progress bar)."""
 
     def __init__(self, timeout_seconds: float, scratch_dir: Path, shutting_down: threading.Event | None = None,
-                 on_report: Callable[[RunControl], None] | None = None) -> None:
+                 on_report: Callable[[RunControl], None] | None = None, saved_state: str | None = None,
+                 record: OperationRecord | None = None) -> None:
+        self.saved_state = saved_state
+        self.record: OperationRecord = record or InMemoryRecord()
         self.timeout_seconds = timeout_seconds
         self.deadline = time.monotonic() + timeout_seconds
         self.scratch_dir = scratch_dir
@@ -49,6 +96,16 @@ class RunControl:
         self.phase = phase[:MAX_PROGRESS_PHASE_CHARS]
         if self._on_report is not None:
             self._on_report(self)
+
+    def save_state(self, state: str) -> None:
+        self.record.save_engine_state(state)
+        self.saved_state = state
+
+    def admit_remote_call(self, limits: RemoteLimits) -> RemoteAdmission:
+        return self.record.admit_remote_call(limits)
+
+    def release_remote_calls(self) -> None:
+        self.record.release_remote_calls()
 
     def stop(self, reason: OpenreelError) -> None:
         if self._stop is None:
@@ -86,8 +143,21 @@ class Heartbeat(threading.Thread):
                 log.warning("heartbeat for operation %s failed (%s); retrying", self.op_id, exc)
                 continue
             if not alive:
-                self.control.stop(Cancelled("The operation was cancelled or taken over by another worker."))
+                self.control.stop(self._why_stopped())
                 return
+
+    def _why_stopped(self) -> OpenreelError:
+        """Cancelled (or deleted) by its caller, or taken over by another worker: an engine with a
+        remote job cancels it only in the first case."""
+        try:
+            op = self.store.get_operation(self.op_id)
+        except Exception:
+            # Cannot tell: leaving a remote job running costs less than cancelling one that
+            # another worker now polls.
+            return ClaimLost("The operation was cancelled or taken over by another worker.")
+        if op is None or op.state is OperationState.CANCELLED:
+            return Cancelled("The operation was cancelled.")
+        return ClaimLost("The operation was taken over by another worker.")
 
     def finish(self) -> None:
         self._done.set()

@@ -2,7 +2,8 @@
 whole request, then turn each sample it returns into a checked MP4 file.
 
 Frames are encoded here (H.264 + AAC, as Veo delivers); an MP4 the engine encoded itself is
-checked against the request (codec, size, duration, audio) and passed on byte for byte.
+checked against the request (codec, size, duration, audio) and passed on byte for byte; a sample
+a safety filter withheld is passed on as it is, for the caller to report.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from openreel.concurrency import prefetch
 from openreel.domain.request import CompressionQuality, GenerationRequest
-from openreel.engines.base import Clip, EncodedVideo, Engine
+from openreel.engines.base import Clip, EncodedVideo, Engine, FilteredOut
 from openreel.errors import InternalError
 from openreel.media.encode import Mp4Encoder
 from openreel.media.probe import UnreadableVideo, probe_video
@@ -26,16 +27,19 @@ from openreel.worker.control import RunControl
 DURATION_TOLERANCE_SECONDS = 0.1
 
 
-def render_samples(engine: Engine, request: GenerationRequest, control: RunControl) -> Iterator[Path]:
-    """Yield one MP4 per sample, in order, each ready to store; files go in control.scratch_dir.
-    Raises what control raises when the run must stop, and InternalError for an engine's output
-    that does not match the request."""
+def render_samples(engine: Engine, request: GenerationRequest, control: RunControl) -> Iterator[Path | FilteredOut]:
+    """Yield one MP4 per sample, in order, each ready to store (files go in control.scratch_dir),
+    or the FilteredOut of a withheld one. Raises what control raises when the run must stop, and
+    InternalError for an engine's output that does not match the request."""
     samples = engine.generate(request, control)
     if len(samples) != request.sample_count:
         raise InternalError(f"Engine '{engine.name}' made {len(samples)} videos; "
                             f"{request.sample_count} were asked for.")
     for index, sample in enumerate(samples):
         control.raise_if_cancelled()
+        if isinstance(sample, FilteredOut):
+            yield sample
+            continue
         if isinstance(sample, EncodedVideo):
             path = _checked(engine, sample, request, control.scratch_dir)
         else:

@@ -1,6 +1,6 @@
 """RetentionSweeper: deletes the videos, thumbnails and inputs of operations past their
-retention time (Settings.retention_hours; Gemini keeps generated files for 2 days), and
-Idempotency-Keys past their day. The operation itself stays: it reports its files as expired.
+retention time (Settings.retention_hours; Gemini keeps generated files for 2 days),
+Idempotency-Keys past their day, and the records of calls to remote APIs that no window counts any more. The operation itself stays: it reports its files as expired.
 
 Copies delivered to a caller's own bucket (Vertex storageUri) are the caller's and stay."""
 
@@ -10,6 +10,7 @@ import logging
 import threading
 
 from openreel.domain.naming import video_blob_keys
+from openreel.domain.remote_limits import DAY
 from openreel.storage.base import Storage
 from openreel.storage.inputs import InputBlobs
 from openreel.store.sql import IDEMPOTENCY_WINDOW, SqlStore, utcnow
@@ -42,6 +43,7 @@ class RetentionSweeper:
                     return expired
                 expired += 1
         self.store.purge_idempotency_keys(now - IDEMPOTENCY_WINDOW)
+        self.store.purge_remote_calls(now - DAY)
         if expired:
             log.info("retention: deleted the files of %d operation(s)", expired)
         return expired

@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -24,17 +25,18 @@ from openreel.domain.operation import OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
-from openreel.errors import (Cancelled, FailedPrecondition, InternalError, NotFound, OpenreelError, OutOfMemory,
-                             ServiceUnavailable)
+from openreel.engines.base import Deferred, FilteredOut
+from openreel.errors import (Cancelled, DeadlineExceeded, FailedPrecondition, InternalError, NotFound, OpenreelError,
+                             OutOfMemory, ServiceUnavailable)
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
 from openreel.settings import Settings
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
-from openreel.store.sql import Claim, SqlStore
+from openreel.store.sql import Claim, SqlStore, utcnow
 from openreel.worker.backoff import Backoff
-from openreel.worker.control import Heartbeat, RunControl, ShuttingDown
+from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
 from openreel.worker.render import render_samples
 
 log = logging.getLogger(__name__)
@@ -112,7 +114,8 @@ class Worker:
         request = op.request
         # This attempt's own folder for the MP4s it encodes; made when the run starts using it.
         scratch = self.tmp_dir / f"{op.id}-{token}"
-        control = RunControl(self._timeout(op.model), scratch, stopping)
+        control = RunControl(self._timeout(op.model), scratch, stopping, saved_state=op.engine_state,
+                             record=ClaimedRecord(self.store, op.id, token))
         heartbeat = Heartbeat(self.store, op.id, token, control, self.settings.heartbeat_seconds,
                               self.settings.lease_seconds)
         heartbeat.start()
@@ -120,12 +123,14 @@ class Worker:
         outcome: Callable[[], bool] | None = None  # the one fenced write that settles this run
         publishes = False
         try:
-            files, enhanced = self._generate(op.id, token, self._resolve_inputs(request), control, written)
-            outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, []), True
+            files, enhanced, filtered = self._generate(op.id, token, self._resolve_inputs(request), control, written)
+            outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, filtered), True
         except Cancelled:
             pass  # cancelled, or another worker holds the operation now: nothing to record
         except ShuttingDown:
             outcome = partial(self.store.release, op.id, token)
+        except Deferred as wait:
+            outcome = self._deferral(claim, wait)
         except (ServiceUnavailable, OutOfMemory) as exc:
             # Another attempt may well succeed: the database or storage was away for now, or the
             # engine ran out of memory (it freed what the attempt held, and runs leaner next time).
@@ -150,6 +155,22 @@ class Worker:
                 self._discard(written)
             shutil.rmtree(scratch, ignore_errors=True)
 
+    def _deferral(self, claim: Claim, wait: Deferred) -> Callable[[], bool]:
+        """Back to the queue until the engine can go on, or, when that would be past the model's
+        max_wait_seconds from the operation's creation, failed with DEADLINE_EXCEEDED now."""
+        op = claim.operation
+        now = utcnow()
+        deadline = op.created_at + timedelta(seconds=self._spec_value(op.model, "max_wait_seconds"))
+        until = now + timedelta(seconds=wait.seconds)
+        if until > deadline:
+            waited = (now - op.created_at).total_seconds()
+            error = OperationError(DeadlineExceeded.grpc_code, (
+                f"The operation waited {waited:.0f} s and cannot start within the model's max_wait_seconds "
+                f"({(deadline - op.created_at).total_seconds():g} s): {wait.reason}"))
+            return partial(self.store.fail, op.id, claim.fencing_token, error)
+        log.info("%s: deferred for %.1f s: %s", op.name, wait.seconds, wait.reason)
+        return partial(self.store.defer, op.id, claim.fencing_token, until, wait.reason)
+
     def _settle(self, write: Callable[[], bool], name: str, stopping: threading.Event | None) -> bool:
         """Make the outcome's fenced write, retrying through database outages for up to one
         lease (past that the sweeper will have handed the operation on) or until the process
@@ -169,14 +190,20 @@ class Worker:
                 waited += delay
 
     def _generate(self, op_id: str, token: int, request: GenerationRequest, control: RunControl,
-                  written: list[str]) -> tuple[list[VideoFile], str | None]:
+                  written: list[str]) -> tuple[list[VideoFile], str | None, list[str]]:
+        """The stored videos, the enhanced prompt, and the reasons of the samples filtered out."""
         control.scratch_dir.mkdir(parents=True, exist_ok=True)
         spec = self.catalog.get(request.model)
         control.report(0.0, "loading model")
-        files = []
+        files: list[VideoFile] = []
+        filtered: list[str] = []
         engine = self.engines.loaded(spec)
         control.start_clock()  # the deadline is for generating, not for loading weights
-        for index, path in enumerate(render_samples(engine, request, control)):
+        for sample in render_samples(engine, request, control):
+            if isinstance(sample, FilteredOut):
+                filtered.append(sample.reason)
+                continue
+            path, index = sample, len(files)
             control.report(control.fraction, f"storing video {index + 1} of {request.sample_count}")
             key = storage_key(op_id, token, index)
             written += video_blob_keys(key)
@@ -187,14 +214,20 @@ class Worker:
             files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
                                    sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
         enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
-        return files, enhanced
+        return files, enhanced, filtered
 
     def _timeout(self, model_id: str) -> float:
         """The model's own generation deadline (a large model's catalog entry sets a longer one)."""
+        return self._spec_value(model_id, "timeout_seconds")
+
+    def _spec_value(self, model_id: str, name: str) -> float:
+        """A deadline the model's catalog entry sets, or the server's default for it."""
+        default = {"timeout_seconds": self.settings.generation_timeout_seconds,
+                   "max_wait_seconds": self.settings.max_wait_seconds}[name]
         try:
-            return self.catalog.get(model_id).timeout_seconds or self.settings.generation_timeout_seconds
+            return float(getattr(self.catalog.get(model_id), name) or default)
         except NotFound:
-            return self.settings.generation_timeout_seconds
+            return default
 
     def _deliver(self, storage_uri: str, op_id: str, index: int, path: Path) -> None:
         """Write the video where the request's storageUri says, as Vertex writes to Cloud
