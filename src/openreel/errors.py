@@ -135,6 +135,11 @@ def error_for_grpc_code(code: int) -> type[OpenreelError]:
     return _BY_GRPC_CODE.get(code, OpenreelError)
 
 
+def error_for_status(status: str) -> type[OpenreelError]:
+    """The error class of a google.rpc status name such as "INVALID_ARGUMENT" (UNKNOWN if not listed)."""
+    return next((cls for cls in _BY_GRPC_CODE.values() if cls.status == status.upper()), OpenreelError)
+
+
 _BY_GRPC_CODE: dict[int, type[OpenreelError]] = {
     cls.grpc_code: cls for cls in (InvalidArgument, FailedPrecondition, Unauthenticated, PermissionDenied, NotFound,
                                    AlreadyExists, OutOfRange, Aborted, ResourceExhausted, Cancelled, InternalError,

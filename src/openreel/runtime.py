@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from openreel.billing.metering import UsageMeter
 from openreel.billing.pricing import PriceTable
+from openreel.billing.remote_cost import RemoteCostEstimator
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.errors import FailedPrecondition
@@ -70,6 +71,7 @@ class Runtime:
         try:  # every setting that is read into an object, before anything is opened
             tiers = tier_limits(settings.tier_limits)
             prices = PriceTable(settings.pricing)
+            remote_costs = RemoteCostEstimator(settings.remote_pricing)
             storage = storage_from_settings(settings)
             retention = timedelta(hours=settings.retention_hours) if settings.retention_hours else None
             policy = AddressPolicy(settings.webhook_allowlist)
@@ -91,7 +93,7 @@ class Runtime:
         queue = LocalQueue()
         engines = EngineRegistry()
         # Usage first: the webhook payload written next carries the usage record.
-        store.finish_listeners += [UsageMeter(catalog, prices), WebhookOutbox()]
+        store.finish_listeners += [UsageMeter(catalog, prices, remote_costs), WebhookOutbox()]
         links = _video_links(settings, store, storage)
         client = guarded_client(policy, settings.webhook_timeout_seconds)
         webhook_store = WebhookStore(store)

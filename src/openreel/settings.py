@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Prices per model for usage records (billing/pricing.py documents the shape); unset models
     # use the "*" entry, the seed guide's figures.
     pricing: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # What the remote APIs behind upstream engines charge, by remote model id, for the remote cost
+    # estimate on usage records (billing/remote_cost.py; defaults: Google's published Veo prices).
+    remote_pricing: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # Webhook URLs may not reach private, loopback or link-local addresses unless this list of
     # hosts or CIDRs (comma-separated) names them.
     webhook_allowlist: str = ""

@@ -9,7 +9,8 @@ from sqlalchemy import Connection
 from openreel.billing.pricing import PriceTable
 from openreel.domain.operation import Operation, OperationState
 from openreel.domain.usage import Usage
-from openreel.engines.catalog import Catalog
+from openreel.billing.remote_cost import RemoteCostEstimator
+from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.errors import NotFound
 from openreel.store.usage import insert_usage
 
@@ -20,9 +21,10 @@ def _ms(start: datetime | None, end: datetime | None) -> int:
     return max(0, int((end - start).total_seconds() * 1000))
 
 
-def usage_of(op: Operation, engine: str, prices: PriceTable) -> Usage:
+def usage_of(op: Operation, engine: str, prices: PriceTable, remote_cost: int | None = None) -> Usage:
     """What the operation delivered and cost: only delivered videos count, so a failed or
-    cancelled operation (or a filtered sample) costs nothing."""
+    cancelled operation (or a filtered sample) costs nothing. `remote_cost`: what the remote API
+    behind the engine is estimated to charge for it (None: no remote)."""
     request = op.request
     delivered = len(op.videos) if op.state is OperationState.SUCCEEDED else 0
     finished = op.finished_at or op.updated_at
@@ -33,21 +35,21 @@ def usage_of(op: Operation, engine: str, prices: PriceTable) -> Usage:
         queue_ms=_ms(op.created_at, op.started_at), engine_ms=_ms(op.started_at, finished),
         cost_micros=prices.cost_micros(op.model, request.duration_seconds, request.resolution,
                                        request.generate_audio, delivered),
-        finished_at=finished)
+        finished_at=finished, remote_cost_micros=remote_cost)
 
 
 class UsageMeter:
     """A finish listener (SqlStore.finish_listeners): one usage record per finished operation,
     written in the transaction that finishes it."""
 
-    def __init__(self, catalog: Catalog, prices: PriceTable) -> None:
-        self.catalog, self.prices = catalog, prices
+    def __init__(self, catalog: Catalog, prices: PriceTable, remote_costs: RemoteCostEstimator) -> None:
+        self.catalog, self.prices, self.remote_costs = catalog, prices, remote_costs
 
     def __call__(self, conn: Connection, op: Operation) -> None:
-        insert_usage(conn, usage_of(op, self._engine(op.model), self.prices))
-
-    def _engine(self, model: str) -> str:
         try:
-            return self.catalog.get(model).engine
+            spec: ModelSpec | None = self.catalog.get(op.model)
         except NotFound:  # the model left the catalog while the operation ran
-            return "unknown"
+            spec = None
+        delivered = len(op.videos) if op.state is OperationState.SUCCEEDED else 0
+        insert_usage(conn, usage_of(op, spec.engine if spec else "unknown", self.prices,
+                                    self.remote_costs.micros(op, spec, delivered)))

@@ -59,10 +59,10 @@ class ModelPrice:
 
 
 class PriceTable:
-    def __init__(self, table: dict[str, dict[str, Any]]) -> None:
-        """Raises ValueError naming the entry and term when the table cannot be read, so a bad
-        configuration stops start-up instead of mispricing videos."""
-        merged = {**SEED_GUIDE_PRICES, **table}
+    def __init__(self, table: dict[str, dict[str, Any]], base: dict[str, dict[str, Any]] = SEED_GUIDE_PRICES) -> None:
+        """`table` over `base`. Raises ValueError naming the entry and term when the table cannot be
+        read, so a bad configuration stops start-up instead of mispricing videos."""
+        merged = {**base, **table}
         default = _entry(DEFAULT_ENTRY, merged[DEFAULT_ENTRY], None)
         self._default = default
         self._prices = {model: _entry(model, terms, default) for model, terms in merged.items()

@@ -41,7 +41,7 @@ def record_json(usage: Usage, video_urls: list[str]) -> dict[str, Any]:
         "samples": usage.samples, "video_seconds": usage.video_seconds, "audio": usage.audio,
         "queue_seconds": usage.queue_ms / 1000, "engine_seconds": usage.engine_ms / 1000,
         "cost_usd": usd(usage.cost_micros), "finished_at": rfc3339(usage.finished_at), "videos": video_urls,
-    }
+    } | _remote_cost(usage, "remote_cost_usd")
 
 
 def usage_report(project: str, since: datetime | None, records: list[Usage], by: GroupBy | None,
@@ -69,4 +69,9 @@ def usage_metadata(usage: Usage) -> dict[str, Any]:
     """The usage an operation's metadata and its webhook payloads carry (camelCase, as the wire)."""
     return {"videoSeconds": usage.video_seconds, "samples": usage.samples, "resolution": usage.resolution,
             "audio": usage.audio, "queueSeconds": usage.queue_ms / 1000, "engineSeconds": usage.engine_ms / 1000,
-            "costUsd": usd(usage.cost_micros), "engine": usage.engine}
+            "costUsd": usd(usage.cost_micros), "engine": usage.engine} | _remote_cost(usage, "remoteCostUsd")
+
+
+def _remote_cost(usage: Usage, name: str) -> dict[str, float]:
+    """The remote API's estimated charge, for an operation an upstream engine forwarded."""
+    return {} if usage.remote_cost_micros is None else {name: usd(usage.remote_cost_micros)}

@@ -35,7 +35,7 @@ from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
 from openreel.store.sql import Claim, SqlStore, utcnow
-from openreel.worker.backoff import Backoff
+from openreel.backoff import Backoff
 from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
 from openreel.worker.render import render_samples
 

@@ -6,7 +6,9 @@ MP4s it encoded itself (the path a remote engine's videos take), {"output": "wro
 MP4s that do not match the request, {"capabilities": {...}} to declare fewer capabilities
 (keys of openreel.engines.capabilities.Capabilities; lists for tuples), or
 {"out_of_memory_calls": N} to run out of memory in the first N calls of each job. The prompt's
-first word is the job's tag. An MP4 the engine encodes is also copied to `<tag>.<i>.made.mp4`,
+first word is the job's tag; a prompt with the word "refuse" fails with INVALID_ARGUMENT (as a
+model refusing its input), and one with "withhold" has its last sample withheld by a stand-in
+safety filter (FilteredOut, reported as Veo reports RAI filtering). An MP4 the engine encodes is also copied to `<tag>.<i>.made.mp4`,
 so a test can compare what was stored with what was made. For each sample i the engine
   1. writes `<tag>.<i>.started` (one line per call: the process id), then
   2. renders frame k only once `<tag>.<i>.go` exists and holds a number greater than k (an empty
@@ -26,12 +28,14 @@ from typing import Any
 import numpy as np
 
 from openreel.domain.request import AspectRatio, GenerationRequest, ReferenceType, Resolution
-from openreel.engines.base import Clip, EncodedVideo, RunContext, Sample
+from openreel.engines.base import Clip, EncodedVideo, FilteredOut, RunContext, Sample
 from openreel.engines.capabilities import Capabilities
-from openreel.errors import OutOfMemory
+from openreel.errors import InvalidArgument, OutOfMemory
 from openreel.media.encode import AUDIO_RATE, Mp4Encoder
 
 WAIT_SECONDS = 0.02
+REFUSAL = "The gated engine refused this prompt (its test switch 'refuse')."
+WITHHELD = "The gated engine's test filter withheld this video. Support codes: 90789179"
 
 
 def sample_colour(sample_index: int) -> tuple[int, int, int]:
@@ -69,10 +73,14 @@ class GatedEngine:
             log.write(f"{os.getpid()}\n")
         if len(calls.read_text().split()) <= self.out_of_memory_calls:
             raise OutOfMemory("Out of memory (the gated engine's test switch).")
-        clips = [self._clip(request, index, ctx) for index in range(request.sample_count)]
-        if self.output == "frames":
-            return list(clips)
-        return [self._encoded(clip, request, index, ctx) for index, clip in enumerate(clips)]
+        words = request.prompt.lower().split()
+        if "refuse" in words:
+            raise InvalidArgument(REFUSAL)
+        made = request.sample_count - (1 if "withhold" in words else 0)
+        clips = [self._clip(request, index, ctx) for index in range(made)]
+        samples: list[Sample] = list(clips) if self.output == "frames" else [
+            self._encoded(clip, request, index, ctx) for index, clip in enumerate(clips)]
+        return samples + [FilteredOut(WITHHELD)] * (request.sample_count - made)
 
     def _clip(self, request: GenerationRequest, sample_index: int, ctx: RunContext) -> Clip:
         gate = self.control_dir / f"{_tag(request)}.{sample_index}"

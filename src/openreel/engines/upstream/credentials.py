@@ -1,0 +1,70 @@
+"""How the engine proves who it is to the remote: an API key header, or an OAuth access token
+that google-auth mints from a service-account file (or application-default credentials) and
+refreshes before it expires. Tokens and keys go only into request headers, never into messages."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+from openreel.engines.upstream.options import UpstreamOptions
+from openreel.errors import FailedPrecondition
+
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+
+class Credentials(Protocol):
+    def headers(self) -> dict[str, str]:
+        """Headers for the next request; raises FailedPrecondition when no credential can be had."""
+
+
+class ApiKey:
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": self._key}
+
+
+class OAuthToken:
+    """google-auth credentials, refreshed (through its own token endpoint call) when stale."""
+
+    def __init__(self, credentials: Any, what: str) -> None:
+        self._credentials, self._what = credentials, what
+        self._lock = threading.Lock()
+
+    def headers(self) -> dict[str, str]:
+        from google.auth.exceptions import GoogleAuthError
+        from google.auth.transport.requests import Request
+
+        with self._lock:
+            if not self._credentials.valid:
+                try:
+                    self._credentials.refresh(Request())
+                except GoogleAuthError as exc:
+                    raise FailedPrecondition(f"{self._what}: no access token could be minted ({exc}).") from None
+            return {"Authorization": f"Bearer {self._credentials.token}"}
+
+
+def credentials_for(options: UpstreamOptions, entry: str) -> Credentials:
+    """The credentials an entry names (`entry` is how messages name the setting to fix)."""
+    if options.api_key or options.api_key_env:
+        key = options.key()
+        if not key:
+            raise FailedPrecondition(f"{entry}: api_key_env names {options.api_key_env}, which is not set.")
+        return ApiKey(key)
+    import google.auth
+    from google.auth.exceptions import GoogleAuthError
+    from google.oauth2 import service_account
+
+    try:
+        if options.credentials_file:
+            credentials = service_account.Credentials.from_service_account_file(
+                options.credentials_file, scopes=[CLOUD_PLATFORM_SCOPE])  # type: ignore[no-untyped-call]
+            return OAuthToken(credentials, f"{entry}: credentials_file {options.credentials_file}")
+        credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+    except (OSError, ValueError, GoogleAuthError) as exc:
+        where = f"credentials_file {options.credentials_file}" if options.credentials_file else \
+            "application-default credentials (set credentials_file, or GOOGLE_APPLICATION_CREDENTIALS)"
+        raise FailedPrecondition(f"{entry}: {where} cannot be used ({exc}).") from None
+    return OAuthToken(credentials, f"{entry}: application-default credentials")

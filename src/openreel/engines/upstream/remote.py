@@ -1,0 +1,140 @@
+"""The HTTP calls to the remote API, and what its answers mean: an operation, or a RemoteError
+that says whether to wait and retry (429, 5xx, no connection) and for how long the remote asked."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from openreel.engines.upstream.credentials import Credentials
+from openreel.engines.upstream.wire import Routes
+
+RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
+# Answers worth trying again later: too many requests, and the remote's own troubles.
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)s$")
+DOWNLOAD_CHUNK = 1 << 20
+
+
+class RemoteError(Exception):
+    """An HTTP error answer (or no answer at all: http_status 0) from the remote."""
+
+    def __init__(self, http_status: int, status: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{http_status} {status}: {message}" if http_status else message)
+        self.http_status, self.status, self.message, self.retry_after = http_status, status, message, retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.http_status == 0 or self.http_status in RETRYABLE_STATUSES
+
+    @property
+    def refused_credentials(self) -> bool:
+        return self.http_status in (401, 403)
+
+
+class RemoteApi:
+    """One entry's remote: create, poll, cancel and delete operations; download their videos."""
+
+    def __init__(self, routes: Routes, credentials: Credentials, timeout_seconds: float) -> None:
+        self.routes, self.credentials = routes, credentials
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout_seconds, connect=10.0), follow_redirects=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def create(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        # Google ignores the header; another openreel answers a repeat with the operation the
+        # first call made, so a create whose answer was lost is not made twice there.
+        return self._call("POST", self.routes.create, body, {"Idempotency-Key": idempotency_key})
+
+    def poll(self, name: str) -> dict[str, Any]:
+        method, url, body = self.routes.poll(name)
+        return self._call(method, url, body)
+
+    def cancel(self, name: str) -> None:
+        self._call("POST", self.routes.cancel(name), {})
+
+    def delete(self, name: str) -> None:
+        self._call("DELETE", self.routes.delete(name), None)
+
+    def download(self, url: str, path: Path) -> None:
+        """Stream the video at `url` to `path`. The credentials go only to the remote's own host:
+        a redirect elsewhere (a signed storage URL) is followed without them."""
+        headers = self.credentials.headers()
+        origin = urlsplit(url).netloc
+        for _ in range(5):
+            try:
+                with self._http.stream("GET", url, headers=headers if urlsplit(url).netloc == origin else {}) as answer:
+                    if answer.is_redirect and "location" in answer.headers:
+                        url = str(answer.url.join(answer.headers["location"]))
+                        continue
+                    if answer.status_code != 200:
+                        answer.read()
+                        raise _error(answer)
+                    with path.open("wb") as out:
+                        for chunk in answer.iter_bytes(DOWNLOAD_CHUNK):
+                            out.write(chunk)
+                    return
+            except httpx.HTTPError as exc:
+                raise RemoteError(0, "UNAVAILABLE", f"the download from {urlsplit(url).netloc} broke off "
+                                                    f"({type(exc).__name__}: {exc})") from None
+        raise RemoteError(0, "UNAVAILABLE", f"too many redirects downloading {urlsplit(url).path}")
+
+    def _call(self, method: str, url: str, body: dict[str, Any] | None,
+              headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        try:
+            answer = self._http.request(method, url, json=body, headers={**self.credentials.headers(),
+                                                                         **(headers or {})})
+        except httpx.HTTPError as exc:
+            raise RemoteError(0, "UNAVAILABLE", f"no answer from {urlsplit(url).netloc} "
+                                                f"({type(exc).__name__}: {exc})") from None
+        if answer.status_code != 200:
+            raise _error(answer)
+        try:
+            parsed = answer.json()
+        except ValueError:
+            raise RemoteError(0, "UNAVAILABLE", f"{urlsplit(url).netloc} answered with something other "
+                                                "than JSON") from None
+        return parsed if isinstance(parsed, dict) else {}
+
+
+def _error(answer: httpx.Response) -> RemoteError:
+    """The google.rpc error in the body (or the HTTP reason), and the wait the remote asked for."""
+    status, message, details = answer.reason_phrase.upper().replace(" ", "_"), answer.text[:500], []
+    try:
+        error = answer.json().get("error")
+        if isinstance(error, dict):
+            status = str(error.get("status") or status)
+            message = str(error.get("message") or message)
+            details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    except (ValueError, AttributeError):
+        pass
+    return RemoteError(answer.status_code, status, message, _retry_after(answer.headers, details))
+
+
+def _retry_after(headers: Mapping[str, str], details: list[dict[str, Any]]) -> float | None:
+    """The longer of google.rpc.RetryInfo's retryDelay and the Retry-After header (seconds or an
+    HTTP date); None when the remote named no wait."""
+    waits = []
+    for detail in details:
+        if detail.get("@type") == RETRY_INFO_TYPE and (match := _DURATION.match(str(detail.get("retryDelay", "")))):
+            waits.append(float(match.group(1)))
+    header = headers.get("retry-after", "").strip()
+    if header:
+        try:
+            waits.append(float(header))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(header)
+                waits.append((when - datetime.now(UTC)).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    return max(0.0, max(waits)) if waits else None
+
