@@ -65,9 +65,10 @@ class Remote:
         return len(path.read_text().split()) if path.exists() else 0
 
 
-def upstream_entry(model_id: str, remote: Remote, key: str, surface: str = "gemini", **fields: Any) -> str:
+def upstream_entry(model_id: str, remote: Remote, key: str | None, surface: str = "gemini", **fields: Any) -> str:
+    """A gateway's catalog entry forwarding to `remote` with `key` (None: no api_key, for Vertex OAuth)."""
     return catalog_table(model_id, {"engine": "upstream", "base_url": remote.server.url, "surface": surface,
-                                    "api_key": key, "remote_model": MODEL, **FAST, **fields})
+                                    "remote_model": MODEL, **FAST, **({"api_key": key} if key else {}), **fields})
 
 
 def _time(text: str) -> datetime:

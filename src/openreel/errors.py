@@ -125,6 +125,11 @@ class DeadlineExceeded(OpenreelError):
     status, http_code, grpc_code, retryable = "DEADLINE_EXCEEDED", 504, 4, True
 
 
+class Deleted(Cancelled):
+    """The operation was deleted while it ran: stop and record nothing (there is nothing left to
+    record on). The work it started elsewhere goes too."""
+
+
 class ClaimLost(Cancelled):
     """The worker no longer holds the operation (its lease passed to another worker): stop and
     record nothing. Unlike a cancellation, the work it started (a remote job) goes on elsewhere."""

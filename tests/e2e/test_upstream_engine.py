@@ -4,16 +4,21 @@ What is counted comes from the remote's own records: its operations and its engi
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import pytest
 
 from openreel_gated import REFUSAL, WITHHELD
 from tests.gates import gated_body
+from tests.oauth_token_server import TokenServer
 from tests.support import LiveServer, decode_mp4
 from tests.upstream import (SHORT_MODEL, Remote, most_at_once, most_in_any_minute, upstream_entry,
                             wait_all_done)
@@ -147,3 +152,65 @@ def test_remote_failures_and_safety_outcomes_arrive_unchanged(remote: Remote, tm
 
     error = unauthenticated["error"]
     assert error["code"] == 16 and '[models."veo-wrong-key"]' in error["message"] and "api_key" in error["message"]
+
+
+def test_vertex_with_a_service_account_token_and_a_cancel_that_reaches_the_remote(remote: Remote,
+                                                                                   tmp_path: Path) -> None:
+    project = "vertex-proj"
+    remote_key = remote.key(project, tier="standard")
+    # google-auth treats a token as stale 225 s before it expires: this one is fresh for a second,
+    # so the engine's polls make it mint again.
+    with TokenServer(access_token=remote_key, expires_in=226) as tokens:
+        account = tokens.write_service_account(tmp_path / "service-account.json", project)
+        gateway, key = _gateway(tmp_path, [
+            upstream_entry("veo-vertex", remote, None, surface="vertex", project=project, location="us-central1",
+                           credentials_file=str(account)),
+            upstream_entry("veo-gemini", remote, remote_key)])
+        remote.gates.open("vertexok", 0)
+        remote.gates.open("stripped", 0)
+        gateway.start()
+        try:
+            with gateway.client(key) as http:
+                finished = _submit(http, "veo-vertex", "vertexok")
+                cancelled = _submit(http, "veo-vertex", "vertexcancel")
+                deleted = _submit(http, "veo-vertex", "vertexdelete")
+                done = gateway.wait_done(http, f"/v1beta/{finished}", timeout=120)
+                assert "response" in done, done
+                assert _video(http, done) == remote.made("vertexok")
+
+                remote.gates.wait_started("vertexcancel", 0)
+                assert http.post(f"/v1beta/{cancelled}:cancel").status_code == 200
+                assert gateway.wait_done(http, f"/v1beta/{cancelled}", timeout=60)["error"]["code"] == 1
+                remote.gates.wait_started("vertexdelete", 0)
+                assert http.delete(f"/v1beta/{deleted}").status_code == 200
+
+                # A Vertex caller asking for no sound, served by a remote whose videos always have it:
+                # the sound track is dropped, the picture is the remote's own, packet for packet.
+                vertex = f"/v1/projects/gateway/locations/us-central1/publishers/google/models/veo-gemini"
+                created = http.post(f"{vertex}:predictLongRunning", json=gated_body("stripped") | {
+                    "parameters": {"durationSeconds": 4, "resolution": "720p", "generateAudio": False}})
+                assert created.status_code == 200, created.text
+                name = created.json()["name"]
+                deadline = time.monotonic() + 120
+                while not (polled := http.post(f"{vertex}:fetchPredictOperation", json={"operationName": name})
+                           .json()).get("done"):
+                    assert time.monotonic() < deadline
+                    time.sleep(0.3)
+                stripped = base64.b64decode(polled["response"]["videos"][0]["bytesBase64Encoded"])
+        finally:
+            gateway.stop()
+        assert not tokens.refused and len(tokens.minted) >= 2
+        assert {claims["iss"] for claims in tokens.minted} == {f"gateway@{project}.iam.gserviceaccount.com"}
+
+    ops = remote.operations(remote_key)
+    # The deleted operation's remote one is deleted too, once cancelled.
+    assert remote.calls("vertexdelete") == 1
+    assert sorted(op["metadata"]["state"] for op in ops) == ["CANCELLED", "SUCCEEDED", "SUCCEEDED"]
+    assert ops[0]["name"].startswith(f"projects/{project}/locations/us-central1/publishers/google/models/")
+    assert decode_mp4(stripped).audio_codec is None and decode_mp4(remote.made("stripped")).audio_codec == "aac"
+    assert _video_packets(stripped) == _video_packets(remote.made("stripped"))
+
+
+def _video_packets(mp4: bytes) -> list[bytes]:
+    with av.open(io.BytesIO(mp4)) as container:
+        return [bytes(packet) for packet in container.demux(video=0) if packet.size]

@@ -44,8 +44,9 @@ class RunContext(Protocol):
     def raise_if_cancelled(self) -> None:
         """Raise if the operation must stop (cancelled, past its deadline, worker shutting down).
         Call it between steps; it is safe to call from a diffusers `callback_on_step_end`, where
-        the exception ends the pipeline call. errors.Cancelled means the caller cancelled (or
-        deleted) the operation; its subclass ClaimLost that another worker took it over."""
+        the exception ends the pipeline call. errors.Cancelled means the caller cancelled the
+        operation, its subclass Deleted that the caller deleted it, and its subclass ClaimLost
+        that another worker took it over."""
 
     @property
     def saved_state(self) -> str | None:

@@ -37,7 +37,7 @@ from openreel.engines.upstream.models import veo_capabilities
 from openreel.engines.upstream.options import UpstreamOptions
 from openreel.engines.upstream.remote import RemoteApi, RemoteError
 from openreel.engines.upstream.wire import Routes, create_body
-from openreel.errors import (Cancelled, ClaimLost, DeadlineExceeded, FailedPrecondition, InternalError, NotFound,
+from openreel.errors import (Cancelled, ClaimLost, DeadlineExceeded, Deleted, FailedPrecondition, InternalError, NotFound,
                              OpenreelError, PermissionDenied, ServiceUnavailable, Unauthenticated,
                              error_for_grpc_code, error_for_status)
 from openreel.media.remux import without_audio
@@ -110,8 +110,8 @@ class UpstreamEngine:
             done = self._wait(api, job.operation, ctx, entry)
         except ClaimLost:
             raise  # another worker polls the remote job now
-        except (Cancelled, DeadlineExceeded):
-            self._abandon(api, job.operation)
+        except (Cancelled, DeadlineExceeded) as stop:
+            self._abandon(api, job.operation, delete=isinstance(stop, Deleted))
             raise
         return self._collect(api, done, request, ctx)
 
@@ -217,9 +217,10 @@ class UpstreamEngine:
             fetched.rename(path)
         return path
 
-    def _abandon(self, api: RemoteApi, name: str) -> None:
-        """Cancel and delete the remote job (best effort: a remote may support neither)."""
-        for step, call in (("cancel", api.cancel), ("delete", api.delete)):
+    def _abandon(self, api: RemoteApi, name: str, delete: bool) -> None:
+        """Cancel the remote job, and delete it too when the local operation was deleted (best
+        effort: a remote may support neither)."""
+        for step, call in (("cancel", api.cancel), ("delete", api.delete))[:2 if delete else 1]:
             try:
                 call(name)
             except (RemoteError, FailedPrecondition) as exc:
