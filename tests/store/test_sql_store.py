@@ -6,12 +6,8 @@ from __future__ import annotations
 import base64
 
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import pytest
 import sqlalchemy
 
 from openreel.domain.operation import OperationError, OperationState, VideoFile
@@ -19,20 +15,6 @@ from openreel.store.codec import request_to_json
 from openreel.store.sql import SqlStore
 from tests.store.queued import queue_one
 from openreel.store.tables import operations
-from tests.databases import postgres_schema
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'store.db'}"
-        else:
-            url, _ = stack.enter_context(postgres_schema())
-        sql = SqlStore(url)
-        sql.migrate()
-        yield sql
-        sql.close()
 
 
 def test_migration_is_idempotent(store: SqlStore) -> None:

@@ -77,7 +77,7 @@ class RemoteApi:
                         continue
                     if answer.status_code != 200:
                         answer.read()
-                        raise _error(answer)
+                        raise remote_error(answer)
                     with path.open("wb") as out:
                         for chunk in answer.iter_bytes(DOWNLOAD_CHUNK):
                             out.write(chunk)
@@ -96,7 +96,7 @@ class RemoteApi:
             raise RemoteError(0, "UNAVAILABLE", f"no answer from {urlsplit(url).netloc} "
                                                 f"({type(exc).__name__}: {exc})") from None
         if answer.status_code != 200:
-            raise _error(answer)
+            raise remote_error(answer)
         try:
             parsed = answer.json()
         except ValueError:
@@ -105,7 +105,7 @@ class RemoteApi:
         return parsed if isinstance(parsed, dict) else {}
 
 
-def _error(answer: httpx.Response) -> RemoteError:
+def remote_error(answer: httpx.Response) -> RemoteError:
     """The google.rpc error in the body (or the HTTP reason), and the wait the remote asked for."""
     status, message, details = answer.reason_phrase.upper().replace(" ", "_"), answer.text[:500], []
     try:

@@ -1,0 +1,90 @@
+"""Admission of calls to a remote API (the upstream engine's create calls), on SQLite and
+PostgreSQL: counted per limit key across every worker, a concurrency slot held until the
+operation finishes, and deferred operations left in the queue until their time."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from openreel.domain.operation import OperationError, OperationState
+from openreel.domain.remote_limits import RemoteLimits
+from openreel.errors import ClaimLost
+from openreel.store.sql import Claim, SqlStore, utcnow
+from openreel.store.tables import operations
+from tests.store.queued import queue_one
+
+
+def _claimed(store: SqlStore, count: int) -> list[Claim]:
+    for _ in range(count):
+        queue_one(store)
+    claims = [store.claim("w", 30) for _ in range(count)]
+    return [c for c in claims if c is not None]
+
+
+def _admit(store: SqlStore, claim: Claim, limits: RemoteLimits) -> bool:
+    return store.admit_remote_call(claim.operation.id, claim.fencing_token, limits).admitted
+
+
+def test_simultaneous_workers_never_take_more_slots_than_the_concurrency_limit(store: SqlStore) -> None:
+    claims = _claimed(store, 6)
+    limits = RemoteLimits("remote-a", concurrent=2)
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda c: store.admit_remote_call(c.operation.id, c.fencing_token, limits), claims))
+    assert sum(a.admitted for a in answers) == 2
+    assert all(a.limit == "2 concurrent operations" and a.wait_seconds > 0 for a in answers if not a.admitted)
+
+
+def test_a_slot_is_kept_by_its_operation_and_freed_when_it_finishes_or_made_nothing(store: SqlStore) -> None:
+    first, second, third = _claimed(store, 3)
+    limits = RemoteLimits("remote-a", concurrent=1)
+    assert _admit(store, first, limits)
+    assert _admit(store, first, limits)  # asked again on a resumed attempt: still its slot
+    assert not _admit(store, second, limits)
+    assert _admit(store, second, RemoteLimits("remote-b", concurrent=1))  # another remote counts apart
+    assert store.fail(first.operation.id, first.fencing_token, OperationError(13, "failed"))
+    assert _admit(store, third, limits)
+    store.release_remote_calls(third.operation.id)  # its create was refused: no remote job holds the slot
+    assert _admit(store, second, limits)
+
+
+def test_the_per_minute_and_per_day_windows_count_every_call_sent(store: SqlStore) -> None:
+    claims = _claimed(store, 4)
+    per_minute = RemoteLimits("remote-m", requests_per_minute=2)
+    assert _admit(store, claims[0], per_minute) and _admit(store, claims[1], per_minute)
+    store.release_remote_calls(claims[0].operation.id)  # refused by the remote, yet it was sent
+    refused = store.admit_remote_call(claims[2].operation.id, claims[2].fencing_token, per_minute)
+    assert not refused.admitted and refused.limit == "2 requests per minute" and 50 < refused.wait_seconds <= 60
+    per_day = RemoteLimits("remote-d", requests_per_day=1)
+    assert _admit(store, claims[2], per_day)
+    refused = store.admit_remote_call(claims[3].operation.id, claims[3].fencing_token, per_day)
+    assert refused.limit == "1 requests per day" and refused.wait_seconds > 86000
+
+
+def test_a_worker_that_lost_its_claim_cannot_take_a_slot_or_save_state(store: SqlStore) -> None:
+    (claim,) = _claimed(store, 1)
+    assert store.release(claim.operation.id, claim.fencing_token)
+    with pytest.raises(ClaimLost):
+        store.admit_remote_call(claim.operation.id, claim.fencing_token, RemoteLimits("remote-a", concurrent=1))
+    with pytest.raises(ClaimLost):
+        store.save_engine_state(claim.operation.id, claim.fencing_token, '{"operation": "x"}')
+
+
+def test_a_deferred_operation_waits_in_the_queue_saying_why_and_keeps_its_engine_state(store: SqlStore) -> None:
+    (claim,) = _claimed(store, 1)
+    op_id = claim.operation.id
+    store.save_engine_state(op_id, claim.fencing_token, '{"refusals": 1}')
+    assert store.defer(op_id, claim.fencing_token, utcnow() + timedelta(seconds=60), "waiting for the remote")
+    waiting = store.get_operation(op_id)
+    assert waiting is not None and waiting.state is OperationState.QUEUED and waiting.attempt == 0
+    assert waiting.wait_reason == "waiting for the remote" and waiting.queue_position == 0
+    assert store.claim("w", 30) is None  # not before its time
+    # Its time has come (moved back, rather than waited for).
+    with store.writing() as conn:
+        conn.execute(update(operations).where(operations.c.id == op_id).values(not_before=utcnow() - timedelta(1)))
+    reclaimed = store.claim("w", 30)
+    assert reclaimed is not None and reclaimed.operation.id == op_id
+    assert reclaimed.operation.engine_state == '{"refusals": 1}' and reclaimed.operation.wait_reason is None
