@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +21,32 @@ import pytest
 from openreel_gated import REFUSAL, WITHHELD
 from tests.gates import gated_body
 from tests.oauth_token_server import TokenServer
+from tests.s3_server import MotoServer
 from tests.support import LiveServer, decode_mp4
 from tests.upstream import (SHORT_MODEL, Remote, most_at_once, most_in_any_minute, upstream_entry,
                             wait_all_done)
 
 
 @pytest.fixture(scope="module")
-def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
-    server = Remote(tmp_path_factory.mktemp("upstream-remote")).start()
+def cloud_storage() -> Iterator[MotoServer]:
+    """An S3-protocol server standing in for Cloud Storage: the remote writes a storageUri's gs://
+    bucket through its S3 interoperability API, and the engine reads objects back through the XML
+    API's GET, which moto's path-style endpoint answers the same way."""
+    with MotoServer() as server:
+        server.create_bucket("veo-out")
+        # Reads carry Google credentials, which moto cannot check: it lets them read this bucket.
+        server.client().put_bucket_policy(Bucket="veo-out", Policy=json.dumps({"Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::veo-out/*"}]}))
+        yield server
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory, cloud_storage: MotoServer) -> Iterator[Remote]:
+    server = Remote(tmp_path_factory.mktemp("upstream-remote"))
+    server.server.env |= cloud_storage.env() | {"OPENREEL_WRITABLE_BUCKETS": "gs://veo-out",
+                                                "OPENREEL_GCS_ENDPOINT_URL": cloud_storage.endpoint_url,
+                                                "OPENREEL_S3_ADDRESSING_STYLE": "path"}
+    server.start()
     try:
         yield server
     finally:
@@ -214,3 +234,52 @@ def test_vertex_with_a_service_account_token_and_a_cancel_that_reaches_the_remot
 def _video_packets(mp4: bytes) -> list[bytes]:
     with av.open(io.BytesIO(mp4)) as container:
         return [bytes(packet) for packet in container.demux(video=0) if packet.size]
+
+
+def test_an_operation_waits_in_the_queue_for_the_remote_then_fails_at_its_deadline(remote: Remote,
+                                                                                 tmp_path: Path) -> None:
+    remote_key = remote.key("deadline", tier="standard")
+    gateway, key = _gateway(tmp_path, [upstream_entry("veo", remote, remote_key, concurrent=1, max_wait_seconds=6)])
+    gateway.start()
+    try:
+        with gateway.client(key) as http:
+            holder = _submit(http, "veo", "holder")
+            remote.gates.wait_started("holder", 0)  # the one remote slot is taken
+            waiter = _submit(http, "veo", "waiter")
+            deadline = time.monotonic() + 30
+            while not (metadata := http.get(f"/v1beta/{waiter}").json()["metadata"]).get("waitReason"):
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            assert metadata["state"] == "QUEUED" and metadata["queuePosition"] == 0
+            assert "1 concurrent operations" in metadata["waitReason"]
+            failed = gateway.wait_done(http, f"/v1beta/{waiter}", timeout=60)
+            assert failed["error"]["code"] == 4 and "max_wait_seconds (6 s)" in failed["error"]["message"]
+            waited = datetime.fromisoformat(failed["metadata"]["updateTime"].replace("Z", "+00:00")) - \
+                datetime.fromisoformat(failed["metadata"]["createTime"].replace("Z", "+00:00"))
+            assert waited.total_seconds() >= 6
+            remote.gates.open("holder", 0)
+            assert "response" in gateway.wait_done(http, f"/v1beta/{holder}", timeout=60)
+    finally:
+        gateway.stop()
+    assert remote.calls("waiter") == 0  # never sent
+
+
+def test_vertex_express_mode_with_videos_the_remote_wrote_to_cloud_storage(remote: Remote, cloud_storage: MotoServer,
+                                                                         tmp_path: Path) -> None:
+    remote_key = remote.key("express", tier="standard")
+    gateway, key = _gateway(tmp_path, [upstream_entry(
+        "veo-express", remote, remote_key, surface="vertex", storage_uri="gs://veo-out/deliveries/",
+        gcs_base_url=cloud_storage.endpoint_url)])
+    remote.gates.open("express", 0)
+    gateway.start()
+    try:
+        with gateway.client(key) as http:
+            done = gateway.wait_done(http, f"/v1beta/{_submit(http, 'veo-express', 'express')}", timeout=120)
+            assert "response" in done, done
+            assert _video(http, done) == remote.made("express")
+    finally:
+        gateway.stop()
+    (made,) = remote.operations(remote_key)
+    assert made["name"].startswith("publishers/google/models/")  # express mode: no project in the path
+    listed = cloud_storage.client().list_objects_v2(Bucket="veo-out", Prefix="deliveries/")["Contents"]
+    assert [o["Key"] for o in listed] == [f"deliveries/{made['name'].rsplit('/', 1)[1]}/sample_0.mp4"]

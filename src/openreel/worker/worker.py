@@ -156,19 +156,20 @@ class Worker:
             shutil.rmtree(scratch, ignore_errors=True)
 
     def _deferral(self, claim: Claim, wait: Deferred) -> Callable[[], bool]:
-        """Back to the queue until the engine can go on, or, when that would be past the model's
-        max_wait_seconds from the operation's creation, failed with DEADLINE_EXCEEDED now."""
+        """Back to the queue until the engine can go on (claimed again at the model's deadline at
+        the latest), or, once the model's max_wait_seconds from the operation's creation have
+        passed, failed with DEADLINE_EXCEEDED."""
         op = claim.operation
         now = utcnow()
         deadline = op.created_at + timedelta(seconds=self._spec_value(op.model, "max_wait_seconds"))
-        until = now + timedelta(seconds=wait.seconds)
-        if until > deadline:
+        if now >= deadline:
             waited = (now - op.created_at).total_seconds()
             error = OperationError(DeadlineExceeded.grpc_code, (
-                f"The operation waited {waited:.0f} s and cannot start within the model's max_wait_seconds "
-                f"({(deadline - op.created_at).total_seconds():g} s): {wait.reason}"))
+                f"The operation waited {waited:.0f} s, past the model's max_wait_seconds "
+                f"({(deadline - op.created_at).total_seconds():g} s), and still cannot start: {wait.reason}"))
             return partial(self.store.fail, op.id, claim.fencing_token, error)
-        log.info("%s: deferred for %.1f s: %s", op.name, wait.seconds, wait.reason)
+        until = min(now + timedelta(seconds=wait.seconds), deadline)
+        log.info("%s: deferred for %.1f s: %s", op.name, (until - now).total_seconds(), wait.reason)
         return partial(self.store.defer, op.id, claim.fencing_token, until, wait.reason)
 
     def _settle(self, write: Callable[[], bool], name: str, stopping: threading.Event | None) -> bool:
