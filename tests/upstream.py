@@ -48,7 +48,8 @@ class Remote:
         token = None
         with self.server.client(key) as http:
             while True:
-                page = http.get("/v1beta/operations", params={"pageSize": 100, **({"pageToken": token} if token else {})})
+                params = {"pageSize": 100, **({"pageToken": token} if token else {})}
+                page = http.get("/v1beta/operations", params=params)
                 assert page.status_code == 200, page.text
                 ops += page.json().get("operations", [])
                 if not (token := page.json().get("nextPageToken")):

@@ -135,17 +135,20 @@ class ClaimLost(Cancelled):
     record nothing. Unlike a cancellation, the work it started (a remote job) goes on elsewhere."""
 
 
-def error_for_grpc_code(code: int) -> type[OpenreelError]:
-    """The error class of a google.rpc code (OpenreelError itself, UNKNOWN, for one not listed)."""
-    return _BY_GRPC_CODE.get(code, OpenreelError)
+class OperationFailed(OpenreelError):
+    """An operation's terminal error as another system reported it (a remote API's failed
+    operation or refused call): the worker records its code and message as they are, never
+    retrying it or taking it for a local cancellation."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def error_for_status(status: str) -> type[OpenreelError]:
-    """The error class of a google.rpc status name such as "INVALID_ARGUMENT" (UNKNOWN if not listed)."""
-    return next((cls for cls in _BY_GRPC_CODE.values() if cls.status == status.upper()), OpenreelError)
+def grpc_code_for_status(status: str) -> int:
+    """The google.rpc code of a status name such as "INVALID_ARGUMENT" (2, UNKNOWN, if not one)."""
+    return next((cls.grpc_code for cls in _KNOWN if cls.status == status.upper()), OpenreelError.grpc_code)
 
 
-_BY_GRPC_CODE: dict[int, type[OpenreelError]] = {
-    cls.grpc_code: cls for cls in (InvalidArgument, FailedPrecondition, Unauthenticated, PermissionDenied, NotFound,
-                                   AlreadyExists, OutOfRange, Aborted, ResourceExhausted, Cancelled, InternalError,
-                                   Unimplemented, ServiceUnavailable, DeadlineExceeded)}
+_KNOWN = (InvalidArgument, FailedPrecondition, Unauthenticated, PermissionDenied, NotFound, AlreadyExists, OutOfRange,
+          Aborted, ResourceExhausted, Cancelled, InternalError, Unimplemented, ServiceUnavailable, DeadlineExceeded)

@@ -19,7 +19,7 @@ from openreel.client import (
 from openreel.client.config import ClientConfig
 from openreel.client.model import generation_request
 from openreel.client.operations import OperationsClient
-from openreel.client.wire import route_for
+from openreel.client.wire import parse_operation, route_for
 from tests.client.canned_server import Answer, canned_server, plain_http_server
 
 OPERATION = "/v1beta/models/veo-3.0-generate-001/operations/abc"
@@ -137,3 +137,12 @@ def test_zero_videos_is_sent_as_zero_for_the_server_to_refuse() -> None:
     assert generation_request("a lake", number_of_videos=0)["parameters"]["sampleCount"] == 0
     assert generation_request("a lake", sample_count=2)["parameters"]["sampleCount"] == 2
     assert "sampleCount" not in generation_request("a lake")["parameters"]
+
+
+def test_safety_reasons_sent_as_one_string_are_one_reason_and_any_other_shape_is_unexpected() -> None:
+    body = {"name": "op", "done": True, "response": {"generateVideoResponse": {
+        "raiMediaFilteredCount": 1, "raiMediaFilteredReasons": "a single reason"}}}
+    assert parse_operation(body).rai_filtered_reasons == ["a single reason"]
+    body["response"]["generateVideoResponse"]["raiMediaFilteredReasons"] = [1, 2]
+    with pytest.raises(UnexpectedResponse):
+        parse_operation(body)

@@ -124,6 +124,12 @@ def test_a_gateway_restarted_mid_flight_polls_the_same_remote_operation(remote: 
         with gateway.client(key) as http:
             name = _submit(http, "veo", "restart-a")
             remote.gates.wait_started("restart-a", 0)  # the remote job runs, held at its gate
+            deadline = time.monotonic() + 30
+            while "at the remote" not in (phase := http.get(f"/v1beta/{name}").json()["metadata"].get(
+                    "progressPhase", "")):
+                assert time.monotonic() < deadline, phase
+                time.sleep(0.1)
+            assert phase.startswith("running at the remote: ")  # the remote openreel's own percent
             gateway.stop(kill=True)
             gateway.start()
             remote.gates.open("restart-a", 0)
@@ -154,6 +160,13 @@ def test_remote_failures_and_safety_outcomes_arrive_unchanged(remote: Remote, tm
             wrong_key = _submit(http, "veo-wrong-key", "wrongkey")
             failed, filtered, refused_here, unauthenticated = wait_all_done(
                 http, [refused, withheld, too_long, wrong_key], timeout=120, seen=[])
+            # Someone cancels the remote job at the remote: the local operation ends the same way.
+            cancelled_there = _submit(http, "veo", "cancelledthere")
+            remote.gates.wait_started("cancelledthere", 0)
+            (running,) = [op for op in remote.operations(remote_key) if not op.get("done")]
+            with remote.server.client(remote_key) as direct:
+                assert direct.post(f"/v1beta/{running['name']}:cancel").status_code == 200
+            ended_there = gateway.wait_done(http, f"/v1beta/{cancelled_there}", timeout=60)
     finally:
         gateway.stop()
 
@@ -170,6 +183,7 @@ def test_remote_failures_and_safety_outcomes_arrive_unchanged(remote: Remote, tm
     assert refused_here["error"]["code"] == 3 and refused_here["error"]["message"] == expected["message"]
     assert remote.calls("short") == 0
 
+    assert ended_there["error"] == {"code": 1, "message": "The operation was cancelled.", "details": []}
     error = unauthenticated["error"]
     assert error["code"] == 16 and '[models."veo-wrong-key"]' in error["message"] and "api_key" in error["message"]
 

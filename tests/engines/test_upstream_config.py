@@ -29,6 +29,7 @@ def _server(tmp_path: Path, **entries: dict[str, Any]) -> InProcessServer:
     ({"surface": "vertex", "api_key": "k", "remote_model": "veo-3.1-generate-001", "storage_uri": "s3://b/"},
      "storage_uri is a gs:// prefix"),
     ({"surface": "gemini", "api_key": "k", "remote_model": "v", "pollinterval": 1}, "pollinterval"),
+    ({"surface": "gemini", "api_key": "k", "remote_model": "v", "base_url": "example.com"}, "base_url must be"),
 ])
 def test_a_broken_entry_is_named_in_the_listing_and_refuses_creates(tmp_path: Path, fields: dict[str, Any],
                                                                     named: str) -> None:

@@ -54,6 +54,9 @@ def usage_report(project: str, since: datetime | None, records: list[Usage], by:
         "operations": len(records),
         "records": [record_json(r, video_urls(r)) for r in records],
     }
+    remote = [r.remote_cost_micros for r in records if r.remote_cost_micros is not None]
+    if remote:
+        body["total_remote_cost_usd"] = usd(sum(remote))
     if by is not None:
         groups: dict[str, list[Usage]] = {}
         for record in records:

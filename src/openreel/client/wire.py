@@ -132,7 +132,16 @@ def _parsed(name: str, body: dict[str, Any]) -> ParsedOperation:
     return ParsedOperation(
         name=name, done=done, metadata=metadata, error=error, videos=videos,
         rai_filtered_count=int(inner.get("raiMediaFilteredCount") or 0),
-        rai_filtered_reasons=list(inner.get("raiMediaFilteredReasons") or []))
+        rai_filtered_reasons=_reasons(inner.get("raiMediaFilteredReasons")))
+
+
+def _reasons(value: Any) -> list[str]:
+    """raiMediaFilteredReasons: a list of strings (one string alone is taken as a list of one)."""
+    if isinstance(value, str):
+        return [value]
+    if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise TypeError("its raiMediaFilteredReasons is not a list of strings")
+    return list(value or [])
 
 
 def _video_ref(uri: Any, data: Any, mime_type: Any) -> VideoRef:

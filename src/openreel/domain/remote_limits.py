@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
-# Nothing says when a remote operation ends: an engine waiting for a concurrency slot looks again
-# after this long.
-CONCURRENCY_RETRY_SECONDS = 5.0
+# Nothing says when a remote operation ends: an operation waiting for a concurrency slot is made
+# due again when one frees (SqlStore._release_remote_calls), and otherwise looks after this long.
+CONCURRENCY_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class RemoteLimits:
     requests_per_minute: int | None = None
     requests_per_day: int | None = None
     concurrent: int | None = None
+    # How much longer than the remote the windows count a call: it stamps the call when it
+    # arrives, a moment after it was counted here.
+    margin_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class RemoteAdmission:
 
     wait_seconds: float
     limit: str | None = None  # e.g. "2 requests per minute"
+    # Waiting for a concurrency slot, which frees when an operation ends (not at a known time).
+    waits_for_slot: bool = False
 
     @property
     def admitted(self) -> bool:

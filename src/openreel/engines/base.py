@@ -101,12 +101,13 @@ Sample = Clip | EncodedVideo | FilteredOut
 
 class Deferred(Exception):
     """Raised by an engine that cannot go on yet (a remote API's limits are reached): the operation
-    goes back to the queue, its attempt not counted, and is claimed again after `seconds`; its
-    metadata shows `reason` meanwhile. Past the model's max_wait_seconds it fails instead."""
+    goes back to the queue, its attempt not counted, and is claimed again after `seconds`, or
+    sooner when a call counted under the limit key `waiting_on` frees its slot; its metadata shows
+    `reason` meanwhile. Past the model's max_wait_seconds it fails instead."""
 
-    def __init__(self, seconds: float, reason: str) -> None:
+    def __init__(self, seconds: float, reason: str, waiting_on: str | None = None) -> None:
         super().__init__(reason)
-        self.seconds, self.reason = seconds, reason
+        self.seconds, self.reason, self.waiting_on = seconds, reason, waiting_on
 
 
 class SamplesOnDemand(Sequence[Sample]):
@@ -156,8 +157,9 @@ class Engine(Protocol):
     def close(self) -> None:
         """Free what load() took (GPU memory); idempotent."""
 
-    def enhance_prompt(self, request: GenerationRequest) -> str:
-        """Return the richer, deterministic shot description used when enhancePrompt is set."""
+    def enhance_prompt(self, request: GenerationRequest) -> str | None:
+        """Return the richer, deterministic shot description used when enhancePrompt is set, or
+        None when the engine cannot say (a remote API rewrites prompts its own way)."""
 
     def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         """Make request.sample_count samples (a list, or SamplesOnDemand); deterministic in request.seed."""

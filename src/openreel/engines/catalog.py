@@ -36,7 +36,8 @@ HD_RESOLUTIONS = (Resolution.HD, Resolution.FULL_HD)
 UHD_RESOLUTIONS = (*HD_RESOLUTIONS, Resolution.UHD)
 # The keys of a TOML entry that describe the model; every other key goes to its engine.
 CATALOG_KEYS = frozenset({"engine", "display_name", "description", "version", "license", "durations",
-                          "resolutions", "aspect_ratios", "max_samples", "audio", "timeout_seconds", "max_wait_seconds", "options"})
+                          "resolutions", "aspect_ratios", "max_samples", "audio", "timeout_seconds",
+                          "max_wait_seconds", "options"})
 
 
 @dataclass(frozen=True)

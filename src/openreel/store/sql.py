@@ -28,7 +28,7 @@ from openreel.domain.operation import (ACTIVE_STATES, MAX_WAIT_REASON_CHARS, Ope
                                        OperationState, Surface, VideoFile, transition)
 from openreel.domain.remote_limits import (CONCURRENCY_RETRY_SECONDS, DAY, MINUTE, RemoteAdmission, RemoteLimits,
                                            seconds_until_room)
-from openreel.errors import Aborted, ClaimLost, InternalError
+from openreel.errors import Aborted, Cancelled, ClaimLost, Deleted, InternalError
 from openreel.store.codec import request_from_json, request_to_json
 from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
 from openreel.store.tables import idempotency_keys, operations, remote_calls, usage_records, videos
@@ -281,8 +281,8 @@ class SqlStore:
         """Take the oldest queued operation (or the named one) with a fresh lease and token; a
         worker serving only some models (`models`) takes only their operations, and none of
         `not_models` (whose engines are busy)."""
-        query = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value,
-                                              or_(operations.c.not_before.is_(None), operations.c.not_before <= utcnow()))
+        due = or_(operations.c.not_before.is_(None), operations.c.not_before <= utcnow())  # not deferred
+        query = select(operations.c.id).where(operations.c.state == OperationState.QUEUED.value, due)
         if operation_id is not None:
             query = query.where(operations.c.id == operation_id)
         if models is not None:
@@ -300,7 +300,7 @@ class SqlStore:
                                    lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
                                    fencing_token=operations.c.fencing_token + 1,
                                    attempt=operations.c.attempt + 1, started_at=now, updated_at=now,
-                                   not_before=None, wait_reason=None)
+                                   not_before=None, wait_reason=None, waiting_on=None)
                 if not moved:
                     continue  # another worker won it
                 row = conn.execute(select(operations).where(operations.c.id == candidate)).one()
@@ -366,62 +366,72 @@ class SqlStore:
                               lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
                               attempt=operations.c.attempt - (0 if count_attempt else 1), updated_at=utcnow())
 
-    def defer(self, op_id: str, token: int, not_before: datetime, reason: str) -> bool:
+    def defer(self, op_id: str, token: int, not_before: datetime, reason: str,
+              waiting_on: str | None = None) -> bool:
         """Hand a running operation back to the queue until `not_before`, saying why it waits (its
-        engine must wait for a remote API's limits). The attempt is not counted: waiting is not failing."""
+        engine must wait for a remote API's limits), or until a remote call counted under the limit
+        key `waiting_on` frees its slot, whichever comes first. The attempt is not counted: waiting
+        is not failing."""
         with self.writing() as conn:
             return self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED,
                               (operations.c.fencing_token == token,),
                               lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
-                              attempt=operations.c.attempt - 1, not_before=not_before,
+                              attempt=operations.c.attempt - 1, not_before=not_before, waiting_on=waiting_on,
                               wait_reason=reason[:MAX_WAIT_REASON_CHARS], updated_at=utcnow())
 
     def save_engine_state(self, op_id: str, token: int, state: str) -> None:
         """Keep what the engine needs to resume this operation on a later attempt (the remote
-        operation's name), while the claim holds; ClaimLost when it does not."""
+        operation's name), while the claim holds; otherwise raise why not (_why_not_held)."""
         with self.writing() as conn:
             result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
                 engine_state=state, updated_at=utcnow()))
-        if result.rowcount != 1:
-            raise ClaimLost("The operation was cancelled or taken over by another worker.")
+            if result.rowcount != 1:
+                raise self._why_not_held(conn, op_id)
 
     def admit_remote_call(self, op_id: str, token: int, limits: RemoteLimits) -> RemoteAdmission:
         """Count one create call to a remote API against its limits, for every worker of every
-        process, if it fits: under the lock, so two workers never both take the last slot. An
-        operation that already holds a slot (it resumes after a restart) keeps it. A call counts
-        for the windows when it is admitted and holds a concurrency slot until release_remote_calls
-        or the operation's finish frees it."""
+        process, if it fits: under the lock, so two workers never both take the last slot.
+
+        Every call sent counts in the per-minute and per-day windows, a retry too. A call holds a
+        concurrency slot until release_remote_calls, or the operation's finish, frees it; an
+        operation that already holds one (a retry after no answer, or a resumed attempt) keeps
+        it and needs no other. A window counts a call for `limits.margin_seconds` longer than the
+        remote does: the remote stamps it only when it arrives."""
         now = utcnow()
         with self.writing() as conn:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REMOTE_CALLS_LOCK_KEY})
             if conn.execute(select(operations.c.id).where(*self._fenced(op_id, token))).first() is None:
-                raise ClaimLost("The operation was cancelled or taken over by another worker.")
+                raise self._why_not_held(conn, op_id)
             of_key = remote_calls.c.limit_key == limits.key
-            if conn.execute(select(remote_calls.c.id).where(of_key, remote_calls.c.operation_id == op_id,
-                                                            remote_calls.c.released_at.is_(None))).first():
-                return RemoteAdmission(0.0)
-            if limits.concurrent is not None:
+            holds_slot = conn.execute(select(remote_calls.c.id).where(
+                of_key, remote_calls.c.operation_id == op_id, remote_calls.c.released_at.is_(None))).first()
+            if limits.concurrent is not None and not holds_slot:
                 running = conn.execute(select(func.count()).select_from(remote_calls).where(
                     of_key, remote_calls.c.released_at.is_(None))).scalar_one()
                 if running >= limits.concurrent:
-                    return RemoteAdmission(CONCURRENCY_RETRY_SECONDS, f"{limits.concurrent} concurrent operations")
+                    return RemoteAdmission(CONCURRENCY_RETRY_SECONDS, f"{limits.concurrent} concurrent operations",
+                                           waits_for_slot=True)
             for window, limit, name in ((MINUTE, limits.requests_per_minute, "requests per minute"),
                                         (DAY, limits.requests_per_day, "requests per day")):
                 if limit is None:
                     continue
+                counted = window + timedelta(seconds=limits.margin_seconds)
                 recent = list(conn.execute(select(remote_calls.c.sent_at).where(
-                    of_key, remote_calls.c.sent_at >= now - window).order_by(remote_calls.c.sent_at)).scalars())
-                if (wait := seconds_until_room(recent, limit, window, now)) > 0:
+                    of_key, remote_calls.c.sent_at >= now - counted).order_by(remote_calls.c.sent_at)).scalars())
+                if (wait := seconds_until_room(recent, limit, counted, now)) > 0:
                     return RemoteAdmission(wait, f"{limit} {name}")
-            conn.execute(remote_calls.insert().values(limit_key=limits.key, operation_id=op_id, sent_at=now))
+            conn.execute(remote_calls.insert().values(limit_key=limits.key, operation_id=op_id, sent_at=now,
+                                                      released_at=now if holds_slot else None))
             return RemoteAdmission(0.0)
 
     def release_remote_calls(self, op_id: str) -> None:
-        """The operation's remote calls no longer hold a concurrency slot (a refused create made
-        no remote operation, or the remote operation ended); they still count in their windows."""
+        """The operation's remote call was refused and made no remote operation: its concurrency
+        slot is free again (the call still counts in its windows). Nobody waiting is woken: a
+        refusal says nothing about the remote having room."""
         with self.writing() as conn:
-            self._release_remote_calls(conn, op_id, utcnow())
+            conn.execute(update(remote_calls).where(remote_calls.c.operation_id == op_id,
+                                                    remote_calls.c.released_at.is_(None)).values(released_at=utcnow()))
 
     def purge_remote_calls(self, before: datetime) -> int:
         """Forget released calls older than every window counts."""
@@ -430,9 +440,28 @@ class SqlStore:
                 remote_calls.c.sent_at < before, remote_calls.c.released_at.is_not(None))).rowcount)
 
     @staticmethod
-    def _release_remote_calls(conn: Connection, op_id: str, now: datetime) -> None:
-        conn.execute(update(remote_calls).where(remote_calls.c.operation_id == op_id,
-                                                remote_calls.c.released_at.is_(None)).values(released_at=now))
+    def _end_remote_calls(conn: Connection, op_id: str, now: datetime) -> None:
+        """The operation finished: its remote operation no longer counts as running. The operations
+        waiting for a concurrency slot of its limit key are due now; the oldest is claimed first
+        (the claim's order), so waiting for a slot is first come, first served without polling."""
+        held = (remote_calls.c.operation_id == op_id, remote_calls.c.released_at.is_(None))
+        keys = set(conn.execute(select(remote_calls.c.limit_key).where(*held)).scalars())
+        if keys:
+            conn.execute(update(remote_calls).where(*held).values(released_at=now))
+            conn.execute(update(operations).where(
+                operations.c.state == OperationState.QUEUED.value, operations.c.waiting_on.in_(keys),
+                operations.c.not_before > now).values(not_before=now))
+
+    @staticmethod
+    def _why_not_held(conn: Connection, op_id: str) -> Cancelled:
+        """What a fenced write that found no claim means: the caller deleted or cancelled the
+        operation, or another worker took it over (its remote job must then be left alone)."""
+        state = conn.execute(select(operations.c.state).where(operations.c.id == op_id)).scalar_one_or_none()
+        if state is None:
+            return Deleted("The operation was deleted.")
+        if state == OperationState.CANCELLED.value:
+            return Cancelled("The operation was cancelled.")
+        return ClaimLost("The operation was taken over by another worker.")
 
     def requeue_expired(self, max_attempts: int) -> SweepResult:
         """Hand operations whose worker stopped heart-beating back to the queue, or fail them
@@ -465,7 +494,7 @@ class SqlStore:
         """After a move to a terminal state, in the same transaction: set when the operation's
         files expire, free its remote calls' concurrency slots, and let the listeners write what
         goes with the outcome."""
-        self._release_remote_calls(conn, op_id, now)
+        self._end_remote_calls(conn, op_id, now)
         if self.retention is not None:
             conn.execute(update(operations).where(operations.c.id == op_id)
                          .values(files_expire_at=now + self.retention))

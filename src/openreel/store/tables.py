@@ -88,6 +88,7 @@ operations = Table(
     # this time; wait_reason says why it waits.
     Column("not_before", UtcDateTime(), nullable=True),
     Column("wait_reason", String(MAX_WAIT_REASON_CHARS), nullable=True),
+    Column("waiting_on", String(256), nullable=True),  # the remote limit key it waits for
     Index("ix_operations_api_key_created", "api_key_id", "created_at"),
 )
 

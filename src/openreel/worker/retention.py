@@ -1,6 +1,7 @@
 """RetentionSweeper: deletes the videos, thumbnails and inputs of operations past their
 retention time (Settings.retention_hours; Gemini keeps generated files for 2 days),
-Idempotency-Keys past their day, and the records of calls to remote APIs that no window counts any more. The operation itself stays: it reports its files as expired.
+Idempotency-Keys past their day, and the records of calls to remote APIs that no window counts
+any more. The operation itself stays: it reports its files as expired.
 
 Copies delivered to a caller's own bucket (Vertex storageUri) are the caller's and stay."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import shutil
 import threading
 import time
@@ -27,7 +28,7 @@ from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.engines.base import Deferred, FilteredOut
 from openreel.errors import (Cancelled, DeadlineExceeded, FailedPrecondition, InternalError, NotFound, OpenreelError,
-                             OutOfMemory, ServiceUnavailable)
+                             OperationFailed, OutOfMemory, ServiceUnavailable)
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.local import LocalQueue
 from openreel.settings import Settings
@@ -125,6 +126,8 @@ class Worker:
         try:
             files, enhanced, filtered = self._generate(op.id, token, self._resolve_inputs(request), control, written)
             outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, filtered), True
+        except OperationFailed as exc:  # a remote's own outcome: as it said it
+            outcome = partial(self.store.fail, op.id, token, OperationError(exc.code, exc.message))
         except Cancelled:
             pass  # cancelled, or another worker holds the operation now: nothing to record
         except ShuttingDown:
@@ -168,9 +171,11 @@ class Worker:
                 f"The operation waited {waited:.0f} s, past the model's max_wait_seconds "
                 f"({(deadline - op.created_at).total_seconds():g} s), and still cannot start: {wait.reason}"))
             return partial(self.store.fail, op.id, claim.fencing_token, error)
-        until = min(now + timedelta(seconds=wait.seconds), deadline)
+        # Clamped before any datetime is made: a remote may ask for any wait at all (inf, 1e12 s).
+        seconds = wait.seconds if math.isfinite(wait.seconds) else math.inf
+        until = now + timedelta(seconds=max(0.0, min(seconds, (deadline - now).total_seconds())))
         log.info("%s: deferred for %.1f s: %s", op.name, (until - now).total_seconds(), wait.reason)
-        return partial(self.store.defer, op.id, claim.fencing_token, until, wait.reason)
+        return partial(self.store.defer, op.id, claim.fencing_token, until, wait.reason, wait.waiting_on)
 
     def _settle(self, write: Callable[[], bool], name: str, stopping: threading.Event | None) -> bool:
         """Make the outcome's fenced write, retrying through database outages for up to one

@@ -37,11 +37,11 @@ from openreel.engines.upstream.models import veo_capabilities
 from openreel.engines.upstream.options import UpstreamOptions
 from openreel.engines.upstream.remote import RemoteApi, RemoteError
 from openreel.engines.upstream.wire import Routes, create_body
-from openreel.errors import (Cancelled, ClaimLost, DeadlineExceeded, Deleted, FailedPrecondition, InternalError, NotFound,
-                             OpenreelError, PermissionDenied, ServiceUnavailable, Unauthenticated,
-                             error_for_grpc_code, error_for_status)
+from openreel.errors import (Cancelled, ClaimLost, DeadlineExceeded, Deleted, FailedPrecondition, InternalError,
+                             NotFound, OpenreelError, OperationFailed, PermissionDenied, ServiceUnavailable,
+                             Unauthenticated, grpc_code_for_status)
 from openreel.media.remux import without_audio
-from openreel.media.probe import probe_video
+from openreel.media.probe import UnreadableVideo, probe_video
 
 log = logging.getLogger(__name__)
 # How often a cancellation or deadline is looked for while waiting between polls.
@@ -95,9 +95,8 @@ class UpstreamEngine:
                 self._api.close()
                 self._api = None
 
-    def enhance_prompt(self, request: GenerationRequest) -> str:
-        # The remote rewrites the prompt its own way and does not say how.
-        return request.prompt
+    def enhance_prompt(self, request: GenerationRequest) -> str | None:
+        return None  # the remote rewrites the prompt its own way and does not say how
 
     def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         entry = f'[models."{request.model}"]'
@@ -121,15 +120,18 @@ class UpstreamEngine:
         with self._lock:
             if self._api is None:
                 self._api = RemoteApi(self.routes, credentials_for(self.options, entry),
-                                      self.options.request_timeout_seconds)
+                                      self.options.request_timeout_seconds, self.options.max_response_bytes)
             return self._api
 
     def _create(self, api: RemoteApi, request: GenerationRequest, ctx: RunContext, job: RemoteJob,
                 entry: str) -> RemoteJob:
-        admission = ctx.admit_remote_call(self.options.limits())
+        limits = self.options.limits()
+        admission = ctx.admit_remote_call(limits)
         if not admission.admitted:
+            # Woken early when a slot frees; a window's wait is exact, and a refusal's is the remote's.
             raise Deferred(admission.wait_seconds, f"waiting for the remote limit of {admission.limit} "
-                                                   f"({self.options.remote_model})")
+                                                   f"({self.options.remote_model})",
+                           waiting_on=limits.key if admission.waits_for_slot else None)
         if job.idempotency_key is None:
             job = replace(job, idempotency_key=secrets.token_hex(16))
             ctx.save_state(job.dump())
@@ -144,13 +146,21 @@ class UpstreamEngine:
                 raise self._failure(exc, entry, "create") from None
             wait = self._backoff(job.refusals, exc.retry_after)
             ctx.save_state(replace(job, refusals=job.refusals + 1).dump())
-            raise Deferred(wait, f"the remote answered {exc}; trying again in {wait:.0f} s") from None
+            # The wait first: a long remote message is cut at the end of the metadata's reason.
+            what = (f"the remote answered {exc}" if exc.http_status else
+                    f"the create call got no answer ({exc.message}); the remote may have made an operation")
+            raise Deferred(wait, f"trying again in {wait:.0f} s: {what}") from None
         name = answer.get("name")
         if not isinstance(name, str) or not name:
             raise InternalError(f"The remote answered the create call without an operation name: {str(answer)[:200]}")
-        job = RemoteJob(operation=name)
-        ctx.save_state(job.dump())
-        return job
+        try:
+            ctx.save_state(RemoteJob(operation=name).dump())
+        except ClaimLost:
+            raise  # whoever holds the operation now resumes from its idempotency key
+        except Cancelled as stop:  # cancelled or deleted while the call was on its way
+            self._abandon(api, name, delete=isinstance(stop, Deleted))
+            raise
+        return RemoteJob(operation=name)
 
     def _wait(self, api: RemoteApi, name: str, ctx: RunContext, entry: str) -> ParsedOperation:
         """Poll until the remote operation is done; its progress is reported as it comes."""
@@ -160,13 +170,14 @@ class UpstreamEngine:
                 parsed = parse_operation(api.poll(name))
                 errors = 0
             except UnexpectedResponse as exc:
-                raise InternalError(f"The remote sent an operation openreel cannot read: {exc}") from None
+                raise InternalError(f"The remote sent an operation openreel cannot read ({exc.reason}).") from None
             except RemoteError as exc:
                 if not exc.retryable:
                     raise self._failure(exc, entry, "poll") from None
                 errors += 1
                 wait = self._backoff(errors - 1, exc.retry_after)
-                ctx.report(0.02, f"remote unavailable ({exc.http_status or 'no answer'}); polling again in {wait:.0f} s")
+                ctx.report(0.02, f"remote unavailable ({exc.http_status or 'no answer'}); "
+                                 f"polling again in {wait:.0f} s")
                 _sleep(ctx, wait)
                 continue
             if parsed.done:
@@ -178,9 +189,10 @@ class UpstreamEngine:
                  ctx: RunContext) -> list[Sample]:
         if done.error is not None:
             # The remote's own failure, as it said it: the same code and message.
-            raise error_for_grpc_code(int(done.error["code"]))(str(done.error.get("message", "")))
+            raise OperationFailed(int(done.error["code"]), str(done.error.get("message", "")))
         if len(done.videos) > request.sample_count:
-            raise InternalError(f"The remote returned {len(done.videos)} videos; {request.sample_count} were asked for.")
+            raise InternalError(f"The remote returned {len(done.videos)} videos; "
+                                f"{request.sample_count} were asked for.")
         samples: list[Sample] = []
         for index, video in enumerate(done.videos):
             ctx.raise_if_cancelled()
@@ -211,7 +223,11 @@ class UpstreamEngine:
             if exc.retryable:  # the next attempt polls the same remote operation and fetches again
                 raise ServiceUnavailable(f"Fetching a video from the remote failed ({exc}).") from None
             raise InternalError(f"The remote refused the download of a video it made ({exc}).") from None
-        if not request.generate_audio and probe_video(fetched).has_audio:
+        try:
+            has_audio = probe_video(fetched).has_audio
+        except UnreadableVideo:
+            raise InternalError("The remote returned a video that is not an MP4 openreel can read.") from None
+        if not request.generate_audio and has_audio:
             without_audio(fetched, path)
         else:
             fetched.rename(path)
@@ -252,7 +268,9 @@ class UpstreamEngine:
                             f"and base_url of {entry} in the catalog.")
         if exc.http_status == 404:
             return NotFound(f"The remote operation is gone ({exc}).")
-        return error_for_status(exc.status)(exc.message)
+        if 300 <= exc.http_status < 400:
+            return FailedPrecondition(f"The remote answered {exc} on {call}. Check base_url of {entry} in the catalog.")
+        return OperationFailed(grpc_code_for_status(exc.status), exc.message)
 
 
 def _sleep(ctx: RunContext, seconds: float) -> None:

@@ -4,6 +4,7 @@ refreshes before it expires. Tokens and keys go only into request headers, never
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any, Protocol
 
@@ -11,6 +12,8 @@ from openreel.engines.upstream.options import UpstreamOptions
 from openreel.errors import FailedPrecondition
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+# What an HTTP header value can carry as it is: visible ASCII.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
 class Credentials(Protocol):
@@ -50,8 +53,12 @@ def credentials_for(options: UpstreamOptions, entry: str) -> Credentials:
     """The credentials an entry names (`entry` is how messages name the setting to fix)."""
     if options.api_key or options.api_key_env:
         key = options.key()
+        setting = f"api_key_env ({options.api_key_env})" if options.api_key_env else "api_key"
         if not key:
-            raise FailedPrecondition(f"{entry}: api_key_env names {options.api_key_env}, which is not set.")
+            raise FailedPrecondition(f"{entry}: {setting} is empty or not set.")
+        if not _HEADER_SAFE.fullmatch(key):  # never quote the key: messages reach callers and logs
+            raise FailedPrecondition(f"{entry}: {setting} holds characters no API key has (spaces, line "
+                                     "breaks or non-ASCII); check the value.")
         return ApiKey(key)
     import google.auth
     from google.auth.exceptions import GoogleAuthError

@@ -63,6 +63,9 @@ class UpstreamOptions(BaseModel):
     first_backoff_seconds: float = Field(default=5.0, gt=0)
     max_backoff_seconds: float = Field(default=300.0, gt=0)
     request_timeout_seconds: float = Field(default=60.0, gt=0)
+    # The most a remote answer (an operation with inline videos) or a downloaded video may hold:
+    # a remote that sends more is cut off rather than allowed to fill the disk or the memory.
+    max_response_bytes: int = Field(default=2 * 1024**3, gt=0)
 
     @classmethod
     def parse(cls, options: dict[str, Any]) -> UpstreamOptions:
@@ -74,6 +77,10 @@ class UpstreamOptions(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> UpstreamOptions:
+        for name in ("base_url", "gcs_base_url"):
+            url = getattr(self, name)
+            if url is not None and not url.startswith(("https://", "http://")):
+                raise ValueError(f"{name} must be an http:// or https:// URL")
         if self.api_key and self.api_key_env:
             raise ValueError("set api_key or api_key_env, not both")
         if self.surface == "gemini" and not (self.api_key or self.api_key_env):
@@ -105,10 +112,10 @@ class UpstreamOptions(BaseModel):
         return self.api_version or ("v1beta" if self.surface == "gemini" else "v1")
 
     def key(self) -> str | None:
-        """The API key, read now (so a rotated variable is picked up on the next load)."""
-        if self.api_key_env:
-            return os.environ.get(self.api_key_env) or None
-        return self.api_key
+        """The API key, read now (so a rotated variable is picked up on the next load), without the
+        whitespace a secret file or variable often ends with."""
+        key = os.environ.get(self.api_key_env, "") if self.api_key_env else self.api_key or ""
+        return key.strip() or None
 
     def limits(self) -> RemoteLimits:
         return RemoteLimits(self.limit_key or self._remote_identity(), self.rpm, self.rpd, self.concurrent)

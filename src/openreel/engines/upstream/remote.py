@@ -4,8 +4,9 @@ that says whether to wait and retry (429, 5xx, no connection) and for how long t
 from __future__ import annotations
 
 import email.utils
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)s$")
 DOWNLOAD_CHUNK = 1 << 20
+MAX_RETRY_AFTER_SECONDS = 86400.0
 
 
 class RemoteError(Exception):
@@ -42,8 +44,8 @@ class RemoteError(Exception):
 class RemoteApi:
     """One entry's remote: create, poll, cancel and delete operations; download their videos."""
 
-    def __init__(self, routes: Routes, credentials: Credentials, timeout_seconds: float) -> None:
-        self.routes, self.credentials = routes, credentials
+    def __init__(self, routes: Routes, credentials: Credentials, timeout_seconds: float, max_bytes: int) -> None:
+        self.routes, self.credentials, self.max_bytes = routes, credentials, max_bytes
         self._http = httpx.Client(timeout=httpx.Timeout(timeout_seconds, connect=10.0), follow_redirects=False)
 
     def close(self) -> None:
@@ -79,35 +81,62 @@ class RemoteApi:
                         answer.read()
                         raise remote_error(answer)
                     with path.open("wb") as out:
-                        for chunk in answer.iter_bytes(DOWNLOAD_CHUNK):
+                        for chunk in self._capped(answer):
                             out.write(chunk)
                     return
             except httpx.HTTPError as exc:
-                raise RemoteError(0, "UNAVAILABLE", f"the download from {urlsplit(url).netloc} broke off "
-                                                    f"({type(exc).__name__}: {exc})") from None
+                raise _unsent_or_unanswered(exc, f"the download from {urlsplit(url).netloc}") from None
         raise RemoteError(0, "UNAVAILABLE", f"too many redirects downloading {urlsplit(url).path}")
 
     def _call(self, method: str, url: str, body: dict[str, Any] | None,
               headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         try:
-            answer = self._http.request(method, url, json=body, headers={**self.credentials.headers(),
-                                                                         **(headers or {})})
+            with self._http.stream(method, url, json=body,
+                                   headers={**self.credentials.headers(), **(headers or {})}) as streamed:
+                content = b"".join(self._capped(streamed))  # decoded already: drop its encoding
+                kept = [(k, v) for k, v in streamed.headers.items() if k.lower() != "content-encoding"]
+                answer = httpx.Response(streamed.status_code, headers=kept, content=content, request=streamed.request)
         except httpx.HTTPError as exc:
-            raise RemoteError(0, "UNAVAILABLE", f"no answer from {urlsplit(url).netloc} "
-                                                f"({type(exc).__name__}: {exc})") from None
+            raise _unsent_or_unanswered(exc, urlsplit(url).netloc) from None
         if answer.status_code != 200:
             raise remote_error(answer)
         try:
             parsed = answer.json()
         except ValueError:
-            raise RemoteError(0, "UNAVAILABLE", f"{urlsplit(url).netloc} answered with something other "
-                                                "than JSON") from None
+            # Not retried: whatever answered (a proxy's page?) may have passed the call on.
+            raise RemoteError(200, "INTERNAL", f"{urlsplit(url).netloc} answered with something other "
+                                               "than JSON") from None
         return parsed if isinstance(parsed, dict) else {}
+
+    def _capped(self, answer: httpx.Response) -> Iterator[bytes]:
+        """The answer's body in chunks, refused past max_bytes (announced or as it streams)."""
+        announced = int(answer.headers.get("content-length") or 0)
+        received = 0
+        for chunk in ([] if announced > self.max_bytes else answer.iter_bytes(DOWNLOAD_CHUNK)):
+            received += len(chunk)
+            if received > self.max_bytes:
+                break
+            yield chunk
+        if announced > self.max_bytes or received > self.max_bytes:
+            raise RemoteError(200, "INTERNAL", f"the remote sent more than max_response_bytes "
+                                               f"({self.max_bytes} bytes)")
+
+
+def _unsent_or_unanswered(exc: httpx.HTTPError, where: str) -> RemoteError:
+    """A call that failed on the wire. A request that could not even be written (an illegal header
+    value: the credential is malformed) is not retried, and its text, which may quote the header,
+    is never shown; a call that got no answer may have reached the remote, and is retryable."""
+    if isinstance(exc, httpx.LocalProtocolError):
+        return RemoteError(400, "FAILED_PRECONDITION", f"the request to {where} could not be sent (a header "
+                                                       "value is malformed: check the credentials)")
+    return RemoteError(0, "UNAVAILABLE", f"no answer from {where} ({type(exc).__name__}: {exc})")
 
 
 def remote_error(answer: httpx.Response) -> RemoteError:
     """The google.rpc error in the body (or the HTTP reason), and the wait the remote asked for."""
-    status, message, details = answer.reason_phrase.upper().replace(" ", "_"), answer.text[:500], []
+    status, details = answer.reason_phrase.upper().replace(" ", "_"), []
+    message = answer.text[:500].strip() or f"HTTP {answer.status_code} {answer.reason_phrase}" + (
+        f", to {answer.headers['location'][:200]}" if answer.is_redirect and "location" in answer.headers else "")
     try:
         error = answer.json().get("error")
         if isinstance(error, dict):
@@ -136,5 +165,7 @@ def _retry_after(headers: Mapping[str, str], details: list[dict[str, Any]]) -> f
                 waits.append((when - datetime.now(UTC)).total_seconds())
             except (TypeError, ValueError):
                 pass
-    return max(0.0, max(waits)) if waits else None
+    # Whatever it says, never more than a day (an operation's own deadline ends its wait sooner).
+    finite = [w for w in waits if math.isfinite(w)]
+    return min(max(0.0, max(finite)), MAX_RETRY_AFTER_SECONDS) if finite else None
 

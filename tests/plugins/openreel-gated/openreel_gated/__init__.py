@@ -8,8 +8,8 @@ MP4s that do not match the request, {"capabilities": {...}} to declare fewer cap
 {"out_of_memory_calls": N} to run out of memory in the first N calls of each job. The prompt's
 first word is the job's tag; a prompt with the word "refuse" fails with INVALID_ARGUMENT (as a
 model refusing its input), and one with "withhold" has its last sample withheld by a stand-in
-safety filter (FilteredOut, reported as Veo reports RAI filtering). An MP4 the engine encodes is also copied to `<tag>.<i>.made.mp4`,
-so a test can compare what was stored with what was made. For each sample i the engine
+safety filter (FilteredOut, reported as Veo reports RAI filtering). An MP4 the engine encodes is
+also copied to `<tag>.<i>.made.mp4`, so a test can compare what was stored with what was made. For each sample i the engine
   1. writes `<tag>.<i>.started` (one line per call: the process id), then
   2. renders frame k only once `<tag>.<i>.go` exists and holds a number greater than k (an empty
      file opens every frame), checking for cancellation every few milliseconds while it waits.

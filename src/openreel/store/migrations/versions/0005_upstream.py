@@ -23,6 +23,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("engine_state", sa.Text, nullable=True))
         batch.add_column(sa.Column("not_before", UtcDateTime(), nullable=True))
         batch.add_column(sa.Column("wait_reason", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("waiting_on", sa.String(256), nullable=True))
     op.create_table(
         "remote_calls",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -42,6 +43,7 @@ def downgrade() -> None:
     op.drop_index("ix_remote_calls_key_sent", "remote_calls")
     op.drop_table("remote_calls")
     with op.batch_alter_table("operations") as batch:
+        batch.drop_column("waiting_on")
         batch.drop_column("wait_reason")
         batch.drop_column("not_before")
         batch.drop_column("engine_state")
