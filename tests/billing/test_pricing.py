@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from openreel.billing.pricing import PriceTable, usd
+from openreel.billing.remote_cost import GOOGLE_VEO_PRICES
 from openreel.domain.request import Resolution
 
 
@@ -56,3 +57,13 @@ def test_a_table_that_cannot_be_read_is_refused_naming_the_entry(table: dict[str
     with pytest.raises(ValueError, match=message) as refused:
         PriceTable(table)  # type: ignore[arg-type]
     assert "pricing." in str(refused.value)
+
+
+def test_the_remote_estimate_for_googles_veo_charges_sound_by_the_second_only() -> None:
+    google = PriceTable({}, base=GOOGLE_VEO_PRICES)
+    assert cost(google, "veo-3.1-generate-001", 8, audio=True) == 3.20  # $0.40 a second with sound
+    assert cost(google, "veo-3.1-generate-001", 8, audio=False) == 1.60
+    assert cost(google, "veo-3.1-fast-generate-001", 8, audio=True) == 1.20
+    assert cost(google, "veo-3.1-lite-generate-001", 8, audio=True, resolution=Resolution.HD) == 0.40
+    assert cost(google, "veo-2.0-generate-001", 8, audio=False) == 4.00
+    assert cost(google, "another-openreels-model", 8, audio=True) == 0.80  # not Google's: the seed guide's

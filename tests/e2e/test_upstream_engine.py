@@ -20,6 +20,7 @@ import pytest
 
 from openreel_gated import REFUSAL, WITHHELD
 from tests.gates import gated_body
+from tests.lossy_front import LossyFront
 from tests.oauth_token_server import TokenServer
 from tests.s3_server import MotoServer
 from tests.support import LiveServer, decode_mp4
@@ -75,8 +76,10 @@ def _video(http: httpx.Client, done: dict[str, Any], index: int = 0) -> bytes:
 
 def test_remote_limits_hold_and_each_local_operation_makes_exactly_one_remote_one(remote: Remote,
                                                                                    tmp_path: Path) -> None:
-    # The same free-tier limits at the remote; one entry knows them, the other was not told.
-    limited_key, unlimited_key = remote.key("limited"), remote.key("unlimited")
+    # One entry is told limits tighter than its remote key's (standard tier: 5 a minute, 3 at a
+    # time), so that the remote's records show the gateway's own limits holding; the other is not
+    # told the free tier's limits its key has, and meets the remote's 429s.
+    limited_key, unlimited_key = remote.key("limited", tier="standard"), remote.key("unlimited")
     gateway, key = _gateway(tmp_path, [upstream_entry("veo-limited", remote, limited_key, rpm=2, concurrent=1),
                                        upstream_entry("veo-unlimited", remote, unlimited_key)])
     tags = {model: [f"{model}-{i}" for i in range(4)] for model in ("veo-limited", "veo-unlimited")}
@@ -104,6 +107,7 @@ def test_remote_limits_hold_and_each_local_operation_makes_exactly_one_remote_on
         made = remote.operations(remote_key)
         assert len(made) == 4, f"{model}: {len(made)} remote operations for 4 local ones"
         assert all(remote.calls(tag) == 1 for tag in tags[model])
+        # The limited entry's own limits (the remote would have allowed more); the free tier's.
         assert most_in_any_minute(made) <= 2 and most_at_once(made) <= 1
     reasons = {model: [m.get("waitReason", "") for m in seen if m.get("model") == model] for model in tags}
     # Told the limits, the gateway waits in its own queue and never meets the remote's 429...
@@ -140,6 +144,26 @@ def test_a_gateway_restarted_mid_flight_polls_the_same_remote_operation(remote: 
     finally:
         gateway.stop()
     assert remote.calls("restart-a") == 1 and len(remote.operations(remote_key)) == 1
+
+
+def test_a_create_whose_answer_was_lost_is_sent_again_and_the_remote_makes_one_operation(remote: Remote,
+                                                                                        tmp_path: Path) -> None:
+    remote_key = remote.key("lost-answer", tier="standard")
+    remote.gates.open("lostanswer", 0)
+    with LossyFront(remote.server.url, drop=1) as front:
+        gateway, key = _gateway(tmp_path, [upstream_entry("veo", remote, remote_key, base_url=front.url)])
+        gateway.start()
+        try:
+            with gateway.client(key) as http:
+                done = gateway.wait_done(http, f"/v1beta/{_submit(http, 'veo', 'lostanswer')}", timeout=120)
+                assert "response" in done, done
+                assert _video(http, done) == remote.made("lostanswer")
+        finally:
+            gateway.stop()
+    # Sent twice with one Idempotency-Key: the remote answered the second with the first's operation.
+    assert front.dropped == 1 and len(front.creates) == 2
+    assert len({create["idempotency-key"] for create in front.creates}) == 1
+    assert remote.calls("lostanswer") == 1 and len(remote.operations(remote_key)) == 1
 
 
 def test_remote_failures_and_safety_outcomes_arrive_unchanged(remote: Remote, tmp_path: Path) -> None:
@@ -220,7 +244,7 @@ def test_vertex_with_a_service_account_token_and_a_cancel_that_reaches_the_remot
 
                 # A Vertex caller asking for no sound, served by a remote whose videos always have it:
                 # the sound track is dropped, the picture is the remote's own, packet for packet.
-                vertex = f"/v1/projects/gateway/locations/us-central1/publishers/google/models/veo-gemini"
+                vertex = "/v1/projects/gateway/locations/us-central1/publishers/google/models/veo-gemini"
                 created = http.post(f"{vertex}:predictLongRunning", json=gated_body("stripped") | {
                     "parameters": {"durationSeconds": 4, "resolution": "720p", "generateAudio": False}})
                 assert created.status_code == 200, created.text

@@ -30,6 +30,11 @@ def _server(tmp_path: Path, **entries: dict[str, Any]) -> InProcessServer:
      "storage_uri is a gs:// prefix"),
     ({"surface": "gemini", "api_key": "k", "remote_model": "v", "pollinterval": 1}, "pollinterval"),
     ({"surface": "gemini", "api_key": "k", "remote_model": "v", "base_url": "example.com"}, "base_url must be"),
+    # Credentials that cannot be had are named up front, not by every operation failing as it runs.
+    ({"surface": "gemini", "api_key_env": "OPENREEL_TEST_UNSET_KEY", "remote_model": "veo-3.1-generate-preview"},
+     "api_key_env (OPENREEL_TEST_UNSET_KEY) is empty or not set"),
+    ({"surface": "vertex", "project": "p", "credentials_file": "/nonexistent/account.json",
+      "remote_model": "veo-3.1-generate-001"}, "credentials_file /nonexistent/account.json cannot be read"),
 ])
 def test_a_broken_entry_is_named_in_the_listing_and_refuses_creates(tmp_path: Path, fields: dict[str, Any],
                                                                     named: str) -> None:

@@ -47,7 +47,8 @@ def test_a_slot_is_kept_by_its_operation_and_freed_when_it_finishes_or_made_noth
     assert _admit(store, second, RemoteLimits("remote-b", concurrent=1))  # another remote counts apart
     assert store.fail(first.operation.id, first.fencing_token, OperationError(13, "failed"))
     assert _admit(store, third, limits)
-    store.release_remote_calls(third.operation.id)  # its create was refused: no remote job holds the slot
+    # Its create was refused: no remote job holds the slot.
+    store.release_remote_calls(third.operation.id, third.fencing_token)
     assert _admit(store, second, limits)
 
 
@@ -55,7 +56,8 @@ def test_the_per_minute_and_per_day_windows_count_every_call_sent(store: SqlStor
     claims = _claimed(store, 4)
     per_minute = RemoteLimits("remote-m", requests_per_minute=2)
     assert _admit(store, claims[0], per_minute) and _admit(store, claims[1], per_minute)
-    store.release_remote_calls(claims[0].operation.id)  # refused by the remote, yet it was sent
+    # Refused by the remote, yet it was sent.
+    store.release_remote_calls(claims[0].operation.id, claims[0].fencing_token)
     refused = store.admit_remote_call(claims[2].operation.id, claims[2].fencing_token, per_minute)
     # Counted 2 s longer than the remote counts them: the remote stamps a call when it arrives.
     assert not refused.admitted and refused.limit == "2 requests per minute" and 55 < refused.wait_seconds <= 62
@@ -65,13 +67,22 @@ def test_the_per_minute_and_per_day_windows_count_every_call_sent(store: SqlStor
     assert refused.limit == "1 requests per day" and refused.wait_seconds > 86000
 
 
-def test_a_worker_that_lost_its_claim_cannot_take_a_slot_or_save_state(store: SqlStore) -> None:
+def test_a_worker_that_lost_its_claim_cannot_take_a_slot_free_one_or_save_state(store: SqlStore) -> None:
     (claim,) = _claimed(store, 1)
+    limits = RemoteLimits("remote-a", concurrent=1)
+    assert _admit(store, claim, limits)
     assert store.release(claim.operation.id, claim.fencing_token)
     with pytest.raises(ClaimLost):
-        store.admit_remote_call(claim.operation.id, claim.fencing_token, RemoteLimits("remote-a", concurrent=1))
+        store.admit_remote_call(claim.operation.id, claim.fencing_token, limits)
     with pytest.raises(ClaimLost):
         store.save_engine_state(claim.operation.id, claim.fencing_token, '{"operation": "x"}')
+    # The worker that takes over resumes the remote job in the same slot; the old one cannot free it.
+    takeover = store.claim("w2", 30)
+    assert takeover is not None and _admit(store, takeover, limits)
+    with pytest.raises(ClaimLost):
+        store.release_remote_calls(claim.operation.id, claim.fencing_token)
+    (other,) = _claimed(store, 1)
+    assert not _admit(store, other, limits)
 
 
 def test_a_deferred_operation_waits_in_the_queue_saying_why_and_keeps_its_engine_state(store: SqlStore) -> None:
@@ -91,20 +102,24 @@ def test_a_deferred_operation_waits_in_the_queue_saying_why_and_keeps_its_engine
     assert reclaimed.operation.engine_state == '{"refusals": 1}' and reclaimed.operation.wait_reason is None
 
 
-def test_operations_waiting_on_a_limit_key_are_due_as_soon_as_a_slot_of_that_key_frees(store: SqlStore) -> None:
-    holder, *waiters = _claimed(store, 4)
-    limits = RemoteLimits("remote-a", concurrent=1)
-    assert _admit(store, holder, limits)
+def test_the_oldest_operation_waiting_on_a_limit_key_is_due_as_soon_as_a_slot_of_that_key_frees(
+        store: SqlStore) -> None:
+    holders, waiters = _claimed(store, 2), _claimed(store, 4)
+    limits = RemoteLimits("remote-a", concurrent=2)
+    assert all(_admit(store, holder, limits) for holder in holders)
     later = utcnow() + timedelta(minutes=10)
-    keys = ["remote-a", "remote-a", "remote-b"]
+    keys = ["remote-a", "remote-a", "remote-b", "remote-a"]
     for waiter, key in zip(waiters, keys):
         assert store.defer(waiter.operation.id, waiter.fencing_token, later, "waiting", waiting_on=key)
     assert store.claim("w", 30) is None
-    assert store.fail(holder.operation.id, holder.fencing_token, OperationError(13, "done"))
-    # The two waiting on remote-a are due now, oldest first; the one waiting on remote-b still waits.
-    first, second = store.claim("w", 30), store.claim("w", 30)
-    assert first is not None and second is not None and store.claim("w", 30) is None
-    assert [first.operation.id, second.operation.id] == [w.operation.id for w in waiters[:2]]
+    # One slot frees: the oldest waiting on remote-a is due now, and only it (the others would be
+    # refused again); the one waiting on remote-b still waits.
+    assert store.fail(holders[0].operation.id, holders[0].fencing_token, OperationError(13, "done"))
+    first = store.claim("w", 30)
+    assert first is not None and first.operation.id == waiters[0].operation.id and store.claim("w", 30) is None
+    assert store.fail(holders[1].operation.id, holders[1].fencing_token, OperationError(13, "done"))
+    second = store.claim("w", 30)
+    assert second is not None and second.operation.id == waiters[1].operation.id and store.claim("w", 30) is None
 
 
 def test_a_retry_of_a_call_that_got_no_answer_keeps_its_slot_and_still_counts_in_the_windows(store: SqlStore) -> None:

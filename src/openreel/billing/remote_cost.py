@@ -15,12 +15,14 @@ from openreel.billing.pricing import DEFAULT_ENTRY, SEED_GUIDE_PRICES, PriceTabl
 from openreel.domain.operation import Operation
 from openreel.engines.catalog import ModelSpec
 
-_VEO_3 = {"per_second": "0.20", "audio_per_second": "0.20", "resolution": {"4k": "2"}}
-_VEO_3_FAST = {"per_second": "0.10", "audio_per_second": "0.05", "resolution": {"4k": "3"}}
-_VEO_3_LITE = {"per_second": "0.05", "audio_per_second": "0", "resolution": {"1080p": "1.6"}}
+# Google charges sound by the second only; "audio_per_video": "0" keeps the seed guide's flat
+# charge (the default entry's) from being added to it.
+_VEO_3 = {"per_second": "0.20", "audio_per_second": "0.20", "audio_per_video": "0", "resolution": {"4k": "2"}}
+_VEO_3_FAST = {"per_second": "0.10", "audio_per_second": "0.05", "audio_per_video": "0", "resolution": {"4k": "3"}}
+_VEO_3_LITE = {"per_second": "0.05", "audio_per_second": "0", "audio_per_video": "0", "resolution": {"1080p": "1.6"}}
 GOOGLE_VEO_PRICES: dict[str, dict[str, Any]] = {
     DEFAULT_ENTRY: SEED_GUIDE_PRICES[DEFAULT_ENTRY],
-    "veo-2.0-generate-001": {"per_second": "0.50"},
+    "veo-2.0-generate-001": {"per_second": "0.50", "audio_per_video": "0"},
     **{f"veo-{v}-generate-{s}": _VEO_3 for v in ("3.0", "3.1") for s in ("001", "preview")},
     **{f"veo-{v}-fast-generate-{s}": _VEO_3_FAST for v in ("3.0", "3.1") for s in ("001", "preview")},
     **{f"veo-3.1-lite-generate-{s}": _VEO_3_LITE for s in ("001", "preview")},

@@ -10,6 +10,7 @@ lifecycle table in domain/operation.py before it reaches the database.
 from __future__ import annotations
 
 import base64
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -425,11 +426,15 @@ class SqlStore:
                                                       released_at=now if holds_slot else None))
             return RemoteAdmission(0.0)
 
-    def release_remote_calls(self, op_id: str) -> None:
+    def release_remote_calls(self, op_id: str, token: int) -> None:
         """The operation's remote call was refused and made no remote operation: its concurrency
-        slot is free again (the call still counts in its windows). Nobody waiting is woken: a
-        refusal says nothing about the remote having room."""
+        slot is free again (the call still counts in its windows), while the claim holds (a
+        worker that lost its claim must not free the slot of the one that took over); otherwise
+        raise why not (_why_not_held). Nobody waiting is woken: a refusal says nothing about the
+        remote having room."""
         with self.writing() as conn:
+            if conn.execute(select(operations.c.id).where(*self._fenced(op_id, token))).first() is None:
+                raise self._why_not_held(conn, op_id)
             conn.execute(update(remote_calls).where(remote_calls.c.operation_id == op_id,
                                                     remote_calls.c.released_at.is_(None)).values(released_at=utcnow()))
 
@@ -441,16 +446,21 @@ class SqlStore:
 
     @staticmethod
     def _end_remote_calls(conn: Connection, op_id: str, now: datetime) -> None:
-        """The operation finished: its remote operation no longer counts as running. The operations
-        waiting for a concurrency slot of its limit key are due now; the oldest is claimed first
-        (the claim's order), so waiting for a slot is first come, first served without polling."""
+        """The operation finished: its remote operation no longer counts as running. As many
+        operations waiting for a slot of its limit key as it held are due now, the oldest first
+        (the claim's order), so waiting for a slot is first come, first served without polling,
+        and one freed slot does not wake a herd that would mostly be refused again."""
         held = (remote_calls.c.operation_id == op_id, remote_calls.c.released_at.is_(None))
-        keys = set(conn.execute(select(remote_calls.c.limit_key).where(*held)).scalars())
-        if keys:
-            conn.execute(update(remote_calls).where(*held).values(released_at=now))
-            conn.execute(update(operations).where(
-                operations.c.state == OperationState.QUEUED.value, operations.c.waiting_on.in_(keys),
-                operations.c.not_before > now).values(not_before=now))
+        freed = Counter(conn.execute(select(remote_calls.c.limit_key).where(*held)).scalars())
+        if not freed:
+            return
+        conn.execute(update(remote_calls).where(*held).values(released_at=now))
+        for key, slots in freed.items():
+            oldest = select(operations.c.id).where(
+                operations.c.state == OperationState.QUEUED.value, operations.c.waiting_on == key,
+                operations.c.not_before > now).order_by(operations.c.created_at, operations.c.id).limit(slots)
+            woken = list(conn.execute(oldest).scalars())
+            conn.execute(update(operations).where(operations.c.id.in_(woken)).values(not_before=now))
 
     @staticmethod
     def _why_not_held(conn: Connection, op_id: str) -> Cancelled:

@@ -60,7 +60,7 @@ class ClaimedRecord:
         return self.store.admit_remote_call(self.op_id, self.token, limits)
 
     def release_remote_calls(self) -> None:
-        self.store.release_remote_calls(self.op_id)
+        self.store.release_remote_calls(self.op_id, self.token)
 
 
 class RunControl:

@@ -32,7 +32,7 @@ from openreel.client.wire import ParsedOperation, VideoRef, download_path, parse
 from openreel.domain.request import GenerationRequest
 from openreel.engines.base import Deferred, EncodedVideo, FilteredOut, RunContext, Sample
 from openreel.engines.capabilities import Capabilities
-from openreel.engines.upstream.credentials import credentials_for
+from openreel.engines.upstream.credentials import credentials_for, missing_credentials
 from openreel.engines.upstream.models import veo_capabilities
 from openreel.engines.upstream.options import UpstreamOptions
 from openreel.engines.upstream.remote import RemoteApi, RemoteError
@@ -84,6 +84,11 @@ class UpstreamEngine:
         self._lock = threading.Lock()
 
     def capabilities(self) -> Capabilities:
+        # Checked here so that the listing names it and creates are refused, rather than every
+        # operation failing when it runs.
+        missing = missing_credentials(self.options)
+        if missing:
+            raise FailedPrecondition(f"{missing}; the remote cannot be called without it.")
         return veo_capabilities(self.options.remote_model, self.options.surface)
 
     def load(self) -> None:

@@ -4,6 +4,7 @@ refreshes before it expires. Tokens and keys go only into request headers, never
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from typing import Any, Protocol
@@ -14,6 +15,11 @@ from openreel.errors import FailedPrecondition
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 # What an HTTP header value can carry as it is: visible ASCII.
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
+
+
+class TokenEndpointUnavailable(Exception):
+    """The token endpoint could not be reached, or answered that it is in trouble: worth trying
+    again later, like a remote's 503 (a refused grant is FailedPrecondition instead)."""
 
 
 class Credentials(Protocol):
@@ -37,7 +43,7 @@ class OAuthToken:
         self._lock = threading.Lock()
 
     def headers(self) -> dict[str, str]:
-        from google.auth.exceptions import GoogleAuthError
+        from google.auth.exceptions import GoogleAuthError, TransportError
         from google.auth.transport.requests import Request
 
         with self._lock:
@@ -45,8 +51,21 @@ class OAuthToken:
                 try:
                     self._credentials.refresh(Request())
                 except GoogleAuthError as exc:
+                    if isinstance(exc, TransportError) or exc.retryable:
+                        raise TokenEndpointUnavailable(f"{self._what}: the token endpoint did not mint an access "
+                                                       f"token ({exc}).") from None
                     raise FailedPrecondition(f"{self._what}: no access token could be minted ({exc}).") from None
             return {"Authorization": f"Bearer {self._credentials.token}"}
+
+
+def missing_credentials(options: UpstreamOptions) -> str | None:
+    """What is missing for the entry's credentials, as far as can be told without a network call
+    (an unset key variable, a service-account file that is not there); None when nothing is."""
+    if options.api_key_env and not options.key():
+        return f"api_key_env ({options.api_key_env}) is empty or not set in the server's environment"
+    if options.credentials_file and not os.access(options.credentials_file, os.R_OK):
+        return f"credentials_file {options.credentials_file} cannot be read"
+    return None
 
 
 def credentials_for(options: UpstreamOptions, entry: str) -> Credentials:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from openreel.engines.upstream.credentials import Credentials
+from openreel.engines.upstream.credentials import Credentials, TokenEndpointUnavailable
 from openreel.engines.upstream.wire import Routes
 
 RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
@@ -69,7 +69,7 @@ class RemoteApi:
     def download(self, url: str, path: Path) -> None:
         """Stream the video at `url` to `path`. The credentials go only to the remote's own host:
         a redirect elsewhere (a signed storage URL) is followed without them."""
-        headers = self.credentials.headers()
+        headers = self._credential_headers()
         origin = urlsplit(url).netloc
         for _ in range(5):
             try:
@@ -92,7 +92,7 @@ class RemoteApi:
               headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         try:
             with self._http.stream(method, url, json=body,
-                                   headers={**self.credentials.headers(), **(headers or {})}) as streamed:
+                                   headers={**self._credential_headers(), **(headers or {})}) as streamed:
                 content = b"".join(self._capped(streamed))  # decoded already: drop its encoding
                 kept = [(k, v) for k, v in streamed.headers.items() if k.lower() != "content-encoding"]
                 answer = httpx.Response(streamed.status_code, headers=kept, content=content, request=streamed.request)
@@ -107,6 +107,12 @@ class RemoteApi:
             raise RemoteError(200, "INTERNAL", f"{urlsplit(url).netloc} answered with something other "
                                                "than JSON") from None
         return parsed if isinstance(parsed, dict) else {}
+
+    def _credential_headers(self) -> dict[str, str]:
+        try:
+            return self.credentials.headers()
+        except TokenEndpointUnavailable as exc:  # nothing was sent: retried like a call with no answer
+            raise RemoteError(0, "UNAVAILABLE", str(exc)) from None
 
     def _capped(self, answer: httpx.Response) -> Iterator[bytes]:
         """The answer's body in chunks, refused past max_bytes (announced or as it streams)."""
