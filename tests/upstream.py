@@ -36,8 +36,13 @@ class Remote:
         self.server = LiveServer(tmp / "remote", catalog_path=catalog, workers=4)
 
     def start(self) -> Remote:
-        self.server.start()
+        self.server.start(log_level="info")  # its access log says what it answered (answered())
         return self
+
+    def answered(self, path: str, status: int) -> int:
+        """How many requests to `path` the remote answered with `status`, from its access log."""
+        return sum(1 for line in self.server.log_path.read_text().splitlines()
+                   if f" {path} HTTP/1.1\" {status} " in line)
 
     def key(self, project: str, tier: str = "free") -> str:
         return self.server.create_key(project=project, tier=tier)

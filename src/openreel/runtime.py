@@ -29,6 +29,7 @@ from openreel.settings import Settings
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.factory import storage_from_settings
+from openreel.store.abandoned import AbandonedWorkStore
 from openreel.store.limits import LimitStore
 from openreel.store.sql import SqlStore
 from openreel.store.webhooks import WebhookStore
@@ -36,8 +37,10 @@ from openreel.webhooks.dispatcher import WebhookDispatcher
 from openreel.webhooks.events import WebhookOutbox
 from openreel.webhooks.retry_schedule import RetrySchedule
 from openreel.webhooks.ssrf import AddressPolicy, guarded_client
+from openreel.worker.abandoned import AbandonedWorkSweeper
+from openreel.worker.periodic import run_every
 from openreel.worker.pool import Sweeper, WorkerPool, worker_id
-from openreel.worker.retention import RetentionSweeper, run_retention
+from openreel.worker.retention import RetentionSweeper
 from openreel.worker.scratch import scratch_dir
 from openreel.worker.worker import Worker
 
@@ -112,14 +115,20 @@ class Runtime:
                    destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits)
 
     def start_background(self) -> None:
-        """The threads of a serving process: webhook delivery always (an API-only replica's
-        cancels make deliveries too), the workers and their sweeper when it has workers."""
+        """The threads of a serving process: webhook delivery and retention always (an API-only
+        replica's cancels make deliveries too); the workers, their sweeper and the stopping of
+        abandoned remote work when it has workers."""
         retention = RetentionSweeper(self.store, self.storage)
         self._threads += [
             threading.Thread(target=self.webhooks.dispatcher.run_forever, args=(self.stopping,),
                              name="webhook-dispatcher", daemon=True),
-            threading.Thread(target=run_retention, args=(retention, self.settings.retention_sweep_seconds,
-                                                         self.stopping), name="retention", daemon=True)]
+            threading.Thread(target=run_every, args=(retention.sweep, self.settings.retention_sweep_seconds,
+                                                     self.stopping, "retention"), name="retention", daemon=True)]
+        sweep_interval = max(self.settings.lease_seconds / 3, 0.5)
+        if self.settings.workers > 0:  # the processes that hold the engines' credentials
+            abandoned = AbandonedWorkSweeper(AbandonedWorkStore(self.store), self.catalog, self.engines)
+            self._threads.append(threading.Thread(target=run_every, args=(
+                abandoned.sweep, sweep_interval, self.stopping, "abandoned work"), name="abandoned-work", daemon=True))
         for thread in self._threads:
             thread.start()
         if self.settings.workers == 0:
@@ -129,7 +138,7 @@ class Runtime:
                           self.engines, self.settings, tmp_dir, self.destinations)
                    for i in range(self.settings.workers)]
         sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts)
-        self.pool = WorkerPool(workers, sweeper, sweep_interval=max(self.settings.lease_seconds / 3, 0.5),
+        self.pool = WorkerPool(workers, sweeper, sweep_interval=sweep_interval,
                                queue=self.queue, stopping=self.stopping)
         self.pool.start()
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from openreel_gated import REFUSAL, WITHHELD
-from tests.gates import gated_body
+from tests.gates import MODEL, gated_body
 from tests.lossy_front import LossyFront
 from tests.oauth_token_server import TokenServer
 from tests.s3_server import MotoServer
@@ -76,12 +76,13 @@ def _video(http: httpx.Client, done: dict[str, Any], index: int = 0) -> bytes:
 
 def test_remote_limits_hold_and_each_local_operation_makes_exactly_one_remote_one(remote: Remote,
                                                                                    tmp_path: Path) -> None:
-    # One entry is told limits tighter than its remote key's (standard tier: 5 a minute, 3 at a
-    # time), so that the remote's records show the gateway's own limits holding; the other is not
-    # told the free tier's limits its key has, and meets the remote's 429s.
-    limited_key, unlimited_key = remote.key("limited", tier="standard"), remote.key("unlimited")
-    gateway, key = _gateway(tmp_path, [upstream_entry("veo-limited", remote, limited_key, rpm=2, concurrent=1),
-                                       upstream_entry("veo-unlimited", remote, unlimited_key)])
+    # Both remote keys are on the free tier. One entry is told those limits (and goes through
+    # Vertex express mode, so that the remote's access log tells its calls apart); the other is
+    # not told them, and meets the remote's 429s.
+    limited_key, unlimited_key = remote.key("limited"), remote.key("unlimited")
+    gateway, key = _gateway(tmp_path, [
+        upstream_entry("veo-limited", remote, limited_key, surface="vertex", rpm=2, concurrent=1),
+        upstream_entry("veo-unlimited", remote, unlimited_key)])
     tags = {model: [f"{model}-{i}" for i in range(4)] for model in ("veo-limited", "veo-unlimited")}
     for tag in tags["veo-limited"] + tags["veo-unlimited"]:
         remote.gates.open(tag, 0)
@@ -107,8 +108,11 @@ def test_remote_limits_hold_and_each_local_operation_makes_exactly_one_remote_on
         made = remote.operations(remote_key)
         assert len(made) == 4, f"{model}: {len(made)} remote operations for 4 local ones"
         assert all(remote.calls(tag) == 1 for tag in tags[model])
-        # The limited entry's own limits (the remote would have allowed more); the free tier's.
         assert most_in_any_minute(made) <= 2 and most_at_once(made) <= 1
+    # Told the limits, the gateway never sent a create the remote refused; not told them, it did,
+    # backed off, and still delivered.
+    assert remote.answered(f"/v1/publishers/google/models/{MODEL}:predictLongRunning", 429) == 0
+    assert remote.answered(f"/v1beta/models/{MODEL}:predictLongRunning", 429) > 0
     reasons = {model: [m.get("waitReason", "") for m in seen if m.get("model") == model] for model in tags}
     # Told the limits, the gateway waits in its own queue and never meets the remote's 429...
     assert any("requests per minute" in r or "concurrent" in r for r in reasons["veo-limited"])
@@ -128,11 +132,7 @@ def test_a_gateway_restarted_mid_flight_polls_the_same_remote_operation(remote: 
         with gateway.client(key) as http:
             name = _submit(http, "veo", "restart-a")
             remote.gates.wait_started("restart-a", 0)  # the remote job runs, held at its gate
-            deadline = time.monotonic() + 30
-            while "at the remote" not in (phase := http.get(f"/v1beta/{name}").json()["metadata"].get(
-                    "progressPhase", "")):
-                assert time.monotonic() < deadline, phase
-                time.sleep(0.1)
+            phase = _wait_phase(http, name, "at the remote")
             assert phase.startswith("running at the remote: ")  # the remote openreel's own percent
             gateway.stop(kill=True)
             gateway.start()
@@ -144,6 +144,45 @@ def test_a_gateway_restarted_mid_flight_polls_the_same_remote_operation(remote: 
     finally:
         gateway.stop()
     assert remote.calls("restart-a") == 1 and len(remote.operations(remote_key)) == 1
+
+
+def test_remote_jobs_of_operations_ended_while_no_worker_polled_them_are_stopped(remote: Remote,
+                                                                                 tmp_path: Path) -> None:
+    remote_key = remote.key("left-behind", tier="standard")
+    gateway, key = _gateway(tmp_path, [upstream_entry("veo", remote, remote_key)])
+    gateway.start()
+    try:
+        with gateway.client(key) as http:
+            names = {tag: _submit(http, "veo", tag) for tag in ("leftcancelled", "leftdeleted")}
+            for tag, name in names.items():
+                remote.gates.wait_started(tag, 0)
+                _wait_phase(http, name, "at the remote")  # the remote job's name is saved
+            # The gateway dies; an API-only process takes the caller's cancel and delete: no
+            # worker polls the remote jobs to stop them.
+            gateway.stop(kill=True)
+            gateway.start(workers=0)
+            assert http.post(f"/v1beta/{names['leftcancelled']}:cancel").status_code == 200
+            assert http.delete(f"/v1beta/{names['leftdeleted']}").status_code == 200
+            gateway.stop()
+            assert [op.get("done", False) for op in remote.operations(remote_key)] == [False, False]
+            gateway.start()  # a process with workers stops them
+            deadline = time.monotonic() + 60
+            while [op["metadata"]["state"] for op in remote.operations(remote_key)] != ["CANCELLED"]:
+                assert time.monotonic() < deadline, remote.operations(remote_key)
+                time.sleep(0.2)
+    finally:
+        gateway.stop()
+    # The cancelled one is cancelled at the remote; the deleted one is cancelled and deleted there.
+    assert remote.calls("leftcancelled") == 1 and remote.calls("leftdeleted") == 1
+
+
+def _wait_phase(http: httpx.Client, name: str, part: str) -> str:
+    """The operation's progressPhase, once it says `part`."""
+    deadline = time.monotonic() + 30
+    while part not in (phase := http.get(f"/v1beta/{name}").json()["metadata"].get("progressPhase", "")):
+        assert time.monotonic() < deadline, phase
+        time.sleep(0.1)
+    return phase
 
 
 def test_a_create_whose_answer_was_lost_is_sent_again_and_the_remote_makes_one_operation(remote: Remote,
@@ -171,8 +210,11 @@ def test_remote_failures_and_safety_outcomes_arrive_unchanged(remote: Remote, tm
     gateway, key = _gateway(tmp_path, [
         upstream_entry("veo", remote, remote_key),
         upstream_entry("veo-short", remote, remote_key, remote_model=SHORT_MODEL),
-        upstream_entry("veo-wrong-key", remote, "not-a-key-of-the-remote")])
-    for tag in ("refused", "withheld", "short"):
+        upstream_entry("veo-wrong-key", remote, "not-a-key-of-the-remote"),
+        # A remote that sends more than an entry allows is cut off, not let to fill memory or disk.
+        upstream_entry("veo-small-videos", remote, remote_key, max_video_bytes=1000),
+        upstream_entry("veo-small-answers", remote, remote_key, max_answer_bytes=50)])
+    for tag in ("refused", "withheld", "short", "bigvideo", "biganswer"):
         remote.gates.open(tag, 0)
     gateway.start()
     try:
@@ -182,8 +224,10 @@ def test_remote_failures_and_safety_outcomes_arrive_unchanged(remote: Remote, tm
                 "durationSeconds": 4, "resolution": "720p", "sampleCount": 2})
             too_long = _submit(http, "veo-short", "short", parameters={"durationSeconds": 8, "resolution": "720p"})
             wrong_key = _submit(http, "veo-wrong-key", "wrongkey")
-            failed, filtered, refused_here, unauthenticated = wait_all_done(
-                http, [refused, withheld, too_long, wrong_key], timeout=120, seen=[])
+            big_video = _submit(http, "veo-small-videos", "bigvideo")
+            big_answer = _submit(http, "veo-small-answers", "biganswer")
+            failed, filtered, refused_here, unauthenticated, video_cut, answer_cut = wait_all_done(
+                http, [refused, withheld, too_long, wrong_key, big_video, big_answer], timeout=120, seen=[])
             # Someone cancels the remote job at the remote: the local operation ends the same way.
             cancelled_there = _submit(http, "veo", "cancelledthere")
             remote.gates.wait_started("cancelledthere", 0)
@@ -210,6 +254,8 @@ def test_remote_failures_and_safety_outcomes_arrive_unchanged(remote: Remote, tm
     assert ended_there["error"] == {"code": 1, "message": "The operation was cancelled.", "details": []}
     error = unauthenticated["error"]
     assert error["code"] == 16 and '[models."veo-wrong-key"]' in error["message"] and "api_key" in error["message"]
+    assert video_cut["error"]["code"] == 13 and "max_video_bytes (1000 bytes)" in video_cut["error"]["message"]
+    assert answer_cut["error"]["code"] == 13 and "max_answer_bytes (50 bytes)" in answer_cut["error"]["message"]
 
 
 def test_vertex_with_a_service_account_token_and_a_cancel_that_reaches_the_remote(remote: Remote,
@@ -278,7 +324,7 @@ def test_an_operation_waits_in_the_queue_for_the_remote_then_fails_at_its_deadli
                                                                                  tmp_path: Path) -> None:
     remote_key = remote.key("deadline", tier="standard")
     gateway, key = _gateway(tmp_path, [upstream_entry("veo", remote, remote_key, concurrent=1, max_wait_seconds=6)])
-    gateway.start()
+    gateway.start(log_level="info")
     try:
         with gateway.client(key) as http:
             holder = _submit(http, "veo", "holder")
@@ -300,6 +346,8 @@ def test_an_operation_waits_in_the_queue_for_the_remote_then_fails_at_its_deadli
     finally:
         gateway.stop()
     assert remote.calls("waiter") == 0  # never sent
+    # The server's log says so too: at --log-level info, openreel's own INFO lines print.
+    assert "deferred for" in gateway.log_path.read_text()
 
 
 def test_vertex_express_mode_with_videos_the_remote_wrote_to_cloud_storage(remote: Remote, cloud_storage: MotoServer,

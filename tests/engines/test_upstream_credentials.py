@@ -21,7 +21,8 @@ ENTRY = '[models."veo-vertex"]'
 def _api(account: Path) -> RemoteApi:
     options = UpstreamOptions.parse({"surface": "vertex", "project": "p", "credentials_file": str(account),
                                      "remote_model": "veo-3.1-generate-001", "base_url": "http://127.0.0.1:9"})
-    return RemoteApi(Routes(options), credentials_for(options, ENTRY), timeout_seconds=5, max_bytes=1 << 20)
+    return RemoteApi(Routes(options), credentials_for(options, ENTRY), timeout_seconds=5, max_answer_bytes=1 << 20,
+                     max_video_bytes=1 << 20)
 
 
 def test_an_unreachable_token_endpoint_is_retried_later_not_a_failure(tmp_path: Path) -> None:

@@ -7,10 +7,14 @@ connections still open after `shutdown_timeout_seconds` are closed, so the proce
 
 from __future__ import annotations
 
+import copy
+import logging
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOG_LEVELS, LOGGING_CONFIG
 
 from openreel.api.app import create_app
 from openreel.runtime import Runtime
@@ -32,5 +36,15 @@ def run_server(runtime: Runtime, log_level: str) -> None:
     settings = runtime.settings
     app = create_app(settings, runtime)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
+                            log_config=_log_config(log_level),
                             timeout_graceful_shutdown=int(max(1, settings.shutdown_timeout_seconds)))
     _Server(config, app).run()
+
+
+def _log_config(log_level: str) -> dict[str, Any]:
+    """uvicorn's logging, with openreel's own loggers (workers, engines, webhooks, retention)
+    printed the same way at the same level: otherwise only their warnings would show."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["openreel"] = {"handlers": ["default"], "propagate": False,
+                                     "level": LOG_LEVELS.get(log_level.lower(), logging.INFO)}
+    return config

@@ -10,7 +10,10 @@ An engine that forwards to a remote API also uses the rest of the RunContext: it
 needs to resume (the remote operation's name) the moment it knows it, so an attempt after a
 restart polls that operation instead of making another; it counts its calls against the remote's
 limits through the context, which every worker of every process shares; and it raises Deferred
-to put its operation back in the queue until the remote has room.
+to put its operation back in the queue until the remote has room. It also defines `abandon`
+(WorkAbandoner): when its operation ends while no worker runs it (cancelled or deleted in the
+queue after a restart, given up by the sweeper), a worker hands it the saved state to stop the
+remote job with.
 
 The worker drives the lifecycle: `__init__` only reads options (the API process builds engines
 to read their capabilities, so it must stay cheap: no weights, no torch import), `load()` before
@@ -22,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, overload, runtime_checkable
 
 import numpy as np
 
@@ -163,3 +166,14 @@ class Engine(Protocol):
 
     def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         """Make request.sample_count samples (a list, or SamplesOnDemand); deterministic in request.seed."""
+
+
+@runtime_checkable
+class WorkAbandoner(Protocol):
+    """What an engine that leaves work running elsewhere (a remote job) defines besides Engine."""
+
+    def abandon(self, saved_state: str, delete: bool) -> None:
+        """Stop the work `saved_state` (what its run kept with save_state) refers to: its operation
+        ended while no worker ran it. With `delete` the operation was deleted: delete the remote
+        record too. Raise to be asked again later (the remote did not answer); return when it is
+        stopped or never can be."""

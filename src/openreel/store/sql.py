@@ -32,7 +32,8 @@ from openreel.domain.remote_limits import (CONCURRENCY_RETRY_SECONDS, DAY, MINUT
 from openreel.errors import Aborted, Cancelled, ClaimLost, Deleted, InternalError
 from openreel.store.codec import request_from_json, request_to_json
 from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
-from openreel.store.tables import idempotency_keys, operations, remote_calls, usage_records, videos
+from openreel.store.tables import (abandoned_work, idempotency_keys, operations, remote_calls, usage_records,
+                                   videos)
 from openreel.store.usage import usage_from_row
 
 PROBE_TIMEOUT_SECONDS = 1.0
@@ -215,19 +216,26 @@ class SqlStore:
         return ops, next_token
 
     def cancel(self, op_id: str) -> bool:
-        """Move an active operation to CANCELLED; False if it had already finished."""
+        """Move an active operation to CANCELLED; False if it had already finished. Work its engine
+        left running elsewhere is recorded to be stopped (_abandon_engine_work)."""
         now = utcnow()
         with self.writing() as conn:
             if not self._move(conn, op_id, ACTIVE_STATES, OperationState.CANCELLED, (), error_code=1,
                               error_message="The operation was cancelled.", lease_owner=None, updated_at=now,
                               finished_at=now):
                 return False
+            self._abandon_engine_work(conn, op_id, delete_remote=False, now=now)
             self._finished(conn, op_id, now)
             return True
 
     def delete_operation(self, op_id: str) -> list[str]:
-        """Delete the operation and its video rows; return the storage keys of its videos."""
+        """Delete the operation and its video rows; return the storage keys of its videos. Work
+        its engine left elsewhere, unless it succeeded or failed there, is recorded to be stopped
+        and deleted."""
         with self.writing() as conn:
+            state = conn.execute(select(operations.c.state).where(operations.c.id == op_id)).scalar_one_or_none()
+            if state in {*(s.value for s in ACTIVE_STATES), OperationState.CANCELLED.value}:
+                self._abandon_engine_work(conn, op_id, delete_remote=True, now=utcnow())
             keys = list(conn.execute(select(videos.c.storage_key).where(videos.c.operation_id == op_id)).scalars())
             conn.execute(videos.delete().where(videos.c.operation_id == op_id))
             # A retry with its Idempotency-Key makes a new operation, rather than naming a gone one.
@@ -463,6 +471,19 @@ class SqlStore:
             conn.execute(update(operations).where(operations.c.id.in_(woken)).values(not_before=now))
 
     @staticmethod
+    def _abandon_engine_work(conn: Connection, op_id: str, delete_remote: bool, now: datetime) -> None:
+        """The operation ends without its worker (cancelled or deleted, perhaps in the queue after a
+        restart; given up by the sweeper): if its engine saved state (a remote job's name), record
+        it, in the same transaction, for a worker to ask the engine to stop that work. A worker
+        still running the operation stops it too; stopping twice is harmless."""
+        row = conn.execute(select(operations.c.model, operations.c.engine_state).where(
+            operations.c.id == op_id)).first()
+        if row is not None and row.engine_state:
+            conn.execute(abandoned_work.insert().values(
+                operation_id=op_id, model=row.model, engine_state=row.engine_state, delete_remote=delete_remote,
+                tries=0, created_at=now, next_try_at=now))
+
+    @staticmethod
     def _why_not_held(conn: Connection, op_id: str) -> Cancelled:
         """What a fenced write that found no claim means: the caller deleted or cancelled the
         operation, or another worker took it over (its remote job must then be left alone)."""
@@ -492,6 +513,7 @@ class SqlStore:
                                   updated_at=now, finished_at=now,
                                   error_message=f"The worker running this operation stopped responding "
                                                 f"{attempt} time(s); giving up after {max_attempts} attempts."):
+                        self._abandon_engine_work(conn, op_id, delete_remote=False, now=now)
                         self._finished(conn, op_id, now)
                         failed.append(op_id)
                 elif self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED, fenced,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Index, Integer, MetaData,
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Dialect, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, TypeDecorator)
 
 from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS, MAX_WAIT_REASON_CHARS
@@ -138,6 +138,21 @@ remote_calls = Table(
     Column("sent_at", UtcDateTime(), nullable=False),
     Column("released_at", UtcDateTime(), nullable=True),
     Index("ix_remote_calls_key_sent", "limit_key", "sent_at"),
+)
+
+# Work an engine left running elsewhere (a remote job) for an operation that ended while none of
+# its workers ran it (cancelled or deleted in the queue, given up by the sweeper): a worker
+# process asks the engine to stop it (Engine.abandon). next_try_at: when it is due (again).
+abandoned_work = Table(
+    "abandoned_work", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operation_id", String(32), nullable=False),
+    Column("model", String(256), nullable=False),
+    Column("engine_state", Text, nullable=False),
+    Column("delete_remote", Boolean, nullable=False),
+    Column("tries", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("next_try_at", UtcDateTime(), nullable=False, index=True),
 )
 
 # Idempotency-Key on create: the same key and body within a day gives the same operation.

@@ -8,7 +8,6 @@ Copies delivered to a caller's own bucket (Vertex storageUri) are the caller's a
 from __future__ import annotations
 
 import logging
-import threading
 
 from openreel.domain.naming import video_blob_keys
 from openreel.domain.remote_limits import DAY
@@ -48,15 +47,3 @@ class RetentionSweeper:
         if expired:
             log.info("retention: deleted the files of %d operation(s)", expired)
         return expired
-
-
-def run_retention(sweeper: RetentionSweeper, interval_seconds: float, stopping: threading.Event) -> None:
-    """Sweep now and then every interval until stopping; a failed sweep (the database or the
-    store away) is logged and tried again next time."""
-    while True:
-        try:
-            sweeper.sweep()
-        except Exception as exc:
-            log.warning("retention sweep failed (%s); retrying in %.0f s", exc, interval_seconds)
-        if stopping.wait(interval_seconds):
-            return

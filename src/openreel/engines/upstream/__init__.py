@@ -125,7 +125,8 @@ class UpstreamEngine:
         with self._lock:
             if self._api is None:
                 self._api = RemoteApi(self.routes, credentials_for(self.options, entry),
-                                      self.options.request_timeout_seconds, self.options.max_response_bytes)
+                                      self.options.request_timeout_seconds, self.options.max_answer_bytes,
+                                      self.options.max_video_bytes)
             return self._api
 
     def _create(self, api: RemoteApi, request: GenerationRequest, ctx: RunContext, job: RemoteJob,
@@ -227,7 +228,7 @@ class UpstreamEngine:
         except RemoteError as exc:
             if exc.retryable:  # the next attempt polls the same remote operation and fetches again
                 raise ServiceUnavailable(f"Fetching a video from the remote failed ({exc}).") from None
-            raise InternalError(f"The remote refused the download of a video it made ({exc}).") from None
+            raise InternalError(f"A video the remote made could not be fetched ({exc}).") from None
         try:
             has_audio = probe_video(fetched).has_audio
         except UnreadableVideo:
@@ -238,13 +239,27 @@ class UpstreamEngine:
             fetched.rename(path)
         return path
 
-    def _abandon(self, api: RemoteApi, name: str, delete: bool) -> None:
+    def abandon(self, saved_state: str, delete: bool) -> None:
+        """WorkAbandoner: stop the remote job of an operation that ended while no worker polled it.
+        No answer, or a 429 or 5xx, raises RemoteError: the worker asks again later."""
+        job = RemoteJob.load(saved_state)
+        if job.operation is None:
+            return  # no remote job was made (or the create's answer never came: its name is unknown)
+        self._abandon(self._remote(f"the entry for {self.options.remote_model}"), job.operation, delete,
+                      retry_later=True)
+
+    def _abandon(self, api: RemoteApi, name: str, delete: bool, retry_later: bool = False) -> None:
         """Cancel the remote job, and delete it too when the local operation was deleted (best
-        effort: a remote may support neither)."""
+        effort: a remote may support neither). With `retry_later`, a remote that did not answer
+        raises, for the caller to try again."""
         for step, call in (("cancel", api.cancel), ("delete", api.delete))[:2 if delete else 1]:
             try:
                 call(name)
-            except (RemoteError, FailedPrecondition) as exc:
+            except RemoteError as exc:
+                if retry_later and exc.retryable:
+                    raise
+                log.info("could not %s remote operation %s: %s", step, name, exc)
+            except FailedPrecondition as exc:
                 log.info("could not %s remote operation %s: %s", step, name, exc)
 
     # -- policy --------------------------------------------------------------------------------

@@ -63,9 +63,11 @@ class UpstreamOptions(BaseModel):
     first_backoff_seconds: float = Field(default=5.0, gt=0)
     max_backoff_seconds: float = Field(default=300.0, gt=0)
     request_timeout_seconds: float = Field(default=60.0, gt=0)
-    # The most a remote answer (an operation with inline videos) or a downloaded video may hold:
-    # a remote that sends more is cut off rather than allowed to fill the disk or the memory.
-    max_response_bytes: int = Field(default=2 * 1024**3, gt=0)
+    # The most a remote may send, cut off past it rather than allowed to fill the memory or the
+    # disk: a JSON answer (held in memory while it is read; Vertex's inline videos come in one),
+    # and one downloaded video (streamed to disk).
+    max_answer_bytes: int = Field(default=512 * 1024**2, gt=0)
+    max_video_bytes: int = Field(default=2 * 1024**3, gt=0)
 
     @classmethod
     def parse(cls, options: dict[str, Any]) -> UpstreamOptions:

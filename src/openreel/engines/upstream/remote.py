@@ -44,8 +44,10 @@ class RemoteError(Exception):
 class RemoteApi:
     """One entry's remote: create, poll, cancel and delete operations; download their videos."""
 
-    def __init__(self, routes: Routes, credentials: Credentials, timeout_seconds: float, max_bytes: int) -> None:
-        self.routes, self.credentials, self.max_bytes = routes, credentials, max_bytes
+    def __init__(self, routes: Routes, credentials: Credentials, timeout_seconds: float, max_answer_bytes: int,
+                 max_video_bytes: int) -> None:
+        self.routes, self.credentials = routes, credentials
+        self.max_answer_bytes, self.max_video_bytes = max_answer_bytes, max_video_bytes
         self._http = httpx.Client(timeout=httpx.Timeout(timeout_seconds, connect=10.0), follow_redirects=False)
 
     def close(self) -> None:
@@ -81,7 +83,7 @@ class RemoteApi:
                         answer.read()
                         raise remote_error(answer)
                     with path.open("wb") as out:
-                        for chunk in self._capped(answer):
+                        for chunk in _capped(answer, self.max_video_bytes, "max_video_bytes"):
                             out.write(chunk)
                     return
             except httpx.HTTPError as exc:
@@ -93,7 +95,8 @@ class RemoteApi:
         try:
             with self._http.stream(method, url, json=body,
                                    headers={**self._credential_headers(), **(headers or {})}) as streamed:
-                content = b"".join(self._capped(streamed))  # decoded already: drop its encoding
+                # Decoded already: drop its encoding.
+                content = b"".join(_capped(streamed, self.max_answer_bytes, "max_answer_bytes"))
                 kept = [(k, v) for k, v in streamed.headers.items() if k.lower() != "content-encoding"]
                 answer = httpx.Response(streamed.status_code, headers=kept, content=content, request=streamed.request)
         except httpx.HTTPError as exc:
@@ -114,18 +117,18 @@ class RemoteApi:
         except TokenEndpointUnavailable as exc:  # nothing was sent: retried like a call with no answer
             raise RemoteError(0, "UNAVAILABLE", str(exc)) from None
 
-    def _capped(self, answer: httpx.Response) -> Iterator[bytes]:
-        """The answer's body in chunks, refused past max_bytes (announced or as it streams)."""
-        announced = int(answer.headers.get("content-length") or 0)
-        received = 0
-        for chunk in ([] if announced > self.max_bytes else answer.iter_bytes(DOWNLOAD_CHUNK)):
-            received += len(chunk)
-            if received > self.max_bytes:
-                break
-            yield chunk
-        if announced > self.max_bytes or received > self.max_bytes:
-            raise RemoteError(200, "INTERNAL", f"the remote sent more than max_response_bytes "
-                                               f"({self.max_bytes} bytes)")
+
+def _capped(answer: httpx.Response, limit: int, setting: str) -> Iterator[bytes]:
+    """The answer's body in chunks, refused past `limit` bytes (announced or as it streams)."""
+    announced = int(answer.headers.get("content-length") or 0)
+    received = 0
+    for chunk in ([] if announced > limit else answer.iter_bytes(DOWNLOAD_CHUNK)):
+        received += len(chunk)
+        if received > limit:
+            break
+        yield chunk
+    if announced > limit or received > limit:
+        raise RemoteError(200, "INTERNAL", f"the remote sent more than {setting} ({limit} bytes)")
 
 
 def _unsent_or_unanswered(exc: httpx.HTTPError, where: str) -> RemoteError:
