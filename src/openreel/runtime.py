@@ -126,7 +126,8 @@ class Runtime:
                                                      self.stopping, "retention"), name="retention", daemon=True)]
         sweep_interval = max(self.settings.lease_seconds / 3, 0.5)
         if self.settings.workers > 0:  # the processes that hold the engines' credentials
-            abandoned = AbandonedWorkSweeper(AbandonedWorkStore(self.store), self.catalog, self.engines)
+            abandoned = AbandonedWorkSweeper(AbandonedWorkStore(self.store), self.catalog, self.engines,
+                                             self.settings.served_models, self.stopping)
             self._threads.append(threading.Thread(target=run_every, args=(
                 abandoned.sweep, sweep_interval, self.stopping, "abandoned work"), name="abandoned-work", daemon=True))
         for thread in self._threads:
@@ -153,9 +154,10 @@ class Runtime:
         self.begin_shutdown()
         if self.pool is not None:
             self.pool.stop(self.settings.shutdown_timeout_seconds)
-        self.engines.close()
         for thread in self._threads:
             thread.join(self.settings.webhook_timeout_seconds)
+        # After the threads: the abandoned-work one may still be calling an engine's remote.
+        self.engines.close()
         self.webhooks.dispatcher.client.close()
         self.store.close()
 

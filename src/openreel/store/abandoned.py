@@ -1,13 +1,16 @@
 """AbandonedWorkStore: the work engines left running elsewhere (a remote job) for operations that
-ended while none of their workers ran them, until a worker has asked the engine to stop it.
+ended in a way their worker may not have followed through, until a worker process has asked the
+engine to stop it.
 
-SqlStore records it in the transaction that cancels, deletes or gives up the operation. Workers
-in any number of processes take due records by moving their next try into the future with a
-conditional update (on its count of tries), so two never handle one record at the same time; a record whose engine
-could not stop the work comes due again at that later time."""
+SqlStore records it in the transaction that cancels, deletes or fails the operation. Workers in
+any number of processes take a due record by moving its next try into the future with a
+conditional update (on its count of tries), so two never handle one record at the same time;
+the hold lasts at least as long as one try may take, and a record whose engine could not stop
+the work simply comes due again when it ends."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,32 +31,37 @@ class AbandonedWork:
     model: str
     engine_state: str
     delete_remote: bool  # the operation was deleted: delete the remote record too
-    tries: int  # earlier tries that did not stop it
+    tries: int  # how many times it had been taken before this time
 
 
 class AbandonedWorkStore:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
 
-    def take_due(self, now: datetime, limit: int) -> list[AbandonedWork]:
-        """Up to `limit` due records, each taken by moving its next try past the backoff for its
-        tries so far (where it stays if this try fails too)."""
+    def take_due(self, now: datetime, models: Collection[str] | None, hold_seconds: float) -> AbandonedWork | None:
+        """The oldest due record of one of `models` (None: any), taken: its next try is moved past
+        the backoff for its tries so far, and at least `hold_seconds` ahead (how long one try may
+        take), where it stays if this try fails too."""
+        query = select(abandoned_work).where(abandoned_work.c.next_try_at <= now)
+        if models is not None:
+            query = query.where(abandoned_work.c.model.in_(models))
         with self.store.reading() as conn:
-            rows = conn.execute(select(abandoned_work).where(abandoned_work.c.next_try_at <= now)
-                                .order_by(abandoned_work.c.next_try_at).limit(limit)).all()
-        taken: list[AbandonedWork] = []
+            rows = conn.execute(query.order_by(abandoned_work.c.next_try_at).limit(8)).all()
         for row in rows:
-            later = now + timedelta(seconds=exponential_delay(row.tries, FIRST_RETRY_SECONDS, cap=MAX_RETRY_SECONDS))
+            backoff = exponential_delay(row.tries, FIRST_RETRY_SECONDS, cap=MAX_RETRY_SECONDS)
             with self.store.writing() as conn:
-                moved = conn.execute(update(abandoned_work).where(
+                taken = conn.execute(update(abandoned_work).where(
                     abandoned_work.c.id == row.id, abandoned_work.c.tries == row.tries).values(
-                    next_try_at=later, tries=row.tries + 1)).rowcount
-            if moved == 1:  # else another worker took it first
-                taken.append(AbandonedWork(row.id, row.operation_id, row.model, row.engine_state,
-                                           bool(row.delete_remote), row.tries))
-        return taken
+                    next_try_at=now + timedelta(seconds=max(backoff, hold_seconds)), tries=row.tries + 1)).rowcount
+            if taken == 1:  # else another worker took it first: try the next
+                return AbandonedWork(row.id, row.operation_id, row.model, row.engine_state,
+                                     bool(row.delete_remote), row.tries)
+        return None
 
-    def forget(self, work_id: int) -> None:
-        """The work is stopped (or cannot be, ever): nothing more to do."""
+    def forget(self, work: AbandonedWork) -> None:
+        """The work is stopped (or never can be): nothing more to do, unless the record changed
+        since it was taken (a delete after the cancel: the remote record is still to delete)."""
         with self.store.writing() as conn:
-            conn.execute(abandoned_work.delete().where(abandoned_work.c.id == work_id))
+            conn.execute(abandoned_work.delete().where(
+                abandoned_work.c.id == work.id, abandoned_work.c.tries == work.tries + 1,
+                abandoned_work.c.delete_remote == work.delete_remote))

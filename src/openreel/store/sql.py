@@ -230,11 +230,11 @@ class SqlStore:
 
     def delete_operation(self, op_id: str) -> list[str]:
         """Delete the operation and its video rows; return the storage keys of its videos. Work
-        its engine left elsewhere, unless it succeeded or failed there, is recorded to be stopped
-        and deleted."""
+        its engine left elsewhere (unless the operation succeeded: then that work ended too) is
+        recorded to be stopped and deleted."""
         with self.writing() as conn:
             state = conn.execute(select(operations.c.state).where(operations.c.id == op_id)).scalar_one_or_none()
-            if state in {*(s.value for s in ACTIVE_STATES), OperationState.CANCELLED.value}:
+            if state is not None and state != OperationState.SUCCEEDED.value:
                 self._abandon_engine_work(conn, op_id, delete_remote=True, now=utcnow())
             keys = list(conn.execute(select(videos.c.storage_key).where(videos.c.operation_id == op_id)).scalars())
             conn.execute(videos.delete().where(videos.c.operation_id == op_id))
@@ -356,12 +356,15 @@ class SqlStore:
             return True
 
     def fail(self, op_id: str, token: int, error: OperationError) -> bool:
+        """Fail the claimed operation. Work its engine left elsewhere is recorded to be stopped: a
+        run that failed (a timeout while the remote did not answer) may not have stopped it."""
         now = utcnow()
         with self.writing() as conn:
             if not self._move(conn, op_id, [OperationState.RUNNING], OperationState.FAILED,
                               (operations.c.fencing_token == token,), error_code=error.grpc_code,
                               error_message=error.message, lease_owner=None, updated_at=now, finished_at=now):
                 return False
+            self._abandon_engine_work(conn, op_id, delete_remote=False, now=now)
             self._finished(conn, op_id, now)
             return True
 
@@ -472,26 +475,42 @@ class SqlStore:
 
     @staticmethod
     def _abandon_engine_work(conn: Connection, op_id: str, delete_remote: bool, now: datetime) -> None:
-        """The operation ends without its worker (cancelled or deleted, perhaps in the queue after a
-        restart; given up by the sweeper): if its engine saved state (a remote job's name), record
-        it, in the same transaction, for a worker to ask the engine to stop that work. A worker
-        still running the operation stops it too; stopping twice is harmless."""
+        """The operation ends in a way its worker may not have followed through (cancelled or
+        deleted, perhaps in the queue after a restart; failed; given up by the sweeper): if its
+        engine saved state (a remote job's name), record it, in the same transaction, for a worker
+        process to ask the engine to stop that work (store/abandoned.py). Stopping work that has
+        already stopped is harmless, so this errs on the side of asking. One record per
+        operation: a delete after a cancel turns the pending record into "cancel and delete"."""
         row = conn.execute(select(operations.c.model, operations.c.engine_state).where(
             operations.c.id == op_id)).first()
-        if row is not None and row.engine_state:
-            conn.execute(abandoned_work.insert().values(
-                operation_id=op_id, model=row.model, engine_state=row.engine_state, delete_remote=delete_remote,
-                tries=0, created_at=now, next_try_at=now))
+        if row is None or not row.engine_state:
+            return
+        pending = abandoned_work.c.operation_id == op_id
+        if conn.execute(select(abandoned_work.c.id).where(pending)).first() is not None:
+            if delete_remote:
+                conn.execute(update(abandoned_work).where(pending).values(delete_remote=True, next_try_at=now))
+            return
+        conn.execute(abandoned_work.insert().values(
+            operation_id=op_id, model=row.model, engine_state=row.engine_state, delete_remote=delete_remote,
+            tries=0, created_at=now, next_try_at=now))
+
+    def why_not_held(self, op_id: str) -> Cancelled:
+        """Why a worker's claim on the operation no longer holds (see _why_not_held)."""
+        with self.reading() as conn:
+            return self._why_not_held(conn, op_id)
 
     @staticmethod
     def _why_not_held(conn: Connection, op_id: str) -> Cancelled:
         """What a fenced write that found no claim means: the caller deleted or cancelled the
-        operation, or another worker took it over (its remote job must then be left alone)."""
+        operation, or it ended otherwise (the sweeper gave up on it): nobody will go on with it;
+        or another worker took it over (its remote job must then be left alone)."""
         state = conn.execute(select(operations.c.state).where(operations.c.id == op_id)).scalar_one_or_none()
         if state is None:
             return Deleted("The operation was deleted.")
         if state == OperationState.CANCELLED.value:
             return Cancelled("The operation was cancelled.")
+        if state in (OperationState.FAILED.value, OperationState.SUCCEEDED.value):
+            return Cancelled(f"The operation has already ended ({state}).")
         return ClaimLost("The operation was taken over by another worker.")
 
     def requeue_expired(self, max_attempts: int) -> SweepResult:

@@ -140,13 +140,14 @@ remote_calls = Table(
     Index("ix_remote_calls_key_sent", "limit_key", "sent_at"),
 )
 
-# Work an engine left running elsewhere (a remote job) for an operation that ended while none of
-# its workers ran it (cancelled or deleted in the queue, given up by the sweeper): a worker
-# process asks the engine to stop it (Engine.abandon). next_try_at: when it is due (again).
+# Work an engine left running elsewhere (a remote job) for an operation that ended in a way its
+# worker may not have followed through (cancelled or deleted in the queue, failed, given up by
+# the sweeper): a worker process asks the engine to stop it (Engine.abandon). next_try_at: when
+# it is due (again); tries: how many times it was taken, counted as it is taken.
 abandoned_work = Table(
     "abandoned_work", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("operation_id", String(32), nullable=False),
+    Column("operation_id", String(32), nullable=False, index=True),
     Column("model", String(256), nullable=False),
     Column("engine_state", Text, nullable=False),
     Column("delete_remote", Boolean, nullable=False),

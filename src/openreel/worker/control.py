@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS, OperationState
+from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS
 from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
-from openreel.errors import Cancelled, ClaimLost, DeadlineExceeded, Deleted, OpenreelError
+from openreel.errors import ClaimLost, DeadlineExceeded, OpenreelError
 from openreel.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -147,19 +147,14 @@ class Heartbeat(threading.Thread):
                 return
 
     def _why_stopped(self) -> OpenreelError:
-        """Cancelled or deleted by its caller, or taken over by another worker: an engine with a
-        remote job cancels (or deletes) it in the first two cases, never in the third."""
+        """Cancelled, deleted or ended otherwise, or taken over by another worker: an engine with
+        a remote job cancels (or deletes) it unless another worker took over."""
         try:
-            op = self.store.get_operation(self.op_id)
+            return self.store.why_not_held(self.op_id)
         except Exception:
             # Cannot tell: leaving a remote job running costs less than cancelling one that
-            # another worker now polls.
+            # another worker now polls (and the store records ended operations' jobs anyway).
             return ClaimLost("The operation was cancelled or taken over by another worker.")
-        if op is None:
-            return Deleted("The operation was deleted.")
-        if op.state is OperationState.CANCELLED:
-            return Cancelled("The operation was cancelled.")
-        return ClaimLost("The operation was taken over by another worker.")
 
     def finish(self) -> None:
         self._done.set()

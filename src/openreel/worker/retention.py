@@ -8,6 +8,7 @@ Copies delivered to a caller's own bucket (Vertex storageUri) are the caller's a
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from openreel.domain.naming import video_blob_keys
 from openreel.domain.remote_limits import DAY
@@ -17,6 +18,7 @@ from openreel.store.sql import IDEMPOTENCY_WINDOW, SqlStore, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 100
+REMOTE_CALLS_SLACK = timedelta(hours=1)
 
 
 class RetentionSweeper:
@@ -27,6 +29,10 @@ class RetentionSweeper:
         """Delete what is due; return how many operations lost their files. A blob that cannot be
         deleted now leaves its operation for the next sweep."""
         now = utcnow()
+        # First: a blob that cannot be deleted below must not keep these tables growing. Remote
+        # calls are kept a little past the day window, which counts them a little longer.
+        self.store.purge_idempotency_keys(now - IDEMPOTENCY_WINDOW)
+        self.store.purge_remote_calls(now - DAY - REMOTE_CALLS_SLACK)
         expired = 0
         while batch := self.store.files_to_expire(now, BATCH):
             for op in batch:
@@ -42,8 +48,6 @@ class RetentionSweeper:
                     log.warning("retention: could not delete the files of %s (%s); next sweep retries", op.name, exc)
                     return expired
                 expired += 1
-        self.store.purge_idempotency_keys(now - IDEMPOTENCY_WINDOW)
-        self.store.purge_remote_calls(now - DAY)
         if expired:
             log.info("retention: deleted the files of %d operation(s)", expired)
         return expired

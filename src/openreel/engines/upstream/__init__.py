@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from openreel.backoff import exponential_delay
+from openreel.backoff import Backoff, exponential_delay
 from openreel.client.exceptions import UnexpectedResponse
 from openreel.client.wire import ParsedOperation, VideoRef, download_path, parse_operation
 from openreel.domain.request import GenerationRequest
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 # How often a cancellation or deadline is looked for while waiting between polls.
 CANCEL_CHECK_SECONDS = 0.2
 UNEXPLAINED_FILTER = "The remote returned fewer videos than were asked for and did not say why."
+# How long a remote job's name is tried to be saved through a store outage before giving up on it.
+SAVE_PATIENCE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class RemoteJob:
 
     idempotency_key: str | None = None  # chosen before the first create call
     operation: str | None = None  # the remote operation's name, once the remote answered
-    refusals: int = 0  # 429s and 5xx in a row on create: the backoff grows with them
+    # Create calls in a row that were refused (429, 5xx) or got no answer: the backoff grows with them.
+    refusals: int = 0
 
     @classmethod
     def load(cls, saved: str | None) -> RemoteJob:
@@ -160,11 +163,18 @@ class UpstreamEngine:
         if not isinstance(name, str) or not name:
             raise InternalError(f"The remote answered the create call without an operation name: {str(answer)[:200]}")
         try:
-            ctx.save_state(RemoteJob(operation=name).dump())
+            _save_through_outage(ctx, RemoteJob(operation=name).dump())
         except ClaimLost:
-            raise  # whoever holds the operation now resumes from its idempotency key
-        except Cancelled as stop:  # cancelled or deleted while the call was on its way
+            # Whoever holds the operation now resumes from its idempotency key: another openreel
+            # answers with this same operation, Google makes a second (rare: heartbeats keep the
+            # claim while the call is on its way).
+            raise
+        except Cancelled as stop:  # cancelled, deleted or given up while the call was on its way
             self._abandon(api, name, delete=isinstance(stop, Deleted))
+            raise
+        except ServiceUnavailable:
+            # The store stayed away: the next attempt cannot know this job and makes another.
+            self._abandon(api, name, delete=False)
             raise
         return RemoteJob(operation=name)
 
@@ -291,6 +301,20 @@ class UpstreamEngine:
         if 300 <= exc.http_status < 400:
             return FailedPrecondition(f"The remote answered {exc} on {call}. Check base_url of {entry} in the catalog.")
         return OperationFailed(grpc_code_for_status(exc.status), exc.message)
+
+
+def _save_through_outage(ctx: RunContext, state: str) -> None:
+    """Save the engine state, waiting out a short store outage (a busy SQLite, a PostgreSQL
+    failover): the remote job exists now, and an attempt that cannot find its name makes another."""
+    backoff, deadline = Backoff(first=0.5, cap=5.0), time.monotonic() + SAVE_PATIENCE_SECONDS
+    while True:
+        try:
+            ctx.save_state(state)
+            return
+        except ServiceUnavailable:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(backoff.next_delay())
 
 
 def _sleep(ctx: RunContext, seconds: float) -> None:

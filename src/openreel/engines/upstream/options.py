@@ -114,8 +114,8 @@ class UpstreamOptions(BaseModel):
         return self.api_version or ("v1beta" if self.surface == "gemini" else "v1")
 
     def key(self) -> str | None:
-        """The API key, read now (so a rotated variable is picked up on the next load), without the
-        whitespace a secret file or variable often ends with."""
+        """The API key, without the whitespace a secret file or variable often ends with. The
+        engine reads it once, for its first call to the remote: a rotated key needs a restart."""
         key = os.environ.get(self.api_key_env, "") if self.api_key_env else self.api_key or ""
         return key.strip() or None
 

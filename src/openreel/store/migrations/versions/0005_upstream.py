@@ -1,8 +1,7 @@
 """What an engine that forwards to a remote API needs to survive restarts and respect the remote's
 limits: the engine's saved state on the operation (the remote operation's name), when a deferred
 operation may be claimed again and why it waits, the remote calls counted against the remote's
-limits, the remote cost estimate on usage records, and the remote jobs of operations that ended
-while no worker ran them, which a worker asks the engine to stop (abandoned_work).
+limits, and the remote cost estimate on usage records.
 
 Revision ID: 0005
 Revises: 0004
@@ -36,21 +35,9 @@ def upgrade() -> None:
     op.create_index("ix_remote_calls_key_sent", "remote_calls", ["limit_key", "sent_at"])
     with op.batch_alter_table("usage_records") as batch:
         batch.add_column(sa.Column("remote_cost_micros", sa.BigInteger, nullable=True))
-    op.create_table(
-        "abandoned_work",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("operation_id", sa.String(32), nullable=False),
-        sa.Column("model", sa.String(256), nullable=False),
-        sa.Column("engine_state", sa.Text, nullable=False),
-        sa.Column("delete_remote", sa.Boolean, nullable=False),
-        sa.Column("tries", sa.Integer, nullable=False),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("next_try_at", UtcDateTime(), nullable=False, index=True),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("abandoned_work")
     with op.batch_alter_table("usage_records") as batch:
         batch.drop_column("remote_cost_micros")
     op.drop_index("ix_remote_calls_key_sent", "remote_calls")
