@@ -1,6 +1,6 @@
 """Vertex OAuth tokens through google-auth's real code against a loopback token endpoint: a token
 endpoint that cannot be reached is a wait-and-retry (like a remote's 503: the operation keeps its
-remote job and polls again), a refused grant is an operator's mistake that names the entry."""
+remote job and polls again), a refused grant is an operator's mistake that names the setting."""
 
 from __future__ import annotations
 
@@ -15,13 +15,10 @@ from openreel.engines.upstream.wire import Routes
 from openreel.errors import FailedPrecondition
 from tests.oauth_token_server import TokenServer
 
-ENTRY = '[models."veo-vertex"]'
-
-
 def _api(account: Path) -> RemoteApi:
     options = UpstreamOptions.parse({"surface": "vertex", "project": "p", "credentials_file": str(account),
                                      "remote_model": "veo-3.1-generate-001", "base_url": "http://127.0.0.1:9"})
-    return RemoteApi(Routes(options), credentials_for(options, ENTRY), timeout_seconds=5, max_answer_bytes=1 << 20,
+    return RemoteApi(Routes(options), credentials_for(options), timeout_seconds=5, max_answer_bytes=1 << 20,
                      max_video_bytes=1 << 20)
 
 
@@ -35,7 +32,7 @@ def test_an_unreachable_token_endpoint_is_retried_later_not_a_failure(tmp_path: 
     assert "token endpoint" in caught.value.message and "PRIVATE KEY" not in caught.value.message
 
 
-def test_a_refused_grant_names_the_entry_and_is_not_retried(tmp_path: Path) -> None:
+def test_a_refused_grant_names_the_setting_and_is_not_retried(tmp_path: Path) -> None:
     with TokenServer("token") as tokens, TokenServer("other") as impostor:
         # A service-account file whose key the endpoint does not know signs assertions it refuses.
         account = impostor.write_service_account(tmp_path / "account.json", "p")
@@ -44,4 +41,4 @@ def test_a_refused_grant_names_the_entry_and_is_not_retried(tmp_path: Path) -> N
         with pytest.raises(FailedPrecondition) as caught:
             _api(account).poll("projects/p/locations/us-central1/publishers/google/models/m/operations/1")
         assert tokens.refused and not tokens.minted
-    assert ENTRY in caught.value.message and "no access token could be minted" in caught.value.message
+    assert caught.value.message.startswith(f"credentials_file {account}: no access token could be minted")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import Field, PositiveInt, model_validator
+
+from openreel.engines.options import EngineOptions
 
 
-
-class DiffusersOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class DiffusersOptions(EngineOptions):
+    engine = "diffusers"
 
     # Where the weights are: a folder saved by save_pretrained, or a Hugging Face repo id read
     # from the local Hugging Face cache. Downloads happen only with allow_download.
@@ -50,10 +51,3 @@ class DiffusersOptions(BaseModel):
             raise ValueError("give exactly one of path (a local folder) or repo (a Hugging Face repo id)")
         return self
 
-    @classmethod
-    def parse(cls, options: dict[str, Any]) -> DiffusersOptions:
-        try:
-            return cls.model_validate(options)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
-            raise ValueError(f"diffusers options: {problems}") from None

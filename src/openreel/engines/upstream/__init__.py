@@ -32,7 +32,7 @@ from openreel.client.wire import ParsedOperation, VideoRef, download_path, parse
 from openreel.domain.request import GenerationRequest
 from openreel.engines.base import Deferred, EncodedVideo, FilteredOut, RunContext, Sample
 from openreel.engines.capabilities import Capabilities
-from openreel.engines.upstream.credentials import credentials_for, missing_credentials
+from openreel.engines.upstream.credentials import CredentialsUnusable, credentials_for, missing_credentials
 from openreel.engines.upstream.models import veo_capabilities
 from openreel.engines.upstream.options import UpstreamOptions
 from openreel.engines.upstream.remote import RemoteApi, RemoteError
@@ -108,7 +108,13 @@ class UpstreamEngine:
 
     def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         entry = f'[models."{request.model}"]'
-        api = self._remote(entry)
+        try:
+            return self._forward(request, ctx, entry)
+        except CredentialsUnusable as exc:
+            raise FailedPrecondition(f"{entry}: {exc.message}") from None
+
+    def _forward(self, request: GenerationRequest, ctx: RunContext, entry: str) -> Sequence[Sample]:
+        api = self._remote()
         job = RemoteJob.load(ctx.saved_state)
         if job.operation is None:
             job = self._create(api, request, ctx, job, entry)
@@ -124,10 +130,10 @@ class UpstreamEngine:
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def _remote(self, entry: str) -> RemoteApi:
+    def _remote(self) -> RemoteApi:
         with self._lock:
             if self._api is None:
-                self._api = RemoteApi(self.routes, credentials_for(self.options, entry),
+                self._api = RemoteApi(self.routes, credentials_for(self.options),
                                       self.options.request_timeout_seconds, self.options.max_answer_bytes,
                                       self.options.max_video_bytes)
             return self._api
@@ -255,8 +261,7 @@ class UpstreamEngine:
         job = RemoteJob.load(saved_state)
         if job.operation is None:
             return  # no remote job was made (or the create's answer never came: its name is unknown)
-        self._abandon(self._remote(f"the entry for {self.options.remote_model}"), job.operation, delete,
-                      retry_later=True)
+        self._abandon(self._remote(), job.operation, delete, retry_later=True)
 
     def _abandon(self, api: RemoteApi, name: str, delete: bool, retry_later: bool = False) -> None:
         """Cancel the remote job, and delete it too when the local operation was deleted (best

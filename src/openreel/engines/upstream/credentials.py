@@ -17,6 +17,11 @@ CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
+class CredentialsUnusable(FailedPrecondition):
+    """What is wrong with an entry's credentials, naming the setting to fix; the engine adds which
+    catalog entry it is (one engine instance may serve several)."""
+
+
 class TokenEndpointUnavailable(Exception):
     """The token endpoint could not be reached, or answered that it is in trouble: worth trying
     again later, like a remote's 503 (a refused grant is FailedPrecondition instead)."""
@@ -24,7 +29,7 @@ class TokenEndpointUnavailable(Exception):
 
 class Credentials(Protocol):
     def headers(self) -> dict[str, str]:
-        """Headers for the next request; raises FailedPrecondition when no credential can be had."""
+        """Headers for the next request; raises CredentialsUnusable when no credential can be had."""
 
 
 class ApiKey:
@@ -54,7 +59,7 @@ class OAuthToken:
                     if isinstance(exc, TransportError) or exc.retryable:
                         raise TokenEndpointUnavailable(f"{self._what}: the token endpoint did not mint an access "
                                                        f"token ({exc}).") from None
-                    raise FailedPrecondition(f"{self._what}: no access token could be minted ({exc}).") from None
+                    raise CredentialsUnusable(f"{self._what}: no access token could be minted ({exc}).") from None
             return {"Authorization": f"Bearer {self._credentials.token}"}
 
 
@@ -68,15 +73,15 @@ def missing_credentials(options: UpstreamOptions) -> str | None:
     return None
 
 
-def credentials_for(options: UpstreamOptions, entry: str) -> Credentials:
-    """The credentials an entry names (`entry` is how messages name the setting to fix)."""
+def credentials_for(options: UpstreamOptions) -> Credentials:
+    """The credentials an entry names; CredentialsUnusable when they cannot be had."""
     if options.api_key or options.api_key_env:
         key = options.key()
         setting = f"api_key_env ({options.api_key_env})" if options.api_key_env else "api_key"
         if not key:
-            raise FailedPrecondition(f"{entry}: {setting} is empty or not set.")
+            raise CredentialsUnusable(f"{setting} is empty or not set.")
         if not _HEADER_SAFE.fullmatch(key):  # never quote the key: messages reach callers and logs
-            raise FailedPrecondition(f"{entry}: {setting} holds characters no API key has (spaces, line "
+            raise CredentialsUnusable(f"{setting} holds characters no API key has (spaces, line "
                                      "breaks or non-ASCII); check the value.")
         return ApiKey(key)
     import google.auth
@@ -87,10 +92,10 @@ def credentials_for(options: UpstreamOptions, entry: str) -> Credentials:
         if options.credentials_file:
             credentials = service_account.Credentials.from_service_account_file(
                 options.credentials_file, scopes=[CLOUD_PLATFORM_SCOPE])  # type: ignore[no-untyped-call]
-            return OAuthToken(credentials, f"{entry}: credentials_file {options.credentials_file}")
+            return OAuthToken(credentials, f"credentials_file {options.credentials_file}")
         credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
     except (OSError, ValueError, GoogleAuthError) as exc:
         where = f"credentials_file {options.credentials_file}" if options.credentials_file else \
             "application-default credentials (set credentials_file, or GOOGLE_APPLICATION_CREDENTIALS)"
-        raise FailedPrecondition(f"{entry}: {where} cannot be used ({exc}).") from None
-    return OAuthToken(credentials, f"{entry}: application-default credentials")
+        raise CredentialsUnusable(f"{where} cannot be used ({exc}).") from None
+    return OAuthToken(credentials, "application-default credentials")

@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from openreel.domain.remote_limits import RemoteLimits
+from openreel.engines.options import EngineOptions
 
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 GCS_BASE_URL = "https://storage.googleapis.com"
 
 
-class UpstreamOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class UpstreamOptions(EngineOptions):
+    engine = "upstream"
 
     surface: Literal["vertex", "gemini"] = "vertex"
     # The remote's root URL; unset: Google's own (https://{location}-aiplatform.googleapis.com for
@@ -68,14 +69,6 @@ class UpstreamOptions(BaseModel):
     # and one downloaded video (streamed to disk).
     max_answer_bytes: int = Field(default=512 * 1024**2, gt=0)
     max_video_bytes: int = Field(default=2 * 1024**3, gt=0)
-
-    @classmethod
-    def parse(cls, options: dict[str, Any]) -> UpstreamOptions:
-        try:
-            return cls.model_validate(options)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
-            raise ValueError(f"upstream options: {problems}") from None
 
     @model_validator(mode="after")
     def _consistent(self) -> UpstreamOptions:
