@@ -1,4 +1,4 @@
-"""The `openreel` command: serve, keys, limits, usage, webhooks, generate, models, operations. Flags
+"""The `openreel` command: serve, keys, limits, usage, webhooks, generate, models, operations, db. Flags
 map one to one onto Settings fields; anything not given on the command line comes from OPENREEL_*
 variables.
 
@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from openreel.cli.data_dir import DatabaseUrl, DataDir, announce_data_dir, check_database_url, settings_from
+from openreel.cli.db import db_app
 from openreel.cli.exit_codes import SUMMARY
 from openreel.cli.generate import generate
 from openreel.cli.help_format import Command, Group
@@ -32,6 +33,7 @@ app.add_typer(limits_app, name="limits")
 app.add_typer(operations_app, name="operations")
 app.command("usage", cls=Command, help="A project's usage and cost: one record per finished operation.")(usage)
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(db_app, name="db")
 
 
 @app.command(cls=Command, help="Start the API with in-process workers (embedded defaults: SQLite + local disk).")

@@ -134,6 +134,13 @@ class SqlStore:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at; None for an empty database."""
+        from alembic.migration import MigrationContext
+
+        with self.reading() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
     def has_schema(self) -> bool:
         """Whether this database was ever migrated (False for a new, empty or zeroed file)."""
         try:
