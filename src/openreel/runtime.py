@@ -7,6 +7,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from openreel.billing.metering import UsageMeter
 from openreel.billing.pricing import PriceTable
@@ -15,6 +16,7 @@ from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.errors import FailedPrecondition
 from openreel.preflight import check_data
+from openreel.queue.base import WorkQueue, queue_from_url
 from openreel.queue.local import LocalQueue
 from openreel.quota.limits import LimitResolver
 from openreel.quota.tiers import tier_limits
@@ -39,9 +41,10 @@ from openreel.webhooks.retry_schedule import RetrySchedule
 from openreel.webhooks.ssrf import AddressPolicy, guarded_client
 from openreel.worker.abandoned import AbandonedWorkSweeper
 from openreel.worker.periodic import run_every
-from openreel.worker.pool import Sweeper, WorkerPool, worker_id
+from openreel.worker.pool import WorkerPool, worker_id
 from openreel.worker.retention import RetentionSweeper
 from openreel.worker.scratch import scratch_dir
+from openreel.worker.sweeper import Sweeper
 from openreel.worker.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ class Runtime:
     settings: Settings
     store: SqlStore
     storage: Storage
-    queue: LocalQueue
+    queue: WorkQueue
     catalog: Catalog
     engines: EngineRegistry
     models: ModelService
@@ -80,12 +83,14 @@ class Runtime:
             policy = AddressPolicy(settings.webhook_allowlist)
             schedule = RetrySchedule.from_seconds(settings.webhook_retry_seconds)
             destinations = Destinations(settings)
+            queue = queue_from_url(settings.queue_url, settings.queue_visibility_timeout_seconds)
         except (ValueError, OverflowError, OSError) as exc:
             raise FailedPrecondition(f"Settings cannot be used: {exc}") from None
         catalog = Catalog.load(settings.catalog_path)
         unknown = [m for m in settings.served_models or () if m not in catalog.ids()]
         if unknown:
             raise FailedPrecondition(f"OPENREEL_WORKER_MODELS names models the catalog lacks: {', '.join(unknown)}")
+        _check_queue(settings, queue, catalog)
         store = SqlStore(settings.resolved_database_url, settings.database_busy_timeout_seconds, retention)
         try:
             check_data(settings, store, storage)
@@ -93,7 +98,6 @@ class Runtime:
         except BaseException:
             store.close()
             raise
-        queue = LocalQueue()
         engines = EngineRegistry()
         # Usage first: the webhook payload written next carries the usage record.
         store.finish_listeners += [UsageMeter(catalog, prices, remote_costs), WebhookOutbox()]
@@ -114,18 +118,24 @@ class Runtime:
                    keys=KeyService(store), webhooks=webhooks,
                    destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits)
 
-    def start_background(self) -> None:
-        """The threads of a serving process: webhook delivery and retention always (an API-only
-        replica's cancels make deliveries too); the workers, their sweeper and the stopping of
-        abandoned remote work when it has workers."""
+    def start_background(self, runs_engines: bool = False) -> None:
+        """The threads of every process: webhook delivery and retention (an API-only replica's
+        cancels make deliveries too), and the sweeper of expired leases and lost messages (every
+        process runs one: it needs no leader). With in-process workers, or `runs_engines` (an
+        `openreel worker` process, whose Celery consumer runs the jobs), the stopping of
+        abandoned remote work too; with in-process workers, their pool."""
         retention = RetentionSweeper(self.store, self.storage)
+        sweep_interval = max(self.settings.lease_seconds / 3, 0.5)
+        sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts, self.settings.queue_resend_seconds)
         self._threads += [
             threading.Thread(target=self.webhooks.dispatcher.run_forever, args=(self.stopping,),
                              name="webhook-dispatcher", daemon=True),
             threading.Thread(target=run_every, args=(retention.sweep, self.settings.retention_sweep_seconds,
-                                                     self.stopping, "retention"), name="retention", daemon=True)]
-        sweep_interval = max(self.settings.lease_seconds / 3, 0.5)
-        if self.settings.workers > 0:  # the processes that hold the engines' credentials
+                                                     self.stopping, "retention"), name="retention", daemon=True),
+            # The first sweep at once: work left running by a process that died is picked up.
+            threading.Thread(target=run_every, args=(sweeper.sweep, sweep_interval, self.stopping, "queue"),
+                             name="sweeper", daemon=True)]
+        if self.settings.workers > 0 or runs_engines:  # the processes that hold the engines' credentials
             abandoned = AbandonedWorkSweeper(AbandonedWorkStore(self.store), self.catalog, self.engines,
                                              self.settings.served_models, self.stopping)
             self._threads.append(threading.Thread(target=run_every, args=(
@@ -135,13 +145,14 @@ class Runtime:
         if self.settings.workers == 0:
             return
         tmp_dir = scratch_dir(self.settings.data_dir / "tmp")
-        workers = [Worker(worker_id(i), self.store, self.storage, self.queue, self.catalog,
-                          self.engines, self.settings, tmp_dir, self.destinations)
-                   for i in range(self.settings.workers)]
-        sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts)
-        self.pool = WorkerPool(workers, sweeper, sweep_interval=sweep_interval,
-                               queue=self.queue, stopping=self.stopping)
+        assert isinstance(self.queue, LocalQueue)  # _check_queue refused in-process workers otherwise
+        workers = [self.worker(worker_id(i), tmp_dir) for i in range(self.settings.workers)]
+        self.pool = WorkerPool(workers, self.queue, self.stopping, check_interval=sweep_interval)
         self.pool.start()
+
+    def worker(self, worker_id: str, tmp_dir: Path) -> Worker:
+        return Worker(worker_id, self.store, self.storage, self.queue, self.catalog, self.engines,
+                      self.settings, tmp_dir, self.destinations)
 
     def begin_shutdown(self) -> None:
         """The first step of a graceful stop, safe to call from a signal handler: claim nothing
@@ -159,7 +170,24 @@ class Runtime:
         # After the threads: the abandoned-work one may still be calling an engine's remote.
         self.engines.close()
         self.webhooks.dispatcher.client.close()
+        self.queue.close()
         self.store.close()
+
+
+def _check_queue(settings: Settings, queue: WorkQueue, catalog: Catalog) -> None:
+    """In-process workers need the in-process queue; a broker's visibility timeout must outlast
+    the longest job, or Redis would hand a running job's message to a second worker."""
+    if not queue.in_process and settings.workers > 0:
+        raise FailedPrecondition(
+            "OPENREEL_QUEUE_URL sends work to `openreel worker` processes: start the API with --workers 0 "
+            "(OPENREEL_WORKERS=0).")
+    longest = max([settings.generation_timeout_seconds,
+                   *(spec.timeout_seconds or 0.0 for spec in catalog.all())])
+    if not queue.in_process and settings.queue_visibility_timeout_seconds <= longest:
+        raise FailedPrecondition(
+            f"OPENREEL_QUEUE_VISIBILITY_TIMEOUT_SECONDS ({settings.queue_visibility_timeout_seconds:g}) must be "
+            f"longer than the longest job ({longest:g} s, a model's timeout_seconds or "
+            f"OPENREEL_GENERATION_TIMEOUT_SECONDS)")
 
 
 def _video_links(settings: Settings, store: SqlStore, storage: Storage) -> VideoLinks:

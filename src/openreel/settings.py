@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     # Empty means "the scheme and host each request came in on".
     public_url: str = ""
 
+    # Empty: the embedded deployment's in-process workers. A Celery broker URL (redis://host:6379/0,
+    # amqp://..., sqs://...) sends work to `openreel worker` processes, one queue per model; the
+    # API processes then run with --workers 0 (docs/deploy.md).
+    queue_url: str = ""
+    # A queued operation whose message looks lost (sent this long ago and still not claimed, as
+    # after a broker restart without its AOF) gets another; duplicates drop themselves.
+    queue_resend_seconds: float = Field(default=300.0, gt=0)
+    # Redis hands an unacknowledged message to another worker after this long: it must be longer
+    # than the longest job (every model's timeout_seconds), or a running job would be run twice.
+    queue_visibility_timeout_seconds: float = Field(default=7200.0, gt=0)
+
     require_api_key: bool = True
     # Guards the admin API (/v1/admin/...): keys, projects' limits, any project's usage. Empty: off.
     admin_key: str = ""

@@ -12,7 +12,8 @@ from sqlalchemy import update
 
 from openreel.domain.operation import Operation, OperationError
 from openreel.store.abandoned import AbandonedWork, AbandonedWorkStore
-from openreel.store.sql import SqlStore, utcnow
+from openreel.store.clock import utcnow
+from openreel.store.sql import SqlStore
 from openreel.store.tables import abandoned_work, operations
 from tests.store.queued import queue_one
 

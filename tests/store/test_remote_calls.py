@@ -13,7 +13,9 @@ from sqlalchemy import update
 from openreel.domain.operation import OperationError, OperationState
 from openreel.domain.remote_limits import RemoteLimits
 from openreel.errors import ClaimLost
-from openreel.store.sql import Claim, SqlStore, utcnow
+from openreel.store.remote_calls import RemoteCallStore
+from openreel.store.clock import utcnow
+from openreel.store.sql import Claim, SqlStore
 from openreel.store.tables import operations
 from tests.store.queued import queue_one
 
@@ -26,14 +28,15 @@ def _claimed(store: SqlStore, count: int) -> list[Claim]:
 
 
 def _admit(store: SqlStore, claim: Claim, limits: RemoteLimits) -> bool:
-    return store.admit_remote_call(claim.operation.id, claim.fencing_token, limits).admitted
+    return RemoteCallStore(store).admit(claim.operation.id, claim.fencing_token, limits).admitted
 
 
 def test_simultaneous_workers_never_take_more_slots_than_the_concurrency_limit(store: SqlStore) -> None:
     claims = _claimed(store, 6)
     limits = RemoteLimits("remote-a", concurrent=2)
+    calls = RemoteCallStore(store)
     with ThreadPoolExecutor(6) as pool:
-        answers = list(pool.map(lambda c: store.admit_remote_call(c.operation.id, c.fencing_token, limits), claims))
+        answers = list(pool.map(lambda c: calls.admit(c.operation.id, c.fencing_token, limits), claims))
     assert sum(a.admitted for a in answers) == 2
     assert all(a.limit == "2 concurrent operations" and a.wait_seconds > 0 for a in answers if not a.admitted)
 
@@ -48,7 +51,7 @@ def test_a_slot_is_kept_by_its_operation_and_freed_when_it_finishes_or_made_noth
     assert store.fail(first.operation.id, first.fencing_token, OperationError(13, "failed"))
     assert _admit(store, third, limits)
     # Its create was refused: no remote job holds the slot.
-    store.release_remote_calls(third.operation.id, third.fencing_token)
+    RemoteCallStore(store).release(third.operation.id, third.fencing_token)
     assert _admit(store, second, limits)
 
 
@@ -57,13 +60,13 @@ def test_the_per_minute_and_per_day_windows_count_every_call_sent(store: SqlStor
     per_minute = RemoteLimits("remote-m", requests_per_minute=2)
     assert _admit(store, claims[0], per_minute) and _admit(store, claims[1], per_minute)
     # Refused by the remote, yet it was sent.
-    store.release_remote_calls(claims[0].operation.id, claims[0].fencing_token)
-    refused = store.admit_remote_call(claims[2].operation.id, claims[2].fencing_token, per_minute)
+    RemoteCallStore(store).release(claims[0].operation.id, claims[0].fencing_token)
+    refused = RemoteCallStore(store).admit(claims[2].operation.id, claims[2].fencing_token, per_minute)
     # Counted 2 s longer than the remote counts them: the remote stamps a call when it arrives.
     assert not refused.admitted and refused.limit == "2 requests per minute" and 55 < refused.wait_seconds <= 62
     per_day = RemoteLimits("remote-d", requests_per_day=1)
     assert _admit(store, claims[2], per_day)
-    refused = store.admit_remote_call(claims[3].operation.id, claims[3].fencing_token, per_day)
+    refused = RemoteCallStore(store).admit(claims[3].operation.id, claims[3].fencing_token, per_day)
     assert refused.limit == "1 requests per day" and refused.wait_seconds > 86000
 
 
@@ -73,14 +76,14 @@ def test_a_worker_that_lost_its_claim_cannot_take_a_slot_free_one_or_save_state(
     assert _admit(store, claim, limits)
     assert store.release(claim.operation.id, claim.fencing_token)
     with pytest.raises(ClaimLost):
-        store.admit_remote_call(claim.operation.id, claim.fencing_token, limits)
+        RemoteCallStore(store).admit(claim.operation.id, claim.fencing_token, limits)
     with pytest.raises(ClaimLost):
         store.save_engine_state(claim.operation.id, claim.fencing_token, '{"operation": "x"}')
     # The worker that takes over resumes the remote job in the same slot; the old one cannot free it.
     takeover = store.claim("w2", 30)
     assert takeover is not None and _admit(store, takeover, limits)
     with pytest.raises(ClaimLost):
-        store.release_remote_calls(claim.operation.id, claim.fencing_token)
+        RemoteCallStore(store).release(claim.operation.id, claim.fencing_token)
     (other,) = _claimed(store, 1)
     assert not _admit(store, other, limits)
 
@@ -129,5 +132,5 @@ def test_a_retry_of_a_call_that_got_no_answer_keeps_its_slot_and_still_counts_in
     # No answer: the remote may have made an operation, so the slot stays taken...
     assert not _admit(store, second, limits)
     assert _admit(store, first, limits)  # ...and its retry needs no other slot, but is a call all the same
-    refused = store.admit_remote_call(first.operation.id, first.fencing_token, limits)
+    refused = RemoteCallStore(store).admit(first.operation.id, first.fencing_token, limits)
     assert refused.limit == "2 requests per minute"

@@ -12,6 +12,7 @@ import sqlalchemy
 
 from openreel.domain.operation import OperationError, OperationState, VideoFile
 from openreel.store.codec import request_to_json
+from openreel.store.dispatch import QueuedWork
 from openreel.store.sql import SqlStore
 from tests.store.queued import queue_one
 from openreel.store.tables import operations
@@ -42,7 +43,7 @@ def test_a_stale_token_cannot_finish_an_operation(store: SqlStore) -> None:
     first = store.claim("w1", 0.2)
     assert first is not None
     time.sleep(0.4)
-    assert store.requeue_expired(max_attempts=3).requeued == [op.id]
+    assert store.requeue_expired(max_attempts=3).requeued == [QueuedWork(op.id, op.model)]
     second = store.claim("w2", 30)
     assert second is not None and second.fencing_token > first.fencing_token
     assert not store.heartbeat(op.id, first.fencing_token, 30, 50, "")

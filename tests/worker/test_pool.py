@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from openreel.engines.catalog import Catalog
@@ -12,7 +13,7 @@ from openreel.engines.registry import EngineRegistry
 from openreel.queue.local import LocalQueue
 from openreel.storage.local import LocalStorage
 from openreel.store.sql import SqlStore
-from openreel.worker.pool import Sweeper, WorkerPool
+from openreel.worker.pool import WorkerPool
 from openreel.worker.worker import Worker
 from tests.inprocess import explicit_settings
 
@@ -24,11 +25,11 @@ class CrashingWorker(Worker):
         super().__init__(*args)  # type: ignore[arg-type]
         self.crashes, self.starts = crashes, 0
 
-    def run_forever(self, stopping: threading.Event) -> None:
+    def run_forever(self, stopping: threading.Event, wait_for_work: Callable[[float], None]) -> None:
         self.starts += 1
         if self.starts <= self.crashes:
             raise RuntimeError("a bug that escaped every handler")
-        super().run_forever(stopping)
+        super().run_forever(stopping, wait_for_work)
 
 
 def test_a_dead_worker_thread_is_restarted_until_the_pool_stops(tmp_path: Path) -> None:
@@ -38,8 +39,7 @@ def test_a_dead_worker_thread_is_restarted_until_the_pool_stops(tmp_path: Path) 
     queue = LocalQueue()
     worker = CrashingWorker(2, "w0", store, LocalStorage(tmp_path / "videos"), queue, Catalog.load(None),
                             EngineRegistry(), settings, tmp_path / "tmp")
-    pool = WorkerPool([worker], Sweeper(store, queue, 3), sweep_interval=0.05, queue=queue,
-                      stopping=threading.Event())
+    pool = WorkerPool([worker], queue, threading.Event(), check_interval=0.05)
     pool.start()
     try:
         deadline = time.monotonic() + 30

@@ -28,7 +28,7 @@ from openreel.api.to_wire import inlines_videos
 from openreel.auth import Principal
 from openreel.domain.naming import operation_id_from
 from openreel.runtime import Runtime
-from openreel.store.sql import utcnow
+from openreel.store.clock import utcnow
 
 FINISHED_TTL_SECONDS = 30.0
 MAX_ENTRIES = 2048

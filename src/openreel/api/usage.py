@@ -13,7 +13,7 @@ from openreel.auth import PROJECT_ID_RULE, is_project_id
 from openreel.billing.report import parse_since
 from openreel.errors import InvalidArgument
 from openreel.runtime import Runtime
-from openreel.store.sql import utcnow
+from openreel.store.clock import utcnow
 
 router = APIRouter(tags=["Usage"])
 admin_router = APIRouter(prefix=ADMIN_PREFIX, tags=["Admin"], dependencies=[Depends(require_admin)])

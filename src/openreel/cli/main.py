@@ -1,4 +1,4 @@
-"""The `openreel` command: serve, keys, limits, usage, webhooks, generate, models, operations, db. Flags
+"""The `openreel` command: serve, worker, keys, limits, usage, webhooks, generate, models, operations, db. Flags
 map one to one onto Settings fields; anything not given on the command line comes from OPENREEL_*
 variables.
 
@@ -22,6 +22,7 @@ from openreel.cli.limits import limits_app
 from openreel.cli.remote import list_models, operations_app
 from openreel.cli.usage import usage
 from openreel.cli.webhooks import webhooks_app
+from openreel.cli.worker import worker
 
 app = typer.Typer(cls=Group, help="openreel: self-hosted video generation that speaks Google's Veo API.",
                   epilog=SUMMARY, no_args_is_help=True, add_completion=False,
@@ -34,6 +35,8 @@ app.add_typer(operations_app, name="operations")
 app.command("usage", cls=Command, help="A project's usage and cost: one record per finished operation.")(usage)
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(db_app, name="db")
+app.command("worker", cls=Command, help="Run a worker process of a scale-out deployment: it serves the models named, "
+                                         "from the Celery queue at OPENREEL_QUEUE_URL.")(worker)
 
 
 @app.command(cls=Command, help="Start the API with in-process workers (embedded defaults: SQLite + local disk).")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
 # Nothing says when a remote operation ends: an operation waiting for a concurrency slot is made
-# due again when one frees (SqlStore._release_remote_calls), and otherwise looks after this long.
+# due again when one frees (store/remote_calls.py, end_remote_calls), and otherwise looks after this long.
 CONCURRENCY_RETRY_SECONDS = 30.0
 
 

@@ -115,6 +115,10 @@ class Catalog:
             raise NotFound(f"Model '{model_id}' was not found. Known models: "
                            f"{', '.join(sorted(self._models))}") from None
 
+    def find(self, model_id: str) -> ModelSpec | None:
+        """The model's entry, or None where get() would raise NotFound."""
+        return self._models.get(model_id.removeprefix("models/"))
+
     def ids(self) -> set[str]:
         return set(self._models)
 

@@ -10,14 +10,17 @@ import threading
 
 
 class LocalQueue:
+    in_process = True
+
     def __init__(self) -> None:
         self._work = threading.Condition()
         self._pending = 0
 
-    def dispatch(self, operation_id: str) -> None:
+    def dispatch(self, operation_id: str, model: str) -> bool:
         with self._work:
             self._pending += 1
             self._work.notify()
+        return True
 
     def wait_for_work(self, timeout: float) -> None:
         """Return when work was dispatched or after timeout, whichever comes first."""
@@ -29,3 +32,6 @@ class LocalQueue:
     def wake_all(self) -> None:
         with self._work:
             self._work.notify_all()
+
+    def close(self) -> None:
+        self.wake_all()

@@ -22,14 +22,16 @@ from openreel.engines.capabilities import Capabilities
 from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
 from openreel.media.thumbnail import first_frame_jpeg
-from openreel.queue.local import LocalQueue
+from openreel.queue.base import WorkQueue
+from openreel.queue.handoff import dispatch
 from openreel.quota.admission import admit
 from openreel.quota.tiers import TierLimits
 from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
-from openreel.store.sql import IDEMPOTENCY_WINDOW, IdempotentCreate, SqlStore, utcnow
+from openreel.store.clock import utcnow
+from openreel.store.sql import IDEMPOTENCY_WINDOW, IdempotentCreate, SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class IdempotentRequest:
 
 
 class OperationService:
-    def __init__(self, store: SqlStore, storage: Storage, queue: LocalQueue, catalog: Catalog,
+    def __init__(self, store: SqlStore, storage: Storage, queue: WorkQueue, catalog: Catalog,
                  capabilities: Callable[[ModelSpec], Capabilities], limits: InputLimits,
                  rate_limits: Callable[[Principal], TierLimits], max_queued: int,
                  min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],
@@ -118,7 +120,7 @@ class OperationService:
         if keyed is not None and earlier is not None:
             self.inputs.delete(written)
             return self._replay(principal, keyed, earlier)
-        self.queue.dispatch(op_id)
+        dispatch(self.queue, self.store, op_id, spec.id)
         return self.get(principal, op_id)
 
     def _check_destinations(self, request: GenerationRequest) -> None:

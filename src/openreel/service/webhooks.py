@@ -12,7 +12,7 @@ from openreel.domain.webhooks import (SUBSCRIBABLE_EVENTS, Delivery, DeliveryAtt
                                       WebhookState)
 from openreel.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from openreel.protocol.rpc import rfc3339
-from openreel.store.sql import utcnow
+from openreel.store.clock import utcnow
 from openreel.store.webhooks import WebhookStore
 from openreel.webhooks.dispatcher import WebhookDispatcher
 from openreel.webhooks.signing import new_message_id, new_signing_secret

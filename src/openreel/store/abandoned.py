@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from openreel.backoff import exponential_delay
-from openreel.store.sql import SqlStore
-from openreel.store.tables import abandoned_work
+from openreel.store.tables import abandoned_work, operations
+
+if TYPE_CHECKING:
+    from openreel.store.sql import SqlStore
 
 FIRST_RETRY_SECONDS = 10.0
 MAX_RETRY_SECONDS = 600.0
@@ -65,3 +68,24 @@ class AbandonedWorkStore:
             conn.execute(abandoned_work.delete().where(
                 abandoned_work.c.id == work.id, abandoned_work.c.tries == work.tries + 1,
                 abandoned_work.c.delete_remote == work.delete_remote))
+
+
+def record_abandoned_work(conn: Connection, op_id: str, delete_remote: bool, now: datetime) -> None:
+    """The operation ends in a way its worker may not have followed through (cancelled or
+    deleted, perhaps in the queue after a restart; failed; given up by the sweeper): if its
+    engine saved state (a remote job's name), record it, in the same transaction, for a worker
+    process to ask the engine to stop that work (store/abandoned.py). Stopping work that has
+    already stopped is harmless, so this errs on the side of asking. One record per
+    operation: a delete after a cancel turns the pending record into "cancel and delete"."""
+    row = conn.execute(select(operations.c.model, operations.c.engine_state).where(
+        operations.c.id == op_id)).first()
+    if row is None or not row.engine_state:
+        return
+    pending = abandoned_work.c.operation_id == op_id
+    if conn.execute(select(abandoned_work.c.id).where(pending)).first() is not None:
+        if delete_remote:
+            conn.execute(update(abandoned_work).where(pending).values(delete_remote=True, next_try_at=now))
+        return
+    conn.execute(abandoned_work.insert().values(
+        operation_id=op_id, model=row.model, engine_state=row.engine_state, delete_remote=delete_remote,
+        tries=0, created_at=now, next_try_at=now))

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 
-from openreel.store.sql import SqlStore, utcnow
+from openreel.store.clock import utcnow
+from openreel.store.sql import SqlStore
 from openreel.store.tables import api_keys
 
 

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from openreel.store.sql import SqlStore, utcnow
+from openreel.store.clock import utcnow
+from openreel.store.sql import SqlStore
 from openreel.store.tables import custom_limits
 
 LimitValues = dict[str, int | None]

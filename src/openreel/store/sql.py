@@ -10,7 +10,6 @@ lifecycle table in domain/operation.py before it reaches the database.
 from __future__ import annotations
 
 import base64
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -27,12 +26,15 @@ from sqlalchemy.exc import DBAPIError
 from openreel.domain.naming import operation_id_from
 from openreel.domain.operation import (ACTIVE_STATES, MAX_WAIT_REASON_CHARS, Operation, OperationError,
                                        OperationState, Surface, VideoFile, transition)
-from openreel.domain.remote_limits import (CONCURRENCY_RETRY_SECONDS, DAY, MINUTE, RemoteAdmission, RemoteLimits,
-                                           seconds_until_room)
-from openreel.errors import Aborted, Cancelled, ClaimLost, Deleted, InternalError
+from openreel.errors import Aborted, Cancelled, InternalError
+from openreel.store.abandoned import record_abandoned_work
+from openreel.store.clock import utcnow
 from openreel.store.codec import request_from_json, request_to_json
+from openreel.store.dispatch import QueuedWork
+from openreel.store.fencing import fenced, why_not_held
+from openreel.store.remote_calls import end_remote_calls
 from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
-from openreel.store.tables import (abandoned_work, idempotency_keys, operations, remote_calls, usage_records,
+from openreel.store.tables import (idempotency_keys, operations, usage_records,
                                    videos)
 from openreel.store.usage import usage_from_row
 
@@ -42,14 +44,8 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Called inside the transaction that finishes an operation (usage records, the webhook outbox),
 # so that what it writes lands exactly when the operation finishes, or not at all.
 FinishListener = Callable[[Connection, Operation], None]
-# Any constants will do: the advisory locks all PostgreSQL admissions (of create calls, and of
-# calls to remote APIs) serialise on.
+# Any constant will do: the advisory lock all PostgreSQL admissions of create calls serialise on.
 _ADMISSION_LOCK_KEY = 0x6F72_6164
-_REMOTE_CALLS_LOCK_KEY = 0x6F72_7263
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,7 @@ class Claim:
 
 @dataclass(frozen=True)
 class SweepResult:
-    requeued: list[str]
+    requeued: list[QueuedWork]
     failed: list[str]
 
 
@@ -224,14 +220,14 @@ class SqlStore:
 
     def cancel(self, op_id: str) -> bool:
         """Move an active operation to CANCELLED; False if it had already finished. Work its engine
-        left running elsewhere is recorded to be stopped (_abandon_engine_work)."""
+        left running elsewhere is recorded to be stopped (store/abandoned.py)."""
         now = utcnow()
         with self.writing() as conn:
             if not self._move(conn, op_id, ACTIVE_STATES, OperationState.CANCELLED, (), error_code=1,
                               error_message="The operation was cancelled.", lease_owner=None, updated_at=now,
                               finished_at=now):
                 return False
-            self._abandon_engine_work(conn, op_id, delete_remote=False, now=now)
+            record_abandoned_work(conn, op_id, delete_remote=False, now=now)
             self._finished(conn, op_id, now)
             return True
 
@@ -242,7 +238,7 @@ class SqlStore:
         with self.writing() as conn:
             state = conn.execute(select(operations.c.state).where(operations.c.id == op_id)).scalar_one_or_none()
             if state is not None and state != OperationState.SUCCEEDED.value:
-                self._abandon_engine_work(conn, op_id, delete_remote=True, now=utcnow())
+                record_abandoned_work(conn, op_id, delete_remote=True, now=utcnow())
             keys = list(conn.execute(select(videos.c.storage_key).where(videos.c.operation_id == op_id)).scalars())
             conn.execute(videos.delete().where(videos.c.operation_id == op_id))
             # A retry with its Idempotency-Key makes a new operation, rather than naming a gone one.
@@ -305,20 +301,23 @@ class SqlStore:
             query = query.where(operations.c.model.in_(list(models)))
         if not_models:
             query = query.where(operations.c.model.not_in(list(not_models)))
-        query = query.order_by(operations.c.created_at, operations.c.id).limit(8)
+        query = query.order_by(operations.c.created_at, operations.c.id).limit(1)
         with self.reading() as conn:
             if not conn.execute(query).first():
                 return None  # the common idle case costs no write lock
         with self.writing() as conn:
-            for candidate in conn.execute(query).scalars().all():
+            # PostgreSQL: lock the oldest row no other claim holds locked right now (SKIP LOCKED),
+            # so concurrent claims take different operations instead of queueing on the same one.
+            # SQLite has one writer at a time anyway (and no FOR UPDATE).
+            next_one = query.with_for_update(skip_locked=True)
+            while (candidate := conn.execute(next_one).scalar()) is not None:
                 now = utcnow()
-                moved = self._move(conn, candidate, [OperationState.QUEUED], OperationState.RUNNING, (),
-                                   lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
-                                   fencing_token=operations.c.fencing_token + 1,
-                                   attempt=operations.c.attempt + 1, started_at=now, updated_at=now,
-                                   not_before=None, wait_reason=None, waiting_on=None)
-                if not moved:
-                    continue  # another worker won it
+                if not self._move(conn, candidate, [OperationState.QUEUED], OperationState.RUNNING, (),
+                                  lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
+                                  fencing_token=operations.c.fencing_token + 1,
+                                  attempt=operations.c.attempt + 1, started_at=now, updated_at=now,
+                                  not_before=None, wait_reason=None, waiting_on=None):
+                    return None  # cannot happen under the lock; never loop on it
                 row = conn.execute(select(operations).where(operations.c.id == candidate)).one()
                 try:
                     return Claim(self._load(conn, [row])[0], row.fencing_token)
@@ -334,7 +333,7 @@ class SqlStore:
         """Extend the lease and record progress; False means stop: cancelled or lease lost."""
         now = utcnow()
         with self.writing() as conn:
-            result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
+            result = conn.execute(update(operations).where(*fenced(op_id, token)).values(
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
                 progress_percent=progress_percent, progress_phase=progress_phase, updated_at=now))
         return bool(result.rowcount == 1)
@@ -371,19 +370,22 @@ class SqlStore:
                               (operations.c.fencing_token == token,), error_code=error.grpc_code,
                               error_message=error.message, lease_owner=None, updated_at=now, finished_at=now):
                 return False
-            self._abandon_engine_work(conn, op_id, delete_remote=False, now=now)
+            record_abandoned_work(conn, op_id, delete_remote=False, now=now)
             self._finished(conn, op_id, now)
             return True
 
     def release(self, op_id: str, token: int, count_attempt: bool = False) -> bool:
         """Hand a running operation back to the queue: when its worker shuts down gracefully the
         attempt it was on is not counted against it; after a transient fault (count_attempt)
-        it is, so that a fault that never clears still ends in failure."""
+        it is, so that a fault that never clears still ends in failure. The caller dispatches it
+        again (dispatched_at is now)."""
+        now = utcnow()
         with self.writing() as conn:
             return self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED,
                               (operations.c.fencing_token == token,),
                               lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
-                              attempt=operations.c.attempt - (0 if count_attempt else 1), updated_at=utcnow())
+                              attempt=operations.c.attempt - (0 if count_attempt else 1), updated_at=now,
+                              dispatched_at=now)
 
     def defer(self, op_id: str, token: int, not_before: datetime, reason: str,
               waiting_on: str | None = None) -> bool:
@@ -400,137 +402,30 @@ class SqlStore:
 
     def save_engine_state(self, op_id: str, token: int, state: str) -> None:
         """Keep what the engine needs to resume this operation on a later attempt (the remote
-        operation's name), while the claim holds; otherwise raise why not (_why_not_held)."""
+        operation's name), while the claim holds; otherwise raise why not (store/fencing.py)."""
         with self.writing() as conn:
-            result = conn.execute(update(operations).where(*self._fenced(op_id, token)).values(
+            result = conn.execute(update(operations).where(*fenced(op_id, token)).values(
                 engine_state=state, updated_at=utcnow()))
             if result.rowcount != 1:
-                raise self._why_not_held(conn, op_id)
-
-    def admit_remote_call(self, op_id: str, token: int, limits: RemoteLimits) -> RemoteAdmission:
-        """Count one create call to a remote API against its limits, for every worker of every
-        process, if it fits: under the lock, so two workers never both take the last slot.
-
-        Every call sent counts in the per-minute and per-day windows, a retry too. A call holds a
-        concurrency slot until release_remote_calls, or the operation's finish, frees it; an
-        operation that already holds one (a retry after no answer, or a resumed attempt) keeps
-        it and needs no other. A window counts a call for `limits.margin_seconds` longer than the
-        remote does: the remote stamps it only when it arrives."""
-        now = utcnow()
-        with self.writing() as conn:
-            if not self.is_sqlite:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REMOTE_CALLS_LOCK_KEY})
-            if conn.execute(select(operations.c.id).where(*self._fenced(op_id, token))).first() is None:
-                raise self._why_not_held(conn, op_id)
-            of_key = remote_calls.c.limit_key == limits.key
-            holds_slot = conn.execute(select(remote_calls.c.id).where(
-                of_key, remote_calls.c.operation_id == op_id, remote_calls.c.released_at.is_(None))).first()
-            if limits.concurrent is not None and not holds_slot:
-                running = conn.execute(select(func.count()).select_from(remote_calls).where(
-                    of_key, remote_calls.c.released_at.is_(None))).scalar_one()
-                if running >= limits.concurrent:
-                    return RemoteAdmission(CONCURRENCY_RETRY_SECONDS, f"{limits.concurrent} concurrent operations",
-                                           waits_for_slot=True)
-            for window, limit, name in ((MINUTE, limits.requests_per_minute, "requests per minute"),
-                                        (DAY, limits.requests_per_day, "requests per day")):
-                if limit is None:
-                    continue
-                counted = window + timedelta(seconds=limits.margin_seconds)
-                recent = list(conn.execute(select(remote_calls.c.sent_at).where(
-                    of_key, remote_calls.c.sent_at >= now - counted).order_by(remote_calls.c.sent_at)).scalars())
-                if (wait := seconds_until_room(recent, limit, counted, now)) > 0:
-                    return RemoteAdmission(wait, f"{limit} {name}")
-            conn.execute(remote_calls.insert().values(limit_key=limits.key, operation_id=op_id, sent_at=now,
-                                                      released_at=now if holds_slot else None))
-            return RemoteAdmission(0.0)
-
-    def release_remote_calls(self, op_id: str, token: int) -> None:
-        """The operation's remote call was refused and made no remote operation: its concurrency
-        slot is free again (the call still counts in its windows), while the claim holds (a
-        worker that lost its claim must not free the slot of the one that took over); otherwise
-        raise why not (_why_not_held). Nobody waiting is woken: a refusal says nothing about the
-        remote having room."""
-        with self.writing() as conn:
-            if conn.execute(select(operations.c.id).where(*self._fenced(op_id, token))).first() is None:
-                raise self._why_not_held(conn, op_id)
-            conn.execute(update(remote_calls).where(remote_calls.c.operation_id == op_id,
-                                                    remote_calls.c.released_at.is_(None)).values(released_at=utcnow()))
-
-    def purge_remote_calls(self, before: datetime) -> int:
-        """Forget released calls older than every window counts."""
-        with self.writing() as conn:
-            return int(conn.execute(remote_calls.delete().where(
-                remote_calls.c.sent_at < before, remote_calls.c.released_at.is_not(None))).rowcount)
-
-    @staticmethod
-    def _end_remote_calls(conn: Connection, op_id: str, now: datetime) -> None:
-        """The operation finished: its remote operation no longer counts as running. As many
-        operations waiting for a slot of its limit key as it held are due now, the oldest first
-        (the claim's order), so waiting for a slot is first come, first served without polling,
-        and one freed slot does not wake a herd that would mostly be refused again."""
-        held = (remote_calls.c.operation_id == op_id, remote_calls.c.released_at.is_(None))
-        freed = Counter(conn.execute(select(remote_calls.c.limit_key).where(*held)).scalars())
-        if not freed:
-            return
-        conn.execute(update(remote_calls).where(*held).values(released_at=now))
-        for key, slots in freed.items():
-            oldest = select(operations.c.id).where(
-                operations.c.state == OperationState.QUEUED.value, operations.c.waiting_on == key,
-                operations.c.not_before > now).order_by(operations.c.created_at, operations.c.id).limit(slots)
-            woken = list(conn.execute(oldest).scalars())
-            conn.execute(update(operations).where(operations.c.id.in_(woken)).values(not_before=now))
-
-    @staticmethod
-    def _abandon_engine_work(conn: Connection, op_id: str, delete_remote: bool, now: datetime) -> None:
-        """The operation ends in a way its worker may not have followed through (cancelled or
-        deleted, perhaps in the queue after a restart; failed; given up by the sweeper): if its
-        engine saved state (a remote job's name), record it, in the same transaction, for a worker
-        process to ask the engine to stop that work (store/abandoned.py). Stopping work that has
-        already stopped is harmless, so this errs on the side of asking. One record per
-        operation: a delete after a cancel turns the pending record into "cancel and delete"."""
-        row = conn.execute(select(operations.c.model, operations.c.engine_state).where(
-            operations.c.id == op_id)).first()
-        if row is None or not row.engine_state:
-            return
-        pending = abandoned_work.c.operation_id == op_id
-        if conn.execute(select(abandoned_work.c.id).where(pending)).first() is not None:
-            if delete_remote:
-                conn.execute(update(abandoned_work).where(pending).values(delete_remote=True, next_try_at=now))
-            return
-        conn.execute(abandoned_work.insert().values(
-            operation_id=op_id, model=row.model, engine_state=row.engine_state, delete_remote=delete_remote,
-            tries=0, created_at=now, next_try_at=now))
+                raise why_not_held(conn, op_id)
 
     def why_not_held(self, op_id: str) -> Cancelled:
-        """Why a worker's claim on the operation no longer holds (see _why_not_held)."""
+        """Why a worker's claim on the operation no longer holds (store/fencing.py)."""
         with self.reading() as conn:
-            return self._why_not_held(conn, op_id)
-
-    @staticmethod
-    def _why_not_held(conn: Connection, op_id: str) -> Cancelled:
-        """What a fenced write that found no claim means: the caller deleted or cancelled the
-        operation, or it ended otherwise (the sweeper gave up on it): nobody will go on with it;
-        or another worker took it over (its remote job must then be left alone)."""
-        state = conn.execute(select(operations.c.state).where(operations.c.id == op_id)).scalar_one_or_none()
-        if state is None:
-            return Deleted("The operation was deleted.")
-        if state == OperationState.CANCELLED.value:
-            return Cancelled("The operation was cancelled.")
-        if state in (OperationState.FAILED.value, OperationState.SUCCEEDED.value):
-            return Cancelled(f"The operation has already ended ({state}).")
-        return ClaimLost("The operation was taken over by another worker.")
+            return why_not_held(conn, op_id)
 
     def requeue_expired(self, max_attempts: int) -> SweepResult:
-        """Hand operations whose worker stopped heart-beating back to the queue, or fail them
-        once they have used all their attempts."""
+        """Hand operations whose worker stopped heart-beating back to the queue (the caller
+        dispatches them), or fail them once they have used all their attempts."""
         now = utcnow()
-        requeued: list[str] = []
+        requeued: list[QueuedWork] = []
         failed: list[str] = []
         with self.reading() as conn:
-            expired = conn.execute(select(operations.c.id, operations.c.attempt, operations.c.fencing_token).where(
+            expired = conn.execute(select(operations.c.id, operations.c.model, operations.c.attempt,
+                                          operations.c.fencing_token).where(
                 operations.c.state == OperationState.RUNNING.value,
                 operations.c.lease_expires_at < now)).all()
-        for op_id, attempt, token in expired:
+        for op_id, model, attempt, token in expired:
             fenced = (operations.c.fencing_token == token,)
             with self.writing() as conn:
                 if attempt >= max_attempts:
@@ -539,20 +434,20 @@ class SqlStore:
                                   updated_at=now, finished_at=now,
                                   error_message=f"The worker running this operation stopped responding "
                                                 f"{attempt} time(s); giving up after {max_attempts} attempts."):
-                        self._abandon_engine_work(conn, op_id, delete_remote=False, now=now)
+                        record_abandoned_work(conn, op_id, delete_remote=False, now=now)
                         self._finished(conn, op_id, now)
                         failed.append(op_id)
                 elif self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED, fenced,
                                 lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
-                                updated_at=now):
-                    requeued.append(op_id)
+                                updated_at=now, dispatched_at=now):
+                    requeued.append(QueuedWork(op_id, model))
         return SweepResult(requeued, failed)
 
     def _finished(self, conn: Connection, op_id: str, now: datetime) -> None:
         """After a move to a terminal state, in the same transaction: set when the operation's
         files expire, free its remote calls' concurrency slots, and let the listeners write what
         goes with the outcome."""
-        self._end_remote_calls(conn, op_id, now)
+        end_remote_calls(conn, op_id, now)
         if self.retention is not None:
             conn.execute(update(operations).where(operations.c.id == op_id)
                          .values(files_expire_at=now + self.retention))
@@ -576,11 +471,6 @@ class SqlStore:
             operations.c.id == op_id, operations.c.state.in_([s.value for s in sources]), *conditions).values(
             state=target.value, **values))
         return bool(result.rowcount == 1)
-
-    @staticmethod
-    def _fenced(op_id: str, token: int) -> tuple[Any, ...]:
-        return (operations.c.id == op_id, operations.c.fencing_token == token,
-                operations.c.state == OperationState.RUNNING.value)
 
     @staticmethod
     def _load(conn: Connection, rows: Iterable[Row[Any]]) -> list[Operation]:
@@ -615,7 +505,7 @@ def _insert_operation(conn: Connection, op: Operation) -> None:
         id=op.id, name=op.name, surface=op.surface.value, model=op.model,
         project=op.project, api_key_id=op.api_key_id, state=op.state.value, request=request_to_json(op.request),
         progress_percent=0, attempt=0, fencing_token=0, created_at=op.created_at,
-        updated_at=op.updated_at))
+        updated_at=op.updated_at, dispatched_at=op.created_at))  # dispatched right after the commit
 
 
 def _queue_positions(conn: Connection, queued: list[Row[Any]]) -> dict[str, int]:

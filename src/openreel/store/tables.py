@@ -89,6 +89,9 @@ operations = Table(
     Column("not_before", UtcDateTime(), nullable=True),
     Column("wait_reason", String(MAX_WAIT_REASON_CHARS), nullable=True),
     Column("waiting_on", String(256), nullable=True),  # the remote limit key it waits for
+    # When the queue was last told about this queued operation; NULL: it must be told (its
+    # message could not be sent). The sweepers re-send messages that look lost (store/dispatch.py).
+    Column("dispatched_at", UtcDateTime(), nullable=True),
     Index("ix_operations_api_key_created", "api_key_id", "created_at"),
 )
 

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from openreel.domain.webhooks import Delivery, DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookState
-from openreel.store.sql import SqlStore, utcnow
+from openreel.store.clock import utcnow
+from openreel.store.sql import SqlStore
 from openreel.store.tables import project_secrets, webhook_attempts, webhook_deliveries, webhooks
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from openreel.domain.webhooks import Delivery, DeliveryAttempt
-from openreel.store.sql import utcnow
+from openreel.store.clock import utcnow
 from openreel.store.webhooks import WebhookStore
 from openreel.webhooks.retry_schedule import RetrySchedule
 from openreel.webhooks.sender import send

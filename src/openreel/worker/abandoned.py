@@ -16,7 +16,7 @@ from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.errors import NotFound
 from openreel.store.abandoned import AbandonedWork, AbandonedWorkStore
-from openreel.store.sql import utcnow
+from openreel.store.clock import utcnow
 
 log = logging.getLogger(__name__)
 # With the store's backoff (10 s doubling to 10 min, jittered, and never less than TRY_SECONDS)

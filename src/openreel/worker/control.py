@@ -13,6 +13,7 @@ from typing import Protocol
 from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS
 from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
 from openreel.errors import ClaimLost, DeadlineExceeded, OpenreelError
+from openreel.store.remote_calls import RemoteCallStore
 from openreel.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -52,15 +53,16 @@ class ClaimedRecord:
 
     def __init__(self, store: SqlStore, op_id: str, token: int) -> None:
         self.store, self.op_id, self.token = store, op_id, token
+        self.remote_calls = RemoteCallStore(store)
 
     def save_engine_state(self, state: str) -> None:
         self.store.save_engine_state(self.op_id, self.token, state)
 
     def admit_remote_call(self, limits: RemoteLimits) -> RemoteAdmission:
-        return self.store.admit_remote_call(self.op_id, self.token, limits)
+        return self.remote_calls.admit(self.op_id, self.token, limits)
 
     def release_remote_calls(self) -> None:
-        self.store.release_remote_calls(self.op_id, self.token)
+        self.remote_calls.release(self.op_id, self.token)
 
 
 class RunControl:

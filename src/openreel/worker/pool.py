@@ -1,5 +1,5 @@
-"""WorkerPool: the embedded deployment's in-process workers and sweeper, as threads, under a
-supervisor that restarts any worker thread that died and keeps sweeping through database faults."""
+"""WorkerPool: the embedded deployment's in-process workers, as threads, under a supervisor that
+restarts any worker thread that died. The process's sweeper runs beside it (worker/sweeper.py)."""
 
 from __future__ import annotations
 
@@ -10,37 +10,21 @@ import threading
 import time
 
 from openreel.queue.local import LocalQueue
-from openreel.store.sql import SqlStore
 from openreel.worker.worker import Worker
 
 log = logging.getLogger(__name__)
 
 
-class Sweeper:
-    """Requeues operations whose worker stopped heart-beating (crash, kill -9, lost machine)."""
-
-    def __init__(self, store: SqlStore, queue: LocalQueue, max_attempts: int) -> None:
-        self.store, self.queue, self.max_attempts = store, queue, max_attempts
-
-    def sweep(self) -> None:
-        result = self.store.requeue_expired(self.max_attempts)
-        if result.requeued or result.failed:
-            log.warning("sweeper: requeued %s, failed %s (expired leases)", result.requeued, result.failed)
-        for op_id in result.requeued:
-            self.queue.dispatch(op_id)
-
-
 class WorkerPool:
-    def __init__(self, workers: list[Worker], sweeper: Sweeper, sweep_interval: float,
-                 queue: LocalQueue, stopping: threading.Event) -> None:
-        self.workers, self.sweeper, self.sweep_interval, self.queue = workers, sweeper, sweep_interval, queue
+    def __init__(self, workers: list[Worker], queue: LocalQueue, stopping: threading.Event,
+                 check_interval: float) -> None:
+        self.workers, self.queue, self.check_interval = workers, queue, check_interval
         # Set by stop(), or earlier by the server's signal handler: no new claims from then on.
         self.stopping = stopping
         self._threads: dict[str, threading.Thread] = {}
         self._supervisor: threading.Thread | None = None
 
     def start(self) -> None:
-        self._sweep()  # work left running by a previous process is picked up at once
         for worker in self.workers:
             self._start_worker(worker)
         self._supervisor = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
@@ -57,23 +41,16 @@ class WorkerPool:
 
     def _run_worker(self, worker: Worker) -> None:
         try:
-            worker.run_forever(self.stopping)
+            worker.run_forever(self.stopping, self.queue.wait_for_work)
         except Exception:
             log.exception("worker %s died; the supervisor restarts it", worker.id)
 
     def _supervise(self) -> None:
-        while not self.stopping.wait(self.sweep_interval):
-            self._sweep()
+        while not self.stopping.wait(self.check_interval):
             for worker in self.workers:
                 if not self._threads[worker.id].is_alive() and not self.stopping.is_set():
                     log.warning("restarting worker %s", worker.id)
                     self._start_worker(worker)
-
-    def _sweep(self) -> None:
-        try:
-            self.sweeper.sweep()
-        except Exception as exc:  # the database is down: the next round tries again
-            log.warning("sweep failed (%s); retrying in %.1f s", exc, self.sweep_interval)
 
     def stop(self, timeout: float) -> None:
         """Workers stop between frames and hand their operations back to the queue; waits at

@@ -14,7 +14,9 @@ from openreel.domain.naming import video_blob_keys
 from openreel.domain.remote_limits import DAY
 from openreel.storage.base import Storage
 from openreel.storage.inputs import InputBlobs
-from openreel.store.sql import IDEMPOTENCY_WINDOW, SqlStore, utcnow
+from openreel.store.remote_calls import RemoteCallStore
+from openreel.store.clock import utcnow
+from openreel.store.sql import IDEMPOTENCY_WINDOW, SqlStore
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -32,7 +34,7 @@ class RetentionSweeper:
         # First: a blob that cannot be deleted below must not keep these tables growing. Remote
         # calls are kept a little past the day window, which counts them a little longer.
         self.store.purge_idempotency_keys(now - IDEMPOTENCY_WINDOW)
-        self.store.purge_remote_calls(now - DAY - REMOTE_CALLS_SLACK)
+        RemoteCallStore(self.store).purge(now - DAY - REMOTE_CALLS_SLACK)
         expired = 0
         while batch := self.store.files_to_expire(now, BATCH):
             for op in batch:

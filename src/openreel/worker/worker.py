@@ -30,12 +30,14 @@ from openreel.engines.base import Deferred, FilteredOut
 from openreel.errors import (Cancelled, DeadlineExceeded, FailedPrecondition, InternalError, NotFound, OpenreelError,
                              OperationFailed, OutOfMemory, ServiceUnavailable)
 from openreel.media.thumbnail import first_frame_jpeg
-from openreel.queue.local import LocalQueue
+from openreel.queue.base import WorkQueue
+from openreel.queue.handoff import dispatch
 from openreel.settings import Settings
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
-from openreel.store.sql import Claim, SqlStore, utcnow
+from openreel.store.clock import utcnow
+from openreel.store.sql import Claim, SqlStore
 from openreel.backoff import Backoff
 from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
 from openreel.worker.render import render_samples
@@ -50,7 +52,7 @@ MAX_OUTAGE_WAIT_SECONDS = 120.0
 
 
 class Worker:
-    def __init__(self, worker_id: str, store: SqlStore, storage: Storage, queue: LocalQueue,
+    def __init__(self, worker_id: str, store: SqlStore, storage: Storage, queue: WorkQueue,
                  catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path,
                  destinations: Destinations | None = None) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
@@ -62,8 +64,10 @@ class Worker:
         # next start-up to remove (worker/scratch.py).
         self.tmp_dir = tmp_dir
 
-    def run_forever(self, stopping: threading.Event) -> None:
-        self._preload(stopping)
+    def run_forever(self, stopping: threading.Event, wait_for_work: Callable[[float], None]) -> None:
+        """The embedded loop: claim the oldest queued operation this worker serves, run it, and
+        when there is none wait for a wake-up or the poll interval."""
+        self.preload(stopping)
         backoff = Backoff()
         while not stopping.is_set():
             try:
@@ -76,28 +80,44 @@ class Worker:
                 continue
             backoff.reset()
             if claim is None:
-                self.queue.wait_for_work(self.settings.poll_interval_seconds)
+                wait_for_work(self.settings.poll_interval_seconds)
                 continue
             self._run_in_slot(claim, stopping)
 
-    def _run_in_slot(self, claim: Claim, stopping: threading.Event) -> None:
+    def run_dispatched(self, operation_id: str, stopping: threading.Event) -> bool:
+        """A queue's message named this operation: claim it and run it. False when it cannot be
+        claimed, the message being a duplicate or stale one (the operation is claimed, finished,
+        deleted or deferred) or the model's engine being at capacity here (the operation is then
+        queued again, for another worker or later)."""
+        claim = self.store.claim(self.id, self.settings.lease_seconds, operation_id=operation_id,
+                                 models=self.settings.served_models)
+        return claim is not None and self._run_in_slot(claim, stopping)
+
+    def _run_in_slot(self, claim: Claim, stopping: threading.Event) -> bool:
         """Run the claim in one of its engine's job slots. Another worker of this process may
         have taken the last one between this worker's look and its claim: then the claim goes
-        straight back to the queue, its attempt not counted."""
+        straight back to the queue, its attempt not counted (and this returns False)."""
         try:
             spec = self.catalog.get(claim.operation.model)
         except NotFound:
             spec = None  # run() fails the operation, naming the model the catalog no longer has
         if spec is not None and not self.engines.try_begin(spec):
-            self.store.release(claim.operation.id, claim.fencing_token)
-            return
+            self._hand_back(claim)
+            return False
         try:
             self.run(claim, stopping)
+            return True
         finally:
             if spec is not None:
                 self.engines.end(spec)
 
-    def _preload(self, stopping: threading.Event) -> None:
+    def _hand_back(self, claim: Claim) -> None:
+        """Back to the queue, its attempt not counted, and dispatched again."""
+        op = claim.operation
+        if self.store.release(op.id, claim.fencing_token):
+            dispatch(self.queue, self.store, op.id, op.model)
+
+    def preload(self, stopping: threading.Event) -> None:
         """Load the models this worker serves before taking work, so the first job does not pay
         for loading weights. A model that cannot load is logged; its jobs then fail saying why."""
         for model_id in self.settings.served_models or ():
@@ -122,7 +142,7 @@ class Worker:
         heartbeat.start()
         written: list[str] = []
         outcome: Callable[[], bool] | None = None  # the one fenced write that settles this run
-        publishes = False
+        publishes = requeues = False
         try:
             files, enhanced, filtered = self._generate(op.id, token, self._resolve_inputs(request), control, written)
             outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, filtered), True
@@ -131,7 +151,7 @@ class Worker:
         except Cancelled:
             pass  # cancelled, or another worker holds the operation now: nothing to record
         except ShuttingDown:
-            outcome = partial(self.store.release, op.id, token)
+            outcome, requeues = partial(self.store.release, op.id, token), True
         except Deferred as wait:
             outcome = self._deferral(claim, wait)
         except (ServiceUnavailable, OutOfMemory) as exc:
@@ -145,6 +165,7 @@ class Worker:
                 (stopping or threading.Event()).wait(min(OUTAGE_WAIT_SECONDS * op.attempt, MAX_OUTAGE_WAIT_SECONDS))
             outcome = (partial(self.store.release, op.id, token, count_attempt=True) if retry
                        else partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message)))
+            requeues = retry
         except OpenreelError as exc:
             outcome = partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message))
         except Exception as exc:
@@ -156,6 +177,8 @@ class Worker:
             recorded = outcome is not None and self._settle(outcome, op.name, stopping)
             if not (publishes and recorded):
                 self._discard(written)
+            if requeues and recorded:
+                dispatch(self.queue, self.store, op.id, op.model)
             shutil.rmtree(scratch, ignore_errors=True)
 
     def _deferral(self, claim: Claim, wait: Deferred) -> Callable[[], bool]:

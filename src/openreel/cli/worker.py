@@ -1,0 +1,59 @@
+"""`openreel worker`: a worker process of a scale-out deployment. It consumes the Celery queues of
+the models it serves (OPENREEL_QUEUE_URL), keeps their pipelines loaded, and drains on SIGTERM:
+running jobs stop between frames and go back to the queue for another worker."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from openreel.cli.data_dir import DatabaseUrl, DataDir, announce_data_dir, check_database_url, settings_from
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def worker(
+    models: Annotated[str | None, typer.Option(show_default=False,
+                                               help="Model ids to serve, comma-separated; their pipelines load at "
+                                                    "start and stay loaded (OPENREEL_WORKER_MODELS; default: "
+                                                    "every model in the catalog, each loaded on first use).")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at once, on threads sharing the loaded "
+                                                         "pipelines. One process per GPU.")] = 1,
+    queue_url: Annotated[str | None, typer.Option(show_default=False,
+                                                  help="The Celery broker, e.g. redis://host:6379/0 "
+                                                       "(OPENREEL_QUEUE_URL).")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    log_level: Annotated[str, typer.Option(help="Log level of openreel's own lines.")] = "info",
+) -> None:
+    from openreel.errors import OpenreelError
+    from openreel.observability.log_redaction import install_log_redaction
+    from openreel.preflight import StartupRefused
+    from openreel.runtime import Runtime
+    from openreel.worker.celery_consumer import CeleryConsumer
+
+    # workers=0: no in-process pool; the Celery consumer below runs the jobs.
+    settings = settings_from(worker_models=models, queue_url=queue_url, data_dir=data_dir,
+                             database_url=database_url, workers=0)
+    if not settings.queue_url:
+        typer.echo("openreel worker: set OPENREEL_QUEUE_URL (or --queue-url) to the Celery broker, e.g. "
+                   "redis://127.0.0.1:6379/0; without one, `openreel serve` runs the workers itself.", err=True)
+        raise typer.Exit(2)
+    check_database_url(settings)
+    announce_data_dir(settings, create=True)
+    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
+    install_log_redaction()
+    try:
+        runtime = Runtime.build(settings)
+        consumer = CeleryConsumer(runtime, concurrency)
+    except (StartupRefused, OpenreelError, ValueError) as exc:
+        typer.echo(f"openreel worker: refusing to start. {exc}", err=True)
+        raise typer.Exit(2) from None
+    runtime.start_background(runs_engines=True)
+    try:
+        consumer.run()
+    finally:
+        runtime.close()
+

@@ -1,0 +1,76 @@
+"""DispatchStore: which queued operations need a (new) message on the queue.
+
+The API dispatches an operation right after the commit that queues it, and a worker or sweeper
+right after handing one back; `dispatched_at` records when. A message can still be lost: the
+process died between its commit and its send, the broker was away (the sender then clears
+`dispatched_at`), or the broker lost what it held (Redis restarted without its AOF). The sweepers
+of every API replica and worker then send another. They need no leader: each takes an operation
+with a conditional update on the `dispatched_at` it read, so only one of any number of
+concurrent sweepers sends it. A message sent twice is harmless (the second finds the operation
+claimed or finished and drops itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, or_, select, update
+
+from openreel.domain.operation import OperationState
+from openreel.store.clock import utcnow
+from openreel.store.tables import operations
+
+if TYPE_CHECKING:
+    from openreel.store.sql import SqlStore
+
+# Enough to re-send a broker's whole loss in a few sweeps without one sweep's transaction
+# growing without bound.
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class QueuedWork:
+    """An operation to dispatch: the queue routes it by model."""
+
+    operation_id: str
+    model: str
+
+
+class DispatchStore:
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    def mark_undispatched(self, op_id: str) -> None:
+        """Its message could not be sent: the next sweep of any process sends it."""
+        with self.store.writing() as conn:
+            conn.execute(update(operations).where(
+                operations.c.id == op_id, operations.c.state == OperationState.QUEUED.value).values(
+                dispatched_at=None))
+
+    def take_undispatched(self, resend_after: timedelta, now: datetime | None = None) -> list[QueuedWork]:
+        """Queued operations that are due and whose message is missing or looks lost, taken (their
+        dispatched_at set to now) for the caller to dispatch: never sent, sent longer than
+        `resend_after` ago, or deferred since they were last sent (now due)."""
+        now = now or utcnow()
+        sent = operations.c.dispatched_at
+        due = or_(operations.c.not_before.is_(None), operations.c.not_before <= now)
+        lost = or_(sent.is_(None), sent < now - resend_after,
+                   and_(operations.c.not_before.is_not(None), sent < operations.c.not_before))
+        query = select(operations.c.id, operations.c.model, sent).where(
+            operations.c.state == OperationState.QUEUED.value, due, lost).order_by(
+            operations.c.created_at, operations.c.id).limit(BATCH)
+        with self.store.reading() as conn:
+            candidates = conn.execute(query).all()
+        if not candidates:
+            return []
+        taken: list[QueuedWork] = []
+        with self.store.writing() as conn:
+            for op_id, model, last_sent in candidates:
+                won = conn.execute(update(operations).where(
+                    operations.c.id == op_id, operations.c.state == OperationState.QUEUED.value,
+                    sent.is_not_distinct_from(last_sent)).values(dispatched_at=now)).rowcount
+                if won == 1:  # else another sweeper took it, or a worker claimed it meanwhile
+                    taken.append(QueuedWork(op_id, model))
+        return taken

@@ -1,0 +1,90 @@
+"""The consumer side of CeleryQueue: what `openreel worker` runs. A Celery worker consumes the
+queues of the models this process serves, and runs each operation whose message it receives
+through the same Worker as the embedded mode: claim in the store (lease and fencing token),
+render, store, finish.
+
+The jobs run on a pool of threads in this one process: the models' pipelines are loaded once (at
+start for the models named) and stay loaded between jobs, shared by every thread, and nothing
+forks after CUDA is initialised. A second GPU gets a second `openreel worker` process
+(CUDA_VISIBLE_DEVICES), not a second pool. The app is configured for Celery's prefork pool too
+(the spawn start method), should an operator choose it.
+
+On SIGTERM Celery stops consuming and waits for the running jobs; `worker_shutting_down` makes
+them stop between frames and hand their operations back to the queue (released in the store and
+dispatched again), so a drain takes seconds, not a whole generation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Any
+
+from celery import signals
+from celery.exceptions import Reject
+
+from openreel.backoff import Backoff
+from openreel.queue.celery import TASK_NAME, CeleryQueue, queue_name
+from openreel.runtime import Runtime
+from openreel.worker.scratch import scratch_dir
+from openreel.worker.worker import Worker
+
+log = logging.getLogger(__name__)
+# While the model's engine has no free job slot in this process, the message waits here.
+SLOT_WAIT_SECONDS = 0.05
+
+
+class CeleryConsumer:
+    def __init__(self, runtime: Runtime, concurrency: int) -> None:
+        if not isinstance(runtime.queue, CeleryQueue):
+            raise ValueError("openreel worker needs OPENREEL_QUEUE_URL set to a Celery broker URL (redis://...)")
+        self.runtime, self.concurrency = runtime, concurrency
+        self.app = runtime.queue.app
+        self.models = list(runtime.settings.served_models or sorted(runtime.catalog.ids()))
+        self.name = f"openreel@{socket.gethostname()}-{os.getpid()}"
+        self.tmp_dir = scratch_dir(runtime.settings.data_dir / "tmp")
+        self._workers = threading.local()  # one Worker (lease owner id) per pool thread
+        self.app.conf.worker_pool_start_method = "spawn"
+        self.app.task(name=TASK_NAME)(self._run_operation)
+        signals.worker_shutting_down.connect(self._on_shutting_down, weak=False)
+
+    def run(self) -> None:
+        """Consume until SIGTERM or SIGINT (a warm shutdown), then return."""
+        # The named models' pipelines, loaded before the first message and kept.
+        self.runtime.worker(self.name, self.tmp_dir).preload(self.runtime.stopping)
+        log.info("%s: serving %s with %d thread(s)", self.name, ", ".join(self.models), self.concurrency)
+        self.app.Worker(hostname=self.name, pool_cls="threads", concurrency=self.concurrency,
+                        queues=[queue_name(model) for model in self.models], loglevel="WARNING",
+                        quiet=True, without_gossip=True, without_mingle=True, optimization="fair").start()
+
+    def _on_shutting_down(self, **_: Any) -> None:
+        self.runtime.begin_shutdown()
+
+    def _worker(self) -> Worker:
+        worker: Worker | None = getattr(self._workers, "worker", None)
+        if worker is None:
+            worker = self.runtime.worker(f"{self.name}-{threading.current_thread().name}", self.tmp_dir)
+            self._workers.worker = worker
+        return worker
+
+    def _run_operation(self, operation_id: str, model: str | None = None) -> None:
+        """One message: wait for a free job slot of the model's engine, claim the operation and run
+        it; a duplicate or stale message finds it claimed or finished and drops itself. Stopping,
+        or with the store away, the message goes back to the broker for another worker."""
+        stopping = self.runtime.stopping
+        spec = self.runtime.catalog.find(model) if model else None
+        while spec is not None and self.runtime.engines.at_capacity([spec]) and not stopping.wait(SLOT_WAIT_SECONDS):
+            pass
+        backoff = Backoff()
+        while not stopping.is_set():
+            try:
+                if not self._worker().run_dispatched(operation_id, stopping):
+                    log.debug("%s: not claimable (a duplicate or stale message): dropped", operation_id)
+                return
+            except Exception as exc:  # the store is away: wait, then try again
+                delay = backoff.next_delay()
+                log.warning("%s: cannot claim (%s); retrying in %.1f s", operation_id, exc, delay)
+                stopping.wait(delay)
+        raise Reject(requeue=True)  # not started: back to the broker, for another worker
