@@ -2,9 +2,12 @@
 
 The database is the authority on state: an operation is QUEUED in the store before any message
 about it exists, and a worker runs it only after claiming it there (a lease and a fencing token).
-A queue only carries "operation X of model M is ready". Losing such a message delays the
-operation until a sweeper sends another; delivering one twice, or late, is harmless, because the
-second delivery finds the operation claimed or finished and drops itself.
+A message only says "an operation of model M is ready" (naming the one it was sent for, for the
+logs and Flower); the worker that receives it claims the oldest queued operation of M, as the
+embedded workers do, so one handed back after its worker died goes first. There is one message
+per queued operation, so every one gets run. Losing a message delays the work until a sweeper
+sends another; delivering one twice, or late, is harmless: the extra delivery finds nothing left
+to claim and drops itself.
 
 Two implementations:
 - LocalQueue (queue/local.py): in-process wake-ups for the embedded deployment's worker threads,

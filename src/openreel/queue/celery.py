@@ -10,8 +10,8 @@ The settings are those for long GPU jobs:
   another worker only after it, and must not do so while the first still runs it;
 - task_reject_on_worker_lost: a job whose process died goes back to the queue.
 
-A message is only a hint (queue/base.py): the store decides who runs what, so a redelivered or
-duplicate message finds its operation claimed or finished and drops itself, and a lost one is
+A message is only a token of work (queue/base.py): the store decides who runs what, so a
+redelivered or duplicate message finds nothing left to claim and drops itself, and a lost one is
 re-sent by the sweepers.
 """
 

@@ -69,19 +69,24 @@ class CeleryConsumer:
             self._workers.worker = worker
         return worker
 
-    def _run_operation(self, operation_id: str, model: str | None = None) -> None:
-        """One message: wait for a free job slot of the model's engine, claim the operation and run
-        it; a duplicate or stale message finds it claimed or finished and drops itself. Stopping,
-        or with the store away, the message goes back to the broker for another worker."""
+    def _run_operation(self, operation_id: str, model: str) -> None:
+        """One message: wait for a free job slot of the model's engine, then claim and run the
+        oldest queued operation of the model (Worker.run_dispatched); none left means this was
+        a duplicate or stale message, which drops itself. Stopping, or with the store away, the
+        message goes back to the broker for another worker."""
         stopping = self.runtime.stopping
-        spec = self.runtime.catalog.find(model) if model else None
-        while spec is not None and self.runtime.engines.at_capacity([spec]) and not stopping.wait(SLOT_WAIT_SECONDS):
+        spec = self.runtime.catalog.find(model)
+        if spec is None or (self.runtime.settings.served_models and model not in self.models):
+            log.warning("%s: a message for model %s, which this worker does not serve: dropped", operation_id, model)
+            return
+        while self.runtime.engines.at_capacity([spec]) and not stopping.wait(SLOT_WAIT_SECONDS):
             pass
         backoff = Backoff()
         while not stopping.is_set():
             try:
-                if not self._worker().run_dispatched(operation_id, stopping):
-                    log.debug("%s: not claimable (a duplicate or stale message): dropped", operation_id)
+                if not self._worker().run_dispatched(spec.id, stopping):
+                    log.debug("%s: nothing of %s left to claim (a duplicate or stale message): dropped",
+                              operation_id, model)
                 return
             except Exception as exc:  # the store is away: wait, then try again
                 delay = backoff.next_delay()

@@ -84,13 +84,13 @@ class Worker:
                 continue
             self._run_in_slot(claim, stopping)
 
-    def run_dispatched(self, operation_id: str, stopping: threading.Event) -> bool:
-        """A queue's message named this operation: claim it and run it. False when it cannot be
-        claimed, the message being a duplicate or stale one (the operation is claimed, finished,
-        deleted or deferred) or the model's engine being at capacity here (the operation is then
-        queued again, for another worker or later)."""
-        claim = self.store.claim(self.id, self.settings.lease_seconds, operation_id=operation_id,
-                                 models=self.settings.served_models)
+    def run_dispatched(self, model: str, stopping: threading.Event) -> bool:
+        """A queue's message said an operation of `model` is ready: claim the oldest queued one
+        of that model (so an operation handed back after its worker died goes first, as in the
+        embedded mode, instead of queueing behind the backlog its new message joined) and run
+        it. False when there is none: the message was a duplicate or stale one, its operation
+        claimed or finished by then, and drops itself."""
+        claim = self.store.claim(self.id, self.settings.lease_seconds, models=[model])
         return claim is not None and self._run_in_slot(claim, stopping)
 
     def _run_in_slot(self, claim: Claim, stopping: threading.Event) -> bool:
