@@ -101,9 +101,9 @@ class LiveWorker:
 class Deployment:
     """Processes of one deployment: everything they share is in `env`."""
 
-    def __init__(self, root: Path, database_url: str, **settings: Any) -> None:
+    def __init__(self, root: Path, database_url: str, queue_url: str | None = None, **settings: Any) -> None:
         self.root, self.database_url = root, database_url
-        self.settings = {"database_url": database_url, "queue_url": broker_url(),
+        self.settings = {"database_url": database_url, "queue_url": queue_url or broker_url(),
                          "storage_url": f"file://{root / 'videos'}", **settings}
         self.env = {f"OPENREEL_{k.upper()}": str(v) for k, v in self.settings.items()}
         self.apis: list[LiveServer] = []

@@ -4,8 +4,11 @@ takeover and progress tests are deterministic on any machine, however fast it re
 Catalog options: {"control_dir": "/path"}, and optionally {"output": "mp4"} to hand the worker
 MP4s it encoded itself (the path a remote engine's videos take), {"output": "wrong-size-mp4"} for
 MP4s that do not match the request, {"capabilities": {...}} to declare fewer capabilities
-(keys of openreel.engines.capabilities.Capabilities; lists for tuples), or
-{"out_of_memory_calls": N} to run out of memory in the first N calls of each job. The prompt's
+(keys of openreel.engines.capabilities.Capabilities; lists for tuples),
+{"out_of_memory_calls": N} to run out of memory in the first N calls of each job, or
+{"fixed_seconds": S} for jobs that take S seconds of waiting and next to no CPU, gates or not
+(each sample is a copy of one MP4 the process encoded once per request shape), so a benchmark of
+dispatch measures openreel and not the renderer. The prompt's
 first word is the job's tag; a prompt with the word "refuse" fails with INVALID_ARGUMENT (as a
 model refusing its input), and one with "withhold" has its last sample withheld by a stand-in
 safety filter (FilteredOut, reported as Veo reports RAI filtering). An MP4 the engine encodes is
@@ -54,6 +57,8 @@ class GatedEngine:
         self.declared = _capabilities(options.get("capabilities", {}))
         self.loads = 0  # how often load() did work, for lifecycle tests
         self.out_of_memory_calls = int(options.get("out_of_memory_calls", 0))
+        self.fixed_seconds = float(options.get("fixed_seconds", 0))
+        self._encoded_once: dict[tuple[object, ...], Path] = {}
 
     def capabilities(self) -> Capabilities:
         return self.declared
@@ -73,6 +78,8 @@ class GatedEngine:
             log.write(f"{os.getpid()}\n")
         if len(calls.read_text().split()) <= self.out_of_memory_calls:
             raise OutOfMemory("Out of memory (the gated engine's test switch).")
+        if self.fixed_seconds:
+            return self._fixed(request, ctx)
         words = request.prompt.lower().split()
         if "refuse" in words:
             raise InvalidArgument(REFUSAL)
@@ -81,6 +88,28 @@ class GatedEngine:
         samples: list[Sample] = list(clips) if self.output == "frames" else [
             self._encoded(clip, request, index, ctx) for index, clip in enumerate(clips)]
         return samples + [FilteredOut(WITHHELD)] * (request.sample_count - made)
+
+    def _fixed(self, request: GenerationRequest, ctx: RunContext) -> list[Sample]:
+        deadline = time.monotonic() + self.fixed_seconds
+        while (left := deadline - time.monotonic()) > 0:
+            ctx.raise_if_cancelled()
+            time.sleep(min(left, WAIT_SECONDS))
+        shape = (request.size, request.fps, request.frame_count, request.generate_audio, request.duration_seconds)
+        if shape not in self._encoded_once:
+            path = self.control_dir / f"fixed-{os.getpid()}-{len(self._encoded_once)}.mp4"
+            width, height = request.size
+            audio = np.zeros((2, AUDIO_RATE * request.duration_seconds), np.float32) if request.generate_audio else None
+            frame = np.zeros((height, width, 3), np.uint8)
+            with Mp4Encoder(path, width, height, request.fps, audio=audio) as encoder:
+                for _ in range(request.frame_count):
+                    encoder.write_frame(frame)
+            self._encoded_once[shape] = path
+        samples: list[Sample] = []
+        for index in range(request.sample_count):
+            copy = ctx.scratch_dir / f"fixed-{index}.mp4"
+            shutil.copyfile(self._encoded_once[shape], copy)
+            samples.append(EncodedVideo(copy))
+        return samples
 
     def _clip(self, request: GenerationRequest, sample_index: int, ctx: RunContext) -> Clip:
         gate = self.control_dir / f"{_tag(request)}.{sample_index}"
