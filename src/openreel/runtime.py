@@ -32,6 +32,7 @@ from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.factory import storage_from_settings
 from openreel.store.abandoned import AbandonedWorkStore
+from openreel.store.base import store_from_url
 from openreel.store.limits import LimitStore
 from openreel.store.sql import SqlStore
 from openreel.store.webhooks import WebhookStore
@@ -91,7 +92,10 @@ class Runtime:
         if unknown:
             raise FailedPrecondition(f"OPENREEL_WORKER_MODELS names models the catalog lacks: {', '.join(unknown)}")
         _check_queue(settings, queue, catalog)
-        store = SqlStore(settings.resolved_database_url, settings.database_busy_timeout_seconds, retention)
+        try:
+            store = store_from_url(settings.resolved_database_url, settings.database_busy_timeout_seconds, retention)
+        except ValueError as exc:
+            raise FailedPrecondition(str(exc)) from None
         try:
             check_data(settings, store, storage)
             store.migrate()

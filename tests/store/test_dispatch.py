@@ -29,7 +29,7 @@ def test_a_fresh_operation_is_not_sent_again_until_its_message_looks_lost(store:
 def test_an_operation_whose_message_could_not_be_sent_is_taken_at_once(store: SqlStore) -> None:
     op, other = queue_one(store), queue_one(store)
     dispatches = DispatchStore(store)
-    dispatches.mark_undispatched(op.id)
+    store.mark_undispatched(op.id)
     assert dispatches.take_undispatched(SOON) == [QueuedWork(op.id, "m")]
     assert dispatches.take_undispatched(SOON) == []
     assert store.get_operation(other.id) is not None
@@ -37,10 +37,10 @@ def test_an_operation_whose_message_could_not_be_sent_is_taken_at_once(store: Sq
 
 def test_claimed_or_finished_operations_are_never_sent_again(store: SqlStore) -> None:
     op = queue_one(store)
-    DispatchStore(store).mark_undispatched(op.id)
+    store.mark_undispatched(op.id)
     claim = store.claim("w", 30)
     assert claim is not None and claim.operation.id == op.id
-    DispatchStore(store).mark_undispatched(op.id)  # only a queued operation can be marked
+    store.mark_undispatched(op.id)  # only a queued operation can be marked
     assert DispatchStore(store).take_undispatched(timedelta(0), now=utcnow() + SOON) == []
 
 
@@ -59,7 +59,7 @@ def test_concurrent_sweepers_send_each_operation_once(store: SqlStore) -> None:
     ops = [queue_one(store) for _ in range(30)]
     dispatches = DispatchStore(store)
     for op in ops:
-        dispatches.mark_undispatched(op.id)
+        store.mark_undispatched(op.id)
     with ThreadPoolExecutor(4) as pool:
         batches = list(pool.map(lambda _: dispatches.take_undispatched(SOON), range(8)))
     sent = [work.operation_id for batch in batches for work in batch]

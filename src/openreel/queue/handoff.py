@@ -6,16 +6,15 @@ from __future__ import annotations
 import logging
 
 from openreel.queue.base import WorkQueue
-from openreel.store.dispatch import DispatchStore
-from openreel.store.sql import SqlStore
+from openreel.store.base import OperationStore
 
 log = logging.getLogger(__name__)
 
 
-def dispatch(queue: WorkQueue, store: SqlStore, operation_id: str, model: str) -> None:
+def dispatch(queue: WorkQueue, store: OperationStore, operation_id: str, model: str) -> None:
     if queue.dispatch(operation_id, model):
         return
     try:
-        DispatchStore(store).mark_undispatched(operation_id)
+        store.mark_undispatched(operation_id)
     except Exception as exc:  # the database is away too: it is re-sent once its message looks lost
         log.warning("could not mark %s for the sweepers (%s)", operation_id, exc)

@@ -31,7 +31,8 @@ from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
 from openreel.store.clock import utcnow
-from openreel.store.sql import IDEMPOTENCY_WINDOW, IdempotentCreate, SqlStore
+from openreel.store.base import OperationStore
+from openreel.store.sql import IDEMPOTENCY_WINDOW, IdempotentCreate
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class IdempotentRequest:
 
 
 class OperationService:
-    def __init__(self, store: SqlStore, storage: Storage, queue: WorkQueue, catalog: Catalog,
+    def __init__(self, store: OperationStore, storage: Storage, queue: WorkQueue, catalog: Catalog,
                  capabilities: Callable[[ModelSpec], Capabilities], limits: InputLimits,
                  rate_limits: Callable[[Principal], TierLimits], max_queued: int,
                  min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],

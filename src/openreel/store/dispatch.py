@@ -3,7 +3,7 @@
 The API dispatches an operation right after the commit that queues it, and a worker or sweeper
 right after handing one back; `dispatched_at` records when. A message can still be lost: the
 process died between its commit and its send, the broker was away (the sender then clears
-`dispatched_at`), or the broker lost what it held (Redis restarted without its AOF). The sweepers
+`dispatched_at`: SqlStore.mark_undispatched), or the broker lost what it held (Redis restarted without its AOF). The sweepers
 of every API replica and worker then send another. They need no leader: each takes an operation
 with a conditional update on the `dispatched_at` it read, so only one of any number of
 concurrent sweepers sends it. A message sent twice is harmless (the second finds the operation
@@ -41,13 +41,6 @@ class QueuedWork:
 class DispatchStore:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
-
-    def mark_undispatched(self, op_id: str) -> None:
-        """Its message could not be sent: the next sweep of any process sends it."""
-        with self.store.writing() as conn:
-            conn.execute(update(operations).where(
-                operations.c.id == op_id, operations.c.state == OperationState.QUEUED.value).values(
-                dispatched_at=None))
 
     def take_undispatched(self, resend_after: timedelta, now: datetime | None = None) -> list[QueuedWork]:
         """Queued operations that are due and whose message is missing or looks lost, taken (their

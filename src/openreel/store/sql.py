@@ -409,6 +409,13 @@ class SqlStore:
             if result.rowcount != 1:
                 raise why_not_held(conn, op_id)
 
+    def mark_undispatched(self, op_id: str) -> None:
+        """Its message could not be sent: the next sweep of any process sends it (store/dispatch.py)."""
+        with self.writing() as conn:
+            conn.execute(update(operations).where(
+                operations.c.id == op_id, operations.c.state == OperationState.QUEUED.value).values(
+                dispatched_at=None))
+
     def why_not_held(self, op_id: str) -> Cancelled:
         """Why a worker's claim on the operation no longer holds (store/fencing.py)."""
         with self.reading() as conn:

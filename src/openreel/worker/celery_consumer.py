@@ -47,7 +47,7 @@ class CeleryConsumer:
         self.tmp_dir = scratch_dir(runtime.settings.data_dir / "tmp")
         self._workers = threading.local()  # one Worker (lease owner id) per pool thread
         self.app.conf.worker_pool_start_method = "spawn"
-        self.app.task(name=TASK_NAME)(self._run_operation)
+        self.app.task(name=TASK_NAME, shared=False)(self._run_operation)  # this app only
         signals.worker_shutting_down.connect(self._on_shutting_down, weak=False)
 
     def run(self) -> None:
@@ -55,9 +55,13 @@ class CeleryConsumer:
         # The named models' pipelines, loaded before the first message and kept.
         self.runtime.worker(self.name, self.tmp_dir).preload(self.runtime.stopping)
         log.info("%s: serving %s with %d thread(s)", self.name, ", ".join(self.models), self.concurrency)
-        self.app.Worker(hostname=self.name, pool_cls="threads", concurrency=self.concurrency,
-                        queues=[queue_name(model) for model in self.models], loglevel="WARNING",
-                        quiet=True, without_gossip=True, without_mingle=True, optimization="fair").start()
+        self.app.Worker(pool_cls="threads", concurrency=self.concurrency, loglevel="WARNING", quiet=True,
+                        without_gossip=True, without_mingle=True, **self.worker_options()).start()
+
+    def worker_options(self) -> dict[str, Any]:
+        """What the Celery worker consumes, under which name."""
+        return {"hostname": self.name, "queues": [queue_name(model) for model in self.models],
+                "optimization": "fair"}
 
     def _on_shutting_down(self, **_: Any) -> None:
         self.runtime.begin_shutdown()
