@@ -13,15 +13,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select, update
 
 from openreel.backoff import exponential_delay
+from openreel.store.connection import Database
 from openreel.store.tables import abandoned_work, operations
 
-if TYPE_CHECKING:
-    from openreel.store.sql import SqlStore
 
 FIRST_RETRY_SECONDS = 10.0
 MAX_RETRY_SECONDS = 600.0
@@ -38,7 +36,7 @@ class AbandonedWork:
 
 
 class AbandonedWorkStore:
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     def take_due(self, now: datetime, models: Collection[str] | None, hold_seconds: float) -> AbandonedWork | None:

@@ -17,7 +17,8 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
@@ -31,6 +32,18 @@ log = logging.getLogger(__name__)
 UNAVAILABLE_RETRY_SECONDS = 2.0
 CONNECT_TIMEOUT_SECONDS = 5
 _WRITE = "openreel_write"
+
+
+class Database(Protocol):
+    """What the narrower stores (remote calls, dispatch, abandoned work, ...) need of a SqlStore:
+    its transactions. Typed apart so that SqlStore can use their helpers inside its own."""
+
+    @property
+    def is_sqlite(self) -> bool: ...
+
+    def reading(self) -> AbstractContextManager[Connection]: ...
+
+    def writing(self) -> AbstractContextManager[Connection]: ...
 
 
 class StoreUnavailable(ServiceUnavailable):

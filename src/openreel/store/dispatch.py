@@ -3,27 +3,25 @@
 The API dispatches an operation right after the commit that queues it, and a worker or sweeper
 right after handing one back; `dispatched_at` records when. A message can still be lost: the
 process died between its commit and its send, the broker was away (the sender then clears
-`dispatched_at`: SqlStore.mark_undispatched), or the broker lost what it held (Redis restarted without its AOF). The sweepers
-of every API replica and worker then send another. They need no leader: each takes an operation
-with a conditional update on the `dispatched_at` it read, so only one of any number of
-concurrent sweepers sends it. A message sent twice is harmless (the second finds the operation
-claimed or finished and drops itself).
+`dispatched_at`: SqlStore.mark_undispatched), or the broker lost what it held (Redis restarted
+without its AOF). The sweepers of every API replica and worker then send another. They need no
+leader: each takes an operation with a conditional update on the `dispatched_at` it read, so only
+one of any number of concurrent sweepers sends it. A message sent twice is harmless (the extra
+one finds nothing left to claim and drops itself).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select, update
 
 from openreel.domain.operation import OperationState
 from openreel.store.clock import utcnow
+from openreel.store.connection import Database
 from openreel.store.tables import operations
 
-if TYPE_CHECKING:
-    from openreel.store.sql import SqlStore
 
 # Enough to re-send a broker's whole loss in a few sweeps without one sweep's transaction
 # growing without bound.
@@ -39,7 +37,7 @@ class QueuedWork:
 
 
 class DispatchStore:
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     def take_undispatched(self, resend_after: timedelta, now: datetime | None = None) -> list[QueuedWork]:

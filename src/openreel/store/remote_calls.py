@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select, text, update
 
@@ -19,17 +18,16 @@ from openreel.domain.remote_limits import (CONCURRENCY_RETRY_SECONDS, DAY, MINUT
                                            seconds_until_room)
 from openreel.store.clock import utcnow
 from openreel.store.fencing import fenced, why_not_held
+from openreel.store.connection import Database
 from openreel.store.tables import operations, remote_calls
 
-if TYPE_CHECKING:
-    from openreel.store.sql import SqlStore
 
 # Any constant will do: the advisory lock all PostgreSQL admissions of remote calls serialise on.
 _REMOTE_CALLS_LOCK_KEY = 0x6F72_7263
 
 
 class RemoteCallStore:
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     def admit(self, op_id: str, token: int, limits: RemoteLimits) -> RemoteAdmission:
