@@ -13,12 +13,15 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 import sqlalchemy
@@ -27,7 +30,7 @@ from openreel_gated import sample_colour
 from tests.databases import postgres_schema
 from tests.gates import MODEL, Gates, gated_body
 from tests.scaleout import Deployment
-from tests.support import client_python, decode_mp4, import_or_require
+from tests.support import client_python, decode_mp4, free_port, import_or_require
 
 CREATE = f"/v1beta/models/{MODEL}:predictLongRunning"
 LEASE_SECONDS = 2.0
@@ -246,3 +249,70 @@ def test_kill_9_storm_loses_repeats_and_double_charges_nothing(deployment: Deplo
     # broker holds it until its visibility timeout); the sweepers send another after RESEND.
     assert worst < LEASE_SECONDS + SWEEP_SECONDS + RESEND_SECONDS + 10, worst
     print(f"storm: {jobs} jobs, {kills} kills, {len(orphans)} orphans, each claimed again within {worst:.2f} s")
+
+
+def test_rate_limits_hold_across_replicas(tmp_path: Path, gates: Gates) -> None:
+    """A key's requests per minute are counted in PostgreSQL, so a burst spread over two replicas
+    is admitted exactly as far as the limit, never once per replica."""
+    limits = json.dumps({"standard": {"requests_per_minute": 7, "requests_per_day": None, "concurrent": None}})
+    with postgres_schema() as (url, _):
+        deployment = Deployment(tmp_path, url, catalog_path=gates.write_catalog(tmp_path / "catalog.json"),
+                                tier_limits=limits)
+        try:
+            replicas = [deployment.api(), deployment.api()]
+            key = replicas[0].create_key(tier="standard")
+
+            def create(index: int) -> int:
+                with replicas[index % 2].client(key) as http:
+                    return http.post(CREATE, json=gated_body(f"burst{index}")).status_code
+
+            with ThreadPoolExecutor(8) as pool:
+                codes = list(pool.map(create, range(20)))
+            assert sorted(codes) == [200] * 7 + [429] * 13
+        finally:
+            deployment.close()
+
+
+def test_flower_sees_the_workers_and_their_tasks(deployment: Deployment, gates: Gates) -> None:
+    import_or_require("flower", "flower (Celery's monitor) is not installed")
+    port = free_port()
+    flower = subprocess.Popen([sys.executable, "-m", "celery", f"--broker={deployment.settings['queue_url']}",
+                               "flower", f"--port={port}", "--address=127.0.0.1"],
+                              env={**os.environ, "FLOWER_UNAUTHENTICATED_API": "true"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _until(lambda: _get_json(f"{base}/api/tasks") is not None)  # Flower is up and listening to events
+        api = deployment.api()
+        worker = deployment.worker(models=MODEL)
+        http = api.client(api.create_key())
+        gates.open("flower", 0)
+        name = http.post(CREATE, json=gated_body("flower")).json()["name"]
+        api.wait_done(http, f"/v1beta/{name}", timeout=120)
+        tasks = _until(lambda: [t for t in (_get_json(f"{base}/api/tasks") or {}).values()
+                                if t.get("name") == "openreel.run_operation" and t.get("state") == "SUCCESS"])
+        assert _op_id(name) in tasks[0]["args"]
+        assert tasks[0]["worker"] == worker.lease_owner_prefix
+        workers = _until(lambda: _get_json(f"{base}/api/workers?refresh=1") or None)
+        assert worker.lease_owner_prefix in workers
+        queues = [q["name"] for q in workers[worker.lease_owner_prefix]["active_queues"]]
+        assert queues == [f"openreel.{MODEL}"]
+    finally:
+        flower.terminate()
+        flower.wait(timeout=30)
+
+
+def _get_json(url: str) -> Any:
+    try:
+        response = httpx.get(url, timeout=10)
+    except httpx.HTTPError:
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+def _until(probe: Any, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := probe()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+    return found
