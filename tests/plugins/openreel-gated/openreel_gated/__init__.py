@@ -7,7 +7,7 @@ MP4s that do not match the request, {"capabilities": {...}} to declare fewer cap
 (keys of openreel.engines.capabilities.Capabilities; lists for tuples),
 {"out_of_memory_calls": N} to run out of memory in the first N calls of each job, or
 {"fixed_seconds": S} for jobs that take S seconds of waiting and next to no CPU, gates or not
-(each sample is a copy of one MP4 the process encoded once per request shape), so a benchmark of
+(each sample is a copy of one MP4 encoded once per request shape, shared by the processes), so a benchmark of
 dispatch measures openreel and not the renderer. The prompt's
 first word is the job's tag; a prompt with the word "refuse" fails with INVALID_ARGUMENT (as a
 model refusing its input), and one with "withhold" has its last sample withheld by a stand-in
@@ -96,13 +96,19 @@ class GatedEngine:
             time.sleep(min(left, WAIT_SECONDS))
         shape = (request.size, request.fps, request.frame_count, request.generate_audio, request.duration_seconds)
         if shape not in self._encoded_once:
-            path = self.control_dir / f"fixed-{os.getpid()}-{len(self._encoded_once)}.mp4"
+            # Shared by every process on the control dir: the first to need it encodes it.
             width, height = request.size
-            audio = np.zeros((2, AUDIO_RATE * request.duration_seconds), np.float32) if request.generate_audio else None
-            frame = np.zeros((height, width, 3), np.uint8)
-            with Mp4Encoder(path, width, height, request.fps, audio=audio) as encoder:
-                for _ in range(request.frame_count):
-                    encoder.write_frame(frame)
+            path = self.control_dir / f"fixed-{width}x{height}-{request.fps}-{request.frame_count}-" \
+                                      f"{int(request.generate_audio)}.mp4"
+            if not path.exists():
+                partial = path.with_name(f"{path.stem}.{os.getpid()}.part.mp4")  # the muxer goes by .mp4
+                audio = (np.zeros((2, AUDIO_RATE * request.duration_seconds), np.float32)
+                         if request.generate_audio else None)
+                frame = np.zeros((height, width, 3), np.uint8)
+                with Mp4Encoder(partial, width, height, request.fps, audio=audio) as encoder:
+                    for _ in range(request.frame_count):
+                        encoder.write_frame(frame)
+                os.replace(partial, path)
             self._encoded_once[shape] = path
         samples: list[Sample] = []
         for index in range(request.sample_count):
