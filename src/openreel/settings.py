@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     # after a broker restart without its AOF) gets another; duplicates drop themselves.
     queue_resend_seconds: float = Field(default=300.0, gt=0)
     # Redis hands an unacknowledged message to another worker after this long: it must be longer
-    # than the longest job (every model's timeout_seconds), or a running job would be run twice.
+    # than the longest job (every model's timeout_seconds), or a running job's message would be
+    # delivered again (a wasted delivery: the store fences the job itself).
     queue_visibility_timeout_seconds: float = Field(default=7200.0, gt=0)
 
     require_api_key: bool = True

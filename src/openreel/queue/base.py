@@ -4,10 +4,10 @@ The database is the authority on state: an operation is QUEUED in the store befo
 about it exists, and a worker runs it only after claiming it there (a lease and a fencing token).
 A message only says "an operation of model M is ready" (naming the one it was sent for, for the
 logs and Flower); the worker that receives it claims the oldest queued operation of M, as the
-embedded workers do, so one handed back after its worker died goes first. There is one message
-per queued operation, so every one gets run. Losing a message delays the work until a sweeper
-sends another; delivering one twice, or late, is harmless: the extra delivery finds nothing left
-to claim and drops itself.
+embedded workers do, so one handed back after its worker died goes first. Each queued operation
+is sent one message, so a model's workers get as many messages as it has queued operations.
+Losing a message delays the work until a sweeper sends another (worker/sweeper.py); delivering
+one twice, or late, is harmless: the extra delivery finds nothing left to claim and drops itself.
 
 Two implementations:
 - LocalQueue (queue/local.py): in-process wake-ups for the embedded deployment's worker threads,
@@ -31,6 +31,9 @@ class WorkQueue(Protocol):
     def dispatch(self, operation_id: str, model: str) -> bool:
         """Say that the operation is ready for a worker serving `model`. False when the message
         could not be sent (the broker is away): the caller leaves it to the sweepers."""
+
+    def backlog(self, model: str) -> int | None:
+        """How many messages wait for the model's workers, or None when the queue cannot say."""
 
     def wake_all(self) -> None:
         """Wake this process's waiting consumers (it is shutting down)."""

@@ -7,8 +7,11 @@ The settings are those for long GPU jobs:
   worker that dies mid-job leaves it to be delivered again;
 - no prefetch (multiplier 1): a busy worker does not sit on messages an idle one could run;
 - a visibility timeout longer than the longest job: Redis hands an unacknowledged message to
-  another worker only after it, and must not do so while the first still runs it;
-- task_reject_on_worker_lost: a job whose process died goes back to the queue.
+  another worker only after it; handed on while its job still runs, it would be a wasted
+  delivery (the store fences the job itself);
+- task_reject_on_worker_lost, for Celery's prefork pool: a job whose child process died goes back
+  to the queue. `openreel worker` runs jobs on threads; a worker process that dies is noticed by
+  its lease expiring (worker/sweeper.py).
 
 A message is only a token of work (queue/base.py): the store decides who runs what, so a
 redelivered or duplicate message finds nothing left to claim and drops itself, and a lost one is
@@ -71,8 +74,7 @@ class CeleryQueue:
 
     def dispatch(self, operation_id: str, model: str) -> bool:
         try:
-            self.app.send_task(TASK_NAME, args=[operation_id, model], queue=queue_name(model),
-                               retry=True, retry_policy=_PUBLISH_RETRY)
+            self.app.send_task(TASK_NAME, args=[operation_id, model], queue=queue_name(model))
         except Exception as exc:  # the broker is away: the sweepers send it again
             log.warning("could not queue %s at %s (%s); the sweeper will send it again",
                         operation_id, self.broker, type(exc).__name__)

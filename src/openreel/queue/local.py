@@ -29,6 +29,9 @@ class LocalQueue:
                 self._work.wait(timeout)
             self._pending = max(0, self._pending - 1)
 
+    def backlog(self, model: str) -> int | None:
+        return None  # wake-ups are not per model; the workers poll the store anyway
+
     def wake_all(self) -> None:
         with self._work:
             self._work.notify_all()

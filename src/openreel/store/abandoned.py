@@ -72,7 +72,7 @@ def record_abandoned_work(conn: Connection, op_id: str, delete_remote: bool, now
     """The operation ends in a way its worker may not have followed through (cancelled or
     deleted, perhaps in the queue after a restart; failed; given up by the sweeper): if its
     engine saved state (a remote job's name), record it, in the same transaction, for a worker
-    process to ask the engine to stop that work (store/abandoned.py). Stopping work that has
+    process to ask the engine to stop that work (AbandonedWorkStore above). Stopping work that has
     already stopped is harmless, so this errs on the side of asking. One record per
     operation: a delete after a cancel turns the pending record into "cancel and delete"."""
     row = conn.execute(select(operations.c.model, operations.c.engine_state).where(

@@ -12,6 +12,7 @@ one finds nothing left to claim and drops itself).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,15 +41,27 @@ class DispatchStore:
     def __init__(self, store: Database) -> None:
         self.store = store
 
-    def take_undispatched(self, resend_after: timedelta, now: datetime | None = None) -> list[QueuedWork]:
+    def stale_models(self, resend_after: timedelta, now: datetime | None = None) -> list[str]:
+        """The models of queued operations sent longer than `resend_after` ago."""
+        cutoff = (now or utcnow()) - resend_after
+        with self.store.reading() as conn:
+            return list(conn.execute(select(operations.c.model).distinct().where(
+                operations.c.state == OperationState.QUEUED.value, operations.c.dispatched_at < cutoff)).scalars())
+
+    def take_undispatched(self, resend_after: timedelta, now: datetime | None = None,
+                          resend_models: Collection[str] | None = None) -> list[QueuedWork]:
         """Queued operations that are due and whose message is missing or looks lost, taken (their
-        dispatched_at set to now) for the caller to dispatch: never sent, sent longer than
-        `resend_after` ago, or deferred since they were last sent (now due)."""
+        dispatched_at set to now) for the caller to dispatch: never sent, deferred since they were
+        last sent (now due), or sent longer than `resend_after` ago. The last only for
+        `resend_models` when given: the models whose queue is empty, so that operations waiting
+        in a backlog (or for a model no worker serves yet) do not pile up messages."""
         now = now or utcnow()
         sent = operations.c.dispatched_at
         due = or_(operations.c.not_before.is_(None), operations.c.not_before <= now)
-        lost = or_(sent.is_(None), sent < now - resend_after,
-                   and_(operations.c.not_before.is_not(None), sent < operations.c.not_before))
+        old = sent < now - resend_after
+        if resend_models is not None:
+            old = and_(old, operations.c.model.in_(list(resend_models)))
+        lost = or_(sent.is_(None), old, and_(operations.c.not_before.is_not(None), sent < operations.c.not_before))
         query = select(operations.c.id, operations.c.model, sent).where(
             operations.c.state == OperationState.QUEUED.value, due, lost).order_by(
             operations.c.created_at, operations.c.id).limit(BATCH)

@@ -44,8 +44,10 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Called inside the transaction that finishes an operation (usage records, the webhook outbox),
 # so that what it writes lands exactly when the operation finishes, or not at all.
 FinishListener = Callable[[Connection, Operation], None]
-# Any constant will do: the advisory lock all PostgreSQL admissions of create calls serialise on.
+# Any constants will do: the advisory locks all PostgreSQL admissions of create calls, and all
+# migrations, serialise on.
 _ADMISSION_LOCK_KEY = 0x6F72_6164
+_MIGRATION_LOCK_KEY = 0x6F72_6D67
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class SqlStore:
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self.writing() as conn:
+            if not self.is_sqlite:  # replicas starting together migrate one at a time
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 

@@ -6,8 +6,13 @@ render, store, finish.
 The jobs run on a pool of threads in this one process: the models' pipelines are loaded once (at
 start for the models named) and stay loaded between jobs, shared by every thread, and nothing
 forks after CUDA is initialised. A second GPU gets a second `openreel worker` process
-(CUDA_VISIBLE_DEVICES), not a second pool. The app is configured for Celery's prefork pool too
-(the spawn start method), should an operator choose it.
+(CUDA_VISIBLE_DEVICES), not a second pool. (The app still sets the spawn start method, which
+only Celery's prefork pool reads, for anyone running its task under `celery worker` directly.)
+Keep --concurrency at most the model's engine's job slots: a thread with no free slot holds its
+message until one frees.
+
+A worker process that dies (kill -9, a lost machine) leaves its message unacknowledged until
+Redis's visibility timeout; its operation comes back sooner, through the lease and the sweepers.
 
 On SIGTERM Celery stops consuming and waits for the running jobs; `worker_shutting_down` makes
 them stop between frames and hand their operations back to the queue (released in the store and
@@ -48,7 +53,8 @@ class CeleryConsumer:
         self._workers = threading.local()  # one Worker (lease owner id) per pool thread
         self.app.conf.worker_pool_start_method = "spawn"
         self.app.task(name=TASK_NAME, shared=False)(self._run_operation)  # this app only
-        signals.worker_shutting_down.connect(self._on_shutting_down, weak=False)
+        # Only this consumer's own Celery worker stopping drains it (several may share a process).
+        signals.worker_shutting_down.connect(self._on_shutting_down, sender=self.name, weak=False)
 
     def run(self) -> None:
         """Consume until SIGTERM or SIGINT (a warm shutdown), then return."""
@@ -75,7 +81,7 @@ class CeleryConsumer:
 
     def _run_operation(self, operation_id: str, model: str) -> None:
         """One message: wait for a free job slot of the model's engine, then claim and run the
-        oldest queued operation of the model (Worker.run_dispatched); none left means this was
+        oldest queued operation of the model (Worker.claim_dispatched); none left means this was
         a duplicate or stale message, which drops itself. Stopping, or with the store away, the
         message goes back to the broker for another worker."""
         stopping = self.runtime.stopping
@@ -85,15 +91,19 @@ class CeleryConsumer:
             return
         while self.runtime.engines.at_capacity([spec]) and not stopping.wait(SLOT_WAIT_SECONDS):
             pass
-        backoff = Backoff()
+        worker, backoff = self._worker(), Backoff()
         while not stopping.is_set():
             try:
-                if not self._worker().run_dispatched(spec.id, stopping):
-                    log.debug("%s: nothing of %s left to claim (a duplicate or stale message): dropped",
-                              operation_id, model)
-                return
+                claim = worker.claim_dispatched(spec.id)
             except Exception as exc:  # the store is away: wait, then try again
                 delay = backoff.next_delay()
                 log.warning("%s: cannot claim (%s); retrying in %.1f s", operation_id, exc, delay)
                 stopping.wait(delay)
+                continue
+            if claim is None:
+                log.debug("%s: nothing of %s left to claim (a duplicate or stale message): dropped",
+                          operation_id, model)
+            elif not worker.run_in_slot(claim, stopping):
+                log.debug("%s: no free job slot here after all: handed back to the queue", claim.operation.name)
+            return
         raise Reject(requeue=True)  # not started: back to the broker, for another worker

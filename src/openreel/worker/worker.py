@@ -82,18 +82,16 @@ class Worker:
             if claim is None:
                 wait_for_work(self.settings.poll_interval_seconds)
                 continue
-            self._run_in_slot(claim, stopping)
+            self.run_in_slot(claim, stopping)
 
-    def run_dispatched(self, model: str, stopping: threading.Event) -> bool:
+    def claim_dispatched(self, model: str) -> Claim | None:
         """A queue's message said an operation of `model` is ready: claim the oldest queued one
         of that model (so an operation handed back after its worker died goes first, as in the
-        embedded mode, instead of queueing behind the backlog its new message joined) and run
-        it. False when there is none: the message was a duplicate or stale one, its operation
-        claimed or finished by then, and drops itself."""
-        claim = self.store.claim(self.id, self.settings.lease_seconds, models=[model])
-        return claim is not None and self._run_in_slot(claim, stopping)
+        embedded mode, instead of queueing behind the backlog its new message joined). None when
+        there is none: the message was a duplicate or stale one."""
+        return self.store.claim(self.id, self.settings.lease_seconds, models=[model])
 
-    def _run_in_slot(self, claim: Claim, stopping: threading.Event) -> bool:
+    def run_in_slot(self, claim: Claim, stopping: threading.Event) -> bool:
         """Run the claim in one of its engine's job slots. Another worker of this process may
         have taken the last one between this worker's look and its claim: then the claim goes
         straight back to the queue, its attempt not counted (and this returns False)."""
