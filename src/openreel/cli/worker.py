@@ -32,7 +32,12 @@ def worker(
     from openreel.observability.log_redaction import install_log_redaction
     from openreel.preflight import StartupRefused
     from openreel.runtime import Runtime
-    from openreel.worker.celery_consumer import CeleryConsumer
+
+    try:
+        from openreel.worker.celery_consumer import CeleryConsumer
+    except ImportError as exc:
+        typer.echo(f"openreel worker: Celery is not installed ({exc.name}): pip install 'openreel[scale]'", err=True)
+        raise typer.Exit(2) from None
 
     # workers=0: no in-process pool; the Celery consumer below runs the jobs.
     settings = settings_from(worker_models=models, queue_url=queue_url, data_dir=data_dir,

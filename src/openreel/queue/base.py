@@ -50,7 +50,11 @@ def queue_from_url(url: str, visibility_timeout_seconds: float) -> WorkQueue:
         return LocalQueue()
     scheme = url.split("://", 1)[0].lower()
     if scheme in ("redis", "rediss", "amqp", "amqps", "pyamqp", "sqs"):
-        from openreel.queue.celery import CeleryQueue
+        try:
+            from openreel.queue.celery import CeleryQueue
+        except ImportError as exc:
+            raise ValueError(f"OPENREEL_QUEUE_URL names a Celery broker, and Celery is not installed ({exc.name}): "
+                             f"pip install 'openreel[scale]'") from None
         return CeleryQueue(url, visibility_timeout_seconds)
     raise ValueError(f"OPENREEL_QUEUE_URL must be empty (in-process workers) or a Celery broker URL "
                      f"(redis://, rediss://, amqp://, sqs://), not a {scheme}:// URL")
