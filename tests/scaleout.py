@@ -34,6 +34,32 @@ def broker_url() -> str:
     return url
 
 
+def amqp_url() -> str:
+    """RabbitMQ as the broker instead of Redis (Celery's amqp transport)."""
+    url = os.environ.get("OPENREEL_TEST_AMQP_URL", "")
+    if not url:
+        require_or_skip("OPENREEL_TEST_AMQP_URL is not set (a RabbitMQ server, e.g. amqp://guest:guest@127.0.0.1:5672//)")
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as conn:
+            conn.connect()
+    except Exception as exc:
+        require_or_skip(f"RabbitMQ at OPENREEL_TEST_AMQP_URL is unreachable ({exc})")
+    return url
+
+
+def purge_queues(broker: str, queues: list[str]) -> None:
+    """Empty the queues a test is about to use (RabbitMQ keeps them between tests)."""
+    from kombu import Connection
+
+    with Connection(broker) as conn:
+        channel = conn.default_channel
+        for queue in queues:
+            channel.queue_declare(queue, durable=True, auto_delete=False)
+            channel.queue_purge(queue)
+
+
 class LiveWorker:
     """`openreel worker` in its own process."""
 

@@ -1,6 +1,6 @@
 """One contract for every WorkQueue with its consumers: the embedded LocalQueue (worker threads of
-`openreel serve`, here two servers sharing a data dir) and CeleryQueue on a real Redis (Celery
-workers running CeleryConsumer, as `openreel worker` does, on PostgreSQL). Each operation runs
+`openreel serve`, here two servers sharing a data dir) and CeleryQueue on a real Redis and on a
+real RabbitMQ (Celery workers running CeleryConsumer, as `openreel worker` does, on PostgreSQL). Each operation runs
 once, on a worker of its model; an operation waits for such a worker; a message sent twice runs
 nothing twice; work queued while no worker runs is done when one starts."""
 
@@ -23,7 +23,7 @@ from openreel.worker.celery_consumer import CeleryConsumer
 from tests.databases import postgres_schema
 from tests.gates import Gates, gated_body
 from tests.inprocess import InProcessServer, explicit_settings
-from tests.scaleout import broker_url
+from tests.scaleout import amqp_url, broker_url, purge_queues
 
 MODEL, OTHER = "gated", "gated-b"
 
@@ -59,7 +59,7 @@ def gates(tmp_path: Path) -> Gates:
     return Gates(tmp_path / "gates")
 
 
-@pytest.fixture(params=["local", "celery"])
+@pytest.fixture(params=["local", "celery-redis", "celery-rabbitmq"])
 def deployment(request: pytest.FixtureRequest, tmp_path: Path, gates: Gates) -> Iterator[QueueDeployment]:
     base: dict[str, Any] = {"catalog_path": _catalog(gates, tmp_path / "catalog.json"), "lease_seconds": 2,
                             "heartbeat_seconds": 0.3, "poll_interval_seconds": 0.2}
@@ -73,7 +73,9 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path, gates: Gates) -> 
                 stack.enter_context(InProcessServer(explicit_settings(workers=1, worker_models=models, **base)))
         else:
             url, _ = stack.enter_context(postgres_schema())
-            base |= {"data_dir": tmp_path / "api", "database_url": url, "queue_url": broker_url(),
+            broker = broker_url() if request.param == "celery-redis" else amqp_url()
+            purge_queues(broker, [f"openreel.{model}" for model in (MODEL, OTHER)])
+            base |= {"data_dir": tmp_path / "api", "database_url": url, "queue_url": broker,
                      "storage_url": f"file://{tmp_path / 'videos'}"}
 
             def start_workers(models: str) -> None:  # what `openreel worker --models ...` runs
