@@ -85,8 +85,10 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path, gates: Gates) -> 
                 stack.callback(runtime.close)
                 consumer = CeleryConsumer(runtime, concurrency=1)
                 stack.enter_context(start_worker(consumer.app, pool="threads", concurrency=1,
-                                                 perform_ping_check=False, shutdown_timeout=30,
+                                                 perform_ping_check=False, shutdown_timeout=60,
                                                  **consumer.worker_options()))
+                # Runs first on the way out: a task still waiting (for a claim, a slot) gives up.
+                stack.callback(runtime.begin_shutdown)
         api = stack.enter_context(InProcessServer(explicit_settings(workers=0, **base)))
         engine = sqlalchemy.create_engine(url)
         stack.callback(engine.dispose)
