@@ -45,6 +45,9 @@ def celery_app(broker_url: str, visibility_timeout_seconds: float) -> Celery:
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        # Only Celery's prefork pool reads it (`openreel worker` runs jobs on threads): a child
+        # must not fork a process that initialised CUDA.
+        worker_pool_start_method="spawn",
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         task_serializer="json",

@@ -11,10 +11,12 @@ from openreel.store.base import OperationStore
 log = logging.getLogger(__name__)
 
 
-def dispatch(queue: WorkQueue, store: OperationStore, operation_id: str, model: str) -> None:
+def dispatch(queue: WorkQueue, store: OperationStore, operation_id: str, model: str) -> bool:
+    """Whether the message was sent (else the operation is marked for the sweepers)."""
     if queue.dispatch(operation_id, model):
-        return
+        return True
     try:
         store.mark_undispatched(operation_id)
     except Exception as exc:  # the database is away too: it is re-sent once its message looks lost
         log.warning("could not mark %s for the sweepers (%s)", operation_id, exc)
+    return False

@@ -51,7 +51,6 @@ class CeleryConsumer:
         self.name = f"openreel@{socket.gethostname()}-{os.getpid()}"
         self.tmp_dir = scratch_dir(runtime.settings.data_dir / "tmp")
         self._workers = threading.local()  # one Worker (lease owner id) per pool thread
-        self.app.conf.worker_pool_start_method = "spawn"
         self.app.task(name=TASK_NAME, shared=False)(self._run_operation)  # this app only
         # Only this consumer's own Celery worker stopping drains it (several may share a process).
         signals.worker_shutting_down.connect(self._on_shutting_down, sender=self.name, weak=False)

@@ -15,6 +15,7 @@ import logging
 from datetime import timedelta
 
 from openreel.queue.base import WorkQueue
+from openreel.queue.handoff import dispatch
 from openreel.store.dispatch import DispatchStore, QueuedWork
 from openreel.store.sql import SqlStore
 
@@ -45,8 +46,8 @@ class Sweeper:
         """Dispatch each; at the first the broker refuses, leave it and the rest to a later sweep
         (marked in the store) rather than wait out the broker once per operation."""
         for index, work in enumerate(works):
-            if not self.queue.dispatch(work.operation_id, work.model):
-                for left in works[index:]:
+            if not dispatch(self.queue, self.store, work.operation_id, work.model):
+                for left in works[index + 1:]:
                     self.store.mark_undispatched(left.operation_id)
                 return False
         return True
