@@ -17,7 +17,8 @@ import sqlalchemy
 from tests.support import LiveServer, openreel_cli, require_or_skip
 
 # The Celery tests use their own Redis database, emptied first: the queues are per database.
-BROKER_DB = 9
+# Another number lets a second run of the suite share the Redis server.
+BROKER_DB = int(os.environ.get("OPENREEL_TEST_BROKER_DB", "9"))
 
 
 def broker_url() -> str:
@@ -73,8 +74,9 @@ class LiveWorker:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = ["worker", "--concurrency", str(self.concurrency)] + (["--models", self.models] if self.models else [])
         log = self.log_path.open("ab")
+        env = {**os.environ, "OPENREEL_DATA_DIR": str(self.data_dir), **self.env}
         self.process = subprocess.Popen([sys.executable, "-m", "openreel.cli", *args], stdout=log,
-                                        stderr=subprocess.STDOUT, env={**os.environ, **self.env})
+                                        stderr=subprocess.STDOUT, env=env)
         self.pids.append(self.process.pid)
         if wait:
             self.wait_serving()

@@ -1,8 +1,12 @@
 """One contract for every WorkQueue with its consumers: the embedded LocalQueue (worker threads of
 `openreel serve`, here two servers sharing a data dir) and CeleryQueue on a real Redis and on a
-real RabbitMQ (Celery workers running CeleryConsumer, as `openreel worker` does, on PostgreSQL). Each operation runs
-once, on a worker of its model; an operation waits for such a worker; a message sent twice runs
-nothing twice; work queued while no worker runs is done when one starts."""
+real RabbitMQ (`openreel worker` processes, on PostgreSQL). Each operation runs once, on a worker of
+its model; an operation waits for such a worker; a message sent twice runs nothing twice; work
+queued while no worker runs is done when one starts.
+
+The Celery workers are processes, never threads of the test: Celery keeps its event loop and its
+shutdown flags per process (kombu's current hub, celery.worker.state), so two workers started in
+one process share a loop and one's shutdown stops the other."""
 
 from __future__ import annotations
 
@@ -16,14 +20,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy
-from celery.contrib.testing.worker import start_worker
 
-from openreel.runtime import Runtime
-from openreel.worker.celery_consumer import CeleryConsumer
 from tests.databases import postgres_schema
 from tests.gates import Gates, gated_body
 from tests.inprocess import InProcessServer, explicit_settings
-from tests.scaleout import amqp_url, broker_url, purge_queues
+from tests.scaleout import LiveWorker, amqp_url, broker_url, purge_queues
 
 MODEL, OTHER = "gated", "gated-b"
 
@@ -77,18 +78,11 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path, gates: Gates) -> 
             purge_queues(broker, [f"openreel.{model}" for model in (MODEL, OTHER)])
             base |= {"data_dir": tmp_path / "api", "database_url": url, "queue_url": broker,
                      "storage_url": f"file://{tmp_path / 'videos'}"}
+            env = {f"OPENREEL_{key.upper()}": str(value) for key, value in base.items() if key != "data_dir"}
 
-            def start_workers(models: str) -> None:  # what `openreel worker --models ...` runs
-                settings = explicit_settings(**{**base, "data_dir": tmp_path / f"worker-{models}"},
-                                             workers=0, worker_models=models)
-                runtime = Runtime.build(settings)
-                stack.callback(runtime.close)
-                consumer = CeleryConsumer(runtime, concurrency=1)
-                stack.enter_context(start_worker(consumer.app, pool="threads", concurrency=1,
-                                                 perform_ping_check=False, shutdown_timeout=60,
-                                                 **consumer.worker_options()))
-                # Runs first on the way out: a task still waiting (for a claim, a slot) gives up.
-                stack.callback(runtime.begin_shutdown)
+            def start_workers(models: str) -> None:  # `openreel worker --models ...`, as deployed
+                worker = LiveWorker(tmp_path / f"worker-{models}", env, models).start()
+                stack.callback(worker.kill)
         api = stack.enter_context(InProcessServer(explicit_settings(workers=0, **base)))
         engine = sqlalchemy.create_engine(url)
         stack.callback(engine.dispose)
