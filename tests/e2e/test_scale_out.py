@@ -12,6 +12,7 @@ import json
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -158,11 +159,13 @@ def test_a_frozen_worker_cannot_finish_what_another_took_over(deployment: Deploy
 
 
 class ClaimWatch:
-    """Polls the operations table: when each operation was (re)claimed, by fencing token."""
+    """Polls the operations table: when each operation was (re)claimed, by fencing token, and when
+    it was handed back to the queue after the claim of a token (QUEUED again, the token kept)."""
 
     def __init__(self, engine: sqlalchemy.Engine) -> None:
         self.engine = engine
         self.claims: dict[tuple[str, int], float] = {}
+        self.returns: dict[tuple[str, int], float] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -171,10 +174,22 @@ class ClaimWatch:
         while not self.stop.wait(0.05):
             with self.engine.connect() as conn:
                 rows = conn.execute(sqlalchemy.text(
-                    "SELECT id, fencing_token FROM operations WHERE fencing_token > 0")).all()
+                    "SELECT id, fencing_token, state FROM operations WHERE fencing_token > 0")).all()
             now = time.monotonic()
-            for op_id, token in rows:
+            for op_id, token, state in rows:
                 self.claims.setdefault((op_id, token), now)
+                if state == "QUEUED":
+                    self.returns.setdefault((op_id, token), now)
+
+    def back_in_queue(self, op_id: str, token: int) -> float:
+        """When the claim `token` ended with the operation queued again: seen QUEUED, or else (it
+        was claimed again between two polls) no later than the next claim."""
+        later = [at for (oid, tok), at in self.claims.items() if oid == op_id and tok > token]
+        assert later, f"{op_id} was never claimed again"
+        return min([*later, self.returns.get((op_id, token), min(later))])
+
+    def claimed_again(self, op_id: str, token: int) -> float:
+        return min(at for (oid, tok), at in self.claims.items() if oid == op_id and tok > token)
 
     def held_by(self, owner_prefix: str) -> list[tuple[str, int]]:
         with self.engine.connect() as conn:
@@ -238,17 +253,17 @@ def test_kill_9_storm_loses_repeats_and_double_charges_nothing(deployment: Deplo
     assert len(videos) == jobs and set(videos.values()) == {1}, "every operation published one video, once"
     assert len(charged) == jobs and set(charged.values()) == {1}, "every operation charged once"
     assert kills == kills_wanted and orphans, "the storm hit running jobs"
-    # Every orphan was claimed again, under a newer token, within its lease plus a sweep (and
-    # the pickup, with slack for a loaded machine): the sweeper found it, not Redis's timeout.
-    worst = 0.0
-    for op_id, token, killed_at in orphans:
-        later = [at for (oid, tok), at in watch.claims.items() if oid == op_id and tok > token]
-        assert later, f"{op_id} was never claimed again"
-        worst = max(worst, min(later) - killed_at)
-    # How soon is reported, not asserted: it is wall-clock time on a shared machine. A requeued
-    # operation's message may go down with a worker killed before it claimed it (the broker holds
-    # it until its visibility timeout); the sweepers send another once the model's queue is empty.
-    print(f"storm: {jobs} jobs, {kills} kills, {len(orphans)} orphans, each claimed again within {worst:.2f} s")
+    # Every orphan went back to the queue and was claimed again under a newer token: the sweepers
+    # found it (Redis would only have re-delivered its message after the visibility timeout).
+    returned = [watch.back_in_queue(op_id, token) - killed_at for op_id, token, killed_at in orphans]
+    reclaimed = [watch.claimed_again(op_id, token) - killed_at for op_id, token, killed_at in orphans]
+    # How soon is reported, not asserted: it is wall-clock time on a shared machine. The issue's
+    # bound is the lease plus one sweep interval for the hand-back; the claim after it waits for
+    # a worker to be free, and the storm keeps killing the busy ones.
+    print(f"storm: {jobs} jobs, {kills} kills, {len(orphans)} orphans; back in the queue after the kill within "
+          f"{max(returned):.2f} s (median {statistics.median(returned):.2f} s; lease + sweep = "
+          f"{LEASE_SECONDS + SWEEP_SECONDS:.2f} s), claimed again within {max(reclaimed):.2f} s "
+          f"(median {statistics.median(reclaimed):.2f} s)")
 
 
 def test_rate_limits_hold_across_replicas(tmp_path: Path, gates: Gates) -> None:
