@@ -15,9 +15,14 @@ class Gates:
         self.dir = control_dir
         self.dir.mkdir(parents=True, exist_ok=True)
 
-    def write_catalog(self, path: Path) -> Path:
+    def write_catalog(self, path: Path, fixed_seconds: float = 0) -> Path:
+        """The catalog of MODEL on these gates; with `fixed_seconds`, jobs that wait that long and
+        copy one shared MP4 (next to no CPU), for tests that run many jobs beside their faults."""
+        options: dict[str, object] = {"control_dir": str(self.dir)}
+        if fixed_seconds:
+            options["fixed_seconds"] = fixed_seconds
         path.write_text(json.dumps({"models": [{"id": MODEL, "engine": "gated", "durations": [4, 6, 8],
-                                                "options": {"control_dir": str(self.dir)}}]}))
+                                                "options": options}]}))
         return path
 
     def open(self, tag: str, sample: int, frames: int | None = None) -> None:
