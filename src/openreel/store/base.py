@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from openreel.domain.operation import Operation, OperationError, VideoFile
 from openreel.errors import Cancelled
+from openreel.store.connection import Database
 
 if TYPE_CHECKING:
     from openreel.store.sql import Admission, Claim, IdempotentCreate, SqlStore, SweepResult
@@ -24,7 +25,10 @@ if TYPE_CHECKING:
 BACKENDS = ("sqlite", "postgresql")
 
 
-class OperationStore(Protocol):
+class OperationStore(Database, Protocol):
+    """Its transactions (Database) are part of it: the narrower stores the workers use beside
+    it (remote calls, dispatch) work inside them."""
+
     # -- the API's side ----------------------------------------------------------------------
     def admission(self, locked: bool = True) -> AbstractContextManager[Admission]:
         """One transaction, serialised with every other admission, in which a create is counted
@@ -71,6 +75,13 @@ class OperationStore(Protocol):
 
     # -- the sweepers' side ----------------------------------------------------------------------
     def requeue_expired(self, max_attempts: int) -> SweepResult: ...
+
+    # -- retention ---------------------------------------------------------------------------
+    def files_to_expire(self, now: datetime, limit: int) -> list[Operation]: ...
+
+    def mark_files_expired(self, op_id: str, now: datetime | None) -> None: ...
+
+    def purge_idempotency_keys(self, before: datetime) -> int: ...
 
     def close(self) -> None: ...
 

@@ -13,8 +13,8 @@ from typing import Protocol
 from openreel.domain.operation import MAX_PROGRESS_PHASE_CHARS
 from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
 from openreel.errors import ClaimLost, DeadlineExceeded, OpenreelError
+from openreel.store.base import OperationStore
 from openreel.store.remote_calls import RemoteCallStore
-from openreel.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class InMemoryRecord:
 class ClaimedRecord:
     """The operation's row in the store, through the worker's claim (its fencing token)."""
 
-    def __init__(self, store: SqlStore, op_id: str, token: int) -> None:
+    def __init__(self, store: OperationStore, op_id: str, token: int) -> None:
         self.store, self.op_id, self.token = store, op_id, token
         self.remote_calls = RemoteCallStore(store)
 
@@ -129,7 +129,7 @@ class Heartbeat(threading.Thread):
     locked or down) is logged and tried again at the next interval: the run goes on, and its
     fenced outcome write decides later whether the claim survived the outage."""
 
-    def __init__(self, store: SqlStore, op_id: str, token: int, control: RunControl,
+    def __init__(self, store: OperationStore, op_id: str, token: int, control: RunControl,
                  interval: float, lease_seconds: float) -> None:
         super().__init__(name=f"heartbeat-{op_id[:8]}", daemon=True)
         self.store, self.op_id, self.token, self.control = store, op_id, token, control

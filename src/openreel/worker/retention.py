@@ -14,9 +14,10 @@ from openreel.domain.naming import video_blob_keys
 from openreel.domain.remote_limits import DAY
 from openreel.storage.base import Storage
 from openreel.storage.inputs import InputBlobs
-from openreel.store.remote_calls import RemoteCallStore
+from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
-from openreel.store.sql import IDEMPOTENCY_WINDOW, SqlStore
+from openreel.store.remote_calls import RemoteCallStore
+from openreel.store.sql import IDEMPOTENCY_WINDOW
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -24,7 +25,7 @@ REMOTE_CALLS_SLACK = timedelta(hours=1)
 
 
 class RetentionSweeper:
-    def __init__(self, store: SqlStore, storage: Storage) -> None:
+    def __init__(self, store: OperationStore, storage: Storage) -> None:
         self.store, self.storage = store, storage
 
     def sweep(self) -> int:

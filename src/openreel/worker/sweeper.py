@@ -16,14 +16,14 @@ from datetime import timedelta
 
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
+from openreel.store.base import OperationStore
 from openreel.store.dispatch import DispatchStore, QueuedWork
-from openreel.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
 
 class Sweeper:
-    def __init__(self, store: SqlStore, queue: WorkQueue, max_attempts: int, resend_after_seconds: float) -> None:
+    def __init__(self, store: OperationStore, queue: WorkQueue, max_attempts: int, resend_after_seconds: float) -> None:
         self.store, self.queue, self.max_attempts = store, queue, max_attempts
         self.dispatches = DispatchStore(store)
         self.resend_after = timedelta(seconds=resend_after_seconds)

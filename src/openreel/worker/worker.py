@@ -20,15 +20,24 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
-from openreel.domain.naming import (storage_key, thumbnail_key, vertex_object_key, video_blob_keys,
-                                    video_file_id)
+from openreel.backoff import Backoff
+from openreel.domain.naming import storage_key, thumbnail_key, vertex_object_key, video_blob_keys, video_file_id
 from openreel.domain.operation import OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
+from openreel.engines.base import Deferred, FilteredOut
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
-from openreel.engines.base import Deferred, FilteredOut
-from openreel.errors import (Cancelled, DeadlineExceeded, FailedPrecondition, InternalError, NotFound, OpenreelError,
-                             OperationFailed, OutOfMemory, ServiceUnavailable)
+from openreel.errors import (
+    Cancelled,
+    DeadlineExceeded,
+    FailedPrecondition,
+    InternalError,
+    NotFound,
+    OpenreelError,
+    OperationFailed,
+    OutOfMemory,
+    ServiceUnavailable,
+)
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
@@ -36,9 +45,9 @@ from openreel.settings import Settings
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
+from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
-from openreel.store.sql import Claim, SqlStore
-from openreel.backoff import Backoff
+from openreel.store.sql import Claim
 from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
 from openreel.worker.render import render_samples
 
@@ -52,7 +61,7 @@ MAX_OUTAGE_WAIT_SECONDS = 120.0
 
 
 class Worker:
-    def __init__(self, worker_id: str, store: SqlStore, storage: Storage, queue: WorkQueue,
+    def __init__(self, worker_id: str, store: OperationStore, storage: Storage, queue: WorkQueue,
                  catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path,
                  destinations: Destinations | None = None) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
