@@ -155,8 +155,8 @@ def test_redis_and_postgresql_restarted_20_times_each_under_load_lose_nothing(
     # through the broker and the database, not rendering, and the backlog drains soon after.
     catalog = gates.write_catalog(tmp_path / "catalog.json", fixed_seconds=0.5)
     deployment = Deployment(tmp_path / "deployment", database.url, queue_url=broker.url, catalog_path=catalog,
-                            lease_seconds=3,
-                            heartbeat_seconds=0.5, queue_resend_seconds=3, max_attempts=100, max_queued=100_000)
+                            lease_seconds=3, heartbeat_seconds=0.5, queue_resend_seconds=3, max_attempts=100,
+                            max_queued=100_000)
     try:
         api = deployment.api()
         deployment.worker()

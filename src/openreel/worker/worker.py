@@ -27,17 +27,8 @@ from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.base import Deferred, FilteredOut
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
-from openreel.errors import (
-    Cancelled,
-    DeadlineExceeded,
-    FailedPrecondition,
-    InternalError,
-    NotFound,
-    OpenreelError,
-    OperationFailed,
-    OutOfMemory,
-    ServiceUnavailable,
-)
+from openreel.errors import (Cancelled, DeadlineExceeded, FailedPrecondition, InternalError, NotFound, OpenreelError,
+                             OperationFailed, OutOfMemory, ServiceUnavailable)
 from openreel.media.thumbnail import first_frame_jpeg
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
