@@ -233,11 +233,13 @@ def test_kill_9_storm_loses_repeats_and_double_charges_nothing(deployment: Deplo
                 continue
             busy = [w for w in serving if watch.held_by(w.lease_owner_prefix)]
             victim = rng.choice(busy or serving)
-            held = watch.held_by(victim.lease_owner_prefix)
+            owner = victim.lease_owner_prefix
             victim.kill()
             killed_at = time.monotonic()
             kills += 1
-            orphans += [(op_id, token, killed_at) for op_id, token in held]
+            # Read after the kill, which reaps the process: a job it finished between the choice
+            # and the kill is no orphan (with 1 s jobs that happens).
+            orphans += [(op_id, token, killed_at) for op_id, token in watch.held_by(owner)]
             victim.start(wait=False)
         for worker in workers:
             worker.wait_serving()
