@@ -41,6 +41,12 @@ class OpenreelError(Exception):
         self.message = message
         self.details: list[dict[str, Any]] = details or []
 
+    @property
+    def metric_reason(self) -> str:
+        """Its reason in openreel_requests_rejected_total: the status, lower case (a safety block
+        says "safety" instead)."""
+        return self.status.lower()
+
 
 class InvalidArgument(OpenreelError):
     status, http_code, grpc_code = "INVALID_ARGUMENT", 400, 3

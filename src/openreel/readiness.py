@@ -19,7 +19,7 @@ class Check:
 
 
 def check_readiness(runtime: Runtime) -> list[Check]:
-    return [_database(runtime), _storage(runtime), _workers(runtime)]
+    return [_database(runtime), _storage(runtime), _workers(runtime), _engines(runtime)]
 
 
 def _database(runtime: Runtime) -> Check:
@@ -49,3 +49,28 @@ def _workers(runtime: Runtime) -> Check:
     if live == 0:
         return Check("workers", False, f"none of {wanted} worker(s) is running")
     return Check("workers", True, f"{live} of {wanted} running")
+
+
+def _engines(runtime: Runtime) -> Check:
+    """The models this process preloads (OPENREEL_WORKER_MODELS) must have loaded: a worker whose
+    model failed to load serves nothing. Otherwise models load on first use, and one that cannot
+    serve (its engine or weights missing) is reported, not a reason to take the replica out."""
+    served = runtime.settings.served_models
+    if served and (runtime.settings.workers > 0 or runtime.pool is not None):
+        problems = []
+        for model_id in served:
+            result = runtime.engines.load_result(runtime.catalog.get(model_id))
+            if result is None:
+                problems.append(f"{model_id} is loading")
+            elif result is not True:
+                problems.append(f"{model_id} could not be loaded: {result}")
+        if problems:
+            return Check("engines", False, "; ".join(problems))
+        return Check("engines", True, f"loaded: {', '.join(served)}")
+    unavailable = [info for info in runtime.models.all() if info.unavailable]
+    total = len(runtime.catalog.all())
+    reason = f"{total - len(unavailable)} of {total} models can serve; models load on first use"
+    if unavailable:
+        reason += "; unavailable: " + "; ".join(f"{i.spec.id} ({i.unavailable})" for i in unavailable[:3]) + (
+            f" and {len(unavailable) - 3} more" if len(unavailable) > 3 else "")
+    return Check("engines", True, reason)

@@ -7,6 +7,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from openreel.billing.metering import UsageMeter
@@ -15,11 +16,15 @@ from openreel.billing.remote_cost import RemoteCostEstimator
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.errors import FailedPrecondition
+from openreel.observability.cluster import SharedState, SharedStateCollector
+from openreel.observability.metrics import Metrics
+from openreel.observability.outcomes import OutcomeMetrics
 from openreel.preflight import check_data
 from openreel.queue.base import WorkQueue, queue_from_url
 from openreel.queue.local import LocalQueue
 from openreel.quota.limits import LimitResolver
 from openreel.quota.tiers import tier_limits
+from openreel.quota.utilization import project_utilization
 from openreel.service.keys import KeyService
 from openreel.service.models import ModelService
 from openreel.service.operations import OperationService
@@ -33,6 +38,8 @@ from openreel.storage.destinations import Destinations
 from openreel.storage.factory import storage_from_settings
 from openreel.store.abandoned import AbandonedWorkStore
 from openreel.store.base import store_from_url
+from openreel.store.clock import utcnow
+from openreel.store.keys import KeyStore
 from openreel.store.limits import LimitStore
 from openreel.store.sql import SqlStore
 from openreel.store.webhooks import WebhookStore
@@ -66,6 +73,7 @@ class Runtime:
     destinations: Destinations
     usage: UsageService
     rate_limits: LimitResolver
+    metrics: Metrics
     # Set once the process is going down: workers stop claiming, progress streams end.
     stopping: threading.Event = field(default_factory=threading.Event)
     pool: WorkerPool | None = None
@@ -105,22 +113,26 @@ class Runtime:
         engines = EngineRegistry()
         # Usage first: the webhook payload written next carries the usage record.
         store.finish_listeners += [UsageMeter(catalog, prices, remote_costs), WebhookOutbox()]
+        metrics = Metrics()
+        store.finished_hooks.append(OutcomeMetrics(metrics, catalog))
         links = _video_links(settings, store, storage)
         client = guarded_client(policy, settings.webhook_timeout_seconds)
         webhook_store = WebhookStore(store)
         dispatcher = WebhookDispatcher(webhook_store, links.url, client, schedule,
                                        settings.webhook_disable_after_failures, settings.poll_interval_seconds,
-                                       settings.webhook_timeout_seconds)
+                                       settings.webhook_timeout_seconds, metrics)
         webhooks = WebhookService(webhook_store, policy, dispatcher)
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
         rate_limits = LimitResolver(LimitStore(store), tiers)
+        metrics.add_collector(SharedStateCollector(partial(_shared_state, store, rate_limits), catalog.ids))
         operations = OperationService(store, storage, queue, catalog, engines.capabilities, limits,
                                       rate_limits.for_principal, settings.max_queued, settings.min_free_disk_bytes,
-                                      webhooks.check_uri, destinations)
+                                      webhooks.check_uri, destinations, metrics)
         return cls(settings=settings, store=store, storage=storage, queue=queue, catalog=catalog,
                    engines=engines, models=ModelService(catalog, engines), operations=operations,
                    keys=KeyService(store), webhooks=webhooks,
-                   destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits)
+                   destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits,
+                   metrics=metrics)
 
     def start_background(self, runs_engines: bool = False) -> None:
         """The threads of every process: webhook delivery and retention (an API-only replica's
@@ -130,7 +142,8 @@ class Runtime:
         abandoned remote work too; with in-process workers, their pool."""
         retention = RetentionSweeper(self.store, self.storage)
         sweep_interval = max(self.settings.lease_seconds / 3, 0.5)
-        sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts, self.settings.queue_resend_seconds)
+        sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts, self.settings.queue_resend_seconds,
+                          self.metrics)
         self._threads += [
             threading.Thread(target=self.webhooks.dispatcher.run_forever, args=(self.stopping,),
                              name="webhook-dispatcher", daemon=True),
@@ -152,11 +165,12 @@ class Runtime:
         assert isinstance(self.queue, LocalQueue)  # _check_queue refused in-process workers otherwise
         workers = [self.worker(worker_id(i), tmp_dir) for i in range(self.settings.workers)]
         self.pool = WorkerPool(workers, self.queue, self.stopping, check_interval=sweep_interval)
+        self.metrics.add_workers(len(workers))
         self.pool.start()
 
     def worker(self, worker_id: str, tmp_dir: Path) -> Worker:
         return Worker(worker_id, self.store, self.storage, self.queue, self.catalog, self.engines,
-                      self.settings, tmp_dir, self.destinations)
+                      self.settings, tmp_dir, self.destinations, self.metrics)
 
     def begin_shutdown(self) -> None:
         """The first step of a graceful stop, safe to call from a signal handler: claim nothing
@@ -192,6 +206,11 @@ def _check_queue(settings: Settings, queue: WorkQueue, catalog: Catalog) -> None
             f"OPENREEL_QUEUE_VISIBILITY_TIMEOUT_SECONDS ({settings.queue_visibility_timeout_seconds:g}) must be "
             f"longer than the longest job ({longest:g} s, a model's timeout_seconds or "
             f"OPENREEL_GENERATION_TIMEOUT_SECONDS)")
+
+
+def _shared_state(store: SqlStore, limits: LimitResolver) -> SharedState:
+    now = utcnow()
+    return SharedState(store.queued_by_model(), project_utilization(store, KeyStore(store), limits, now), now)
 
 
 def _video_links(settings: Settings, store: SqlStore, storage: Storage) -> VideoLinks:

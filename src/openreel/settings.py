@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     # they load those pipelines at start and keep them loaded, and claim only their operations.
     # Empty: every model, each loaded when its first operation arrives.
     worker_models: str = ""
+    # `openreel worker` serves its Prometheus metrics on this port of OPENREEL_HOST (0: none). An API
+    # process serves its own at /metrics on its HTTP port.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    # Log lines as JSON objects, one per line (structlog), or as text for a terminal.
+    log_format: Literal["json", "text"] = "text"
 
     @property
     def served_models(self) -> tuple[str, ...] | None:

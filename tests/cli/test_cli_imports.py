@@ -39,7 +39,7 @@ def test_importing_the_entry_point_loads_no_heavy_module() -> None:
     assert _top_level_modules_after() & HEAVY == set()
 
 
-@pytest.mark.parametrize("args", [["--help"], ["generate", "--help"], ["keys", "create", "--help"],
+@pytest.mark.parametrize("args", [["--help"], ["generate", "--help"], ["keys", "create", "--help"], ["stats", "--help"],
                                   ["models"], ["operations", "list"], ["operations", "get", "abc"]],
                          ids=" ".join)
 def test_quick_commands_load_no_heavy_module(args: list[str]) -> None:

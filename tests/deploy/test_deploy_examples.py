@@ -74,11 +74,12 @@ def test_docker_compose_runs_the_whole_scale_out_deployment() -> None:
     assert env["OPENREEL_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert env["OPENREEL_QUEUE_URL"] == "redis://redis:6379/0"
     assert f"--broker={env['OPENREEL_QUEUE_URL']}" in services["flower"]["command"]
-    assert services["worker-gpu0"]["environment"] == env
+    # The same settings, and its metrics port open beyond the container (docs/monitoring.md).
+    assert services["worker-gpu0"]["environment"] == {**env, "OPENREEL_HOST": "0.0.0.0"}
     for name in ("api-1", "api-2"):
         assert _parses(services[name]["command"]).params["workers"] == 0
     worker = _parses(services["worker-gpu0"]["command"])
-    assert worker.params["concurrency"] == 1 and worker.params["models"]
+    assert worker.params["concurrency"] == 1 and worker.params["models"] and worker.params["metrics_port"] == 9101
     devices = services["worker-gpu0"]["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"]
     _parses(services["migrate"]["command"])

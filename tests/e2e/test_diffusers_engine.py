@@ -19,8 +19,9 @@ import pytest
 
 from tests.images import png_bytes
 from tests.inprocess import InProcessClient, InProcessServer, explicit_settings
+from tests.prometheus_samples import parse_samples, value
 from tests.support import DecodedVideo, decode_mp4
-from tests.tiny_models import toml_entry, write_catalog
+from tests.tiny_models import TINY_OPTIONS, toml_entry, write_catalog
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +75,42 @@ def test_wan_text_to_video_is_served_at_the_exact_size_rate_and_length(served: I
     assert (video.codec, video.width, video.height, video.fps, video.frame_count) == ("h264", 720, 1280, 24.0, 96)
     assert video.audio_codec is None
     assert float(np.std(video.frames[0])) > 1.0  # the model drew something, not a flat frame
+
+
+def test_denoising_steps_are_timed_in_the_metrics(served: InProcessServer, http: InProcessClient) -> None:
+    def steps_timed() -> float:
+        return value(parse_samples(http.get("/metrics").text), "openreel_engine_step_seconds_count", model="wan-t2v")
+
+    before = steps_timed()
+    _video(served, http, "wan-t2v", seed=11, sampleCount=2)  # both samples in one batch: one call's steps
+    assert steps_timed() - before == TINY_OPTIONS["wan-t2v"]["steps"]
+
+
+def test_readiness_lists_the_models_that_cannot_serve(http: InProcessClient) -> None:
+    ready = http.get("/readyz")
+    assert ready.status_code == 200
+    engines = ready.json()["checks"]["engines"]
+    assert engines["ok"] and "load on first use" in engines["reason"]
+    assert "wan-gone" in engines["reason"] and "no-such-folder" in engines["reason"]
+
+
+def test_a_preloaded_model_that_cannot_load_makes_the_worker_unready(tmp_path: Path,
+                                                                    tiny_models: dict[str, Path]) -> None:
+    catalog = write_catalog(tmp_path / "catalog.toml", tiny_models)
+    with catalog.open("a") as extra:
+        extra.write(toml_entry("wan-broken", tmp_path / "weights"))
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "model_index.json").write_text('{"_class_name": "WanPipeline"}')  # and nothing else
+    settings = explicit_settings(tmp_path / "data", catalog_path=catalog, worker_models="wan-t2v,wan-broken")
+    with InProcessServer(settings) as app:
+        deadline = time.monotonic() + 120
+        while "is loading" in (check := app.client().get("/readyz").json()["checks"]["engines"])["reason"]:
+            assert time.monotonic() < deadline, check
+            time.sleep(0.2)
+        ready = app.client().get("/readyz")
+    assert ready.status_code == 503
+    reason = ready.json()["checks"]["engines"]["reason"]
+    assert "wan-broken could not be loaded" in reason and "wan-t2v" not in reason
 
 
 def test_the_same_seed_gives_the_same_frames_and_samples_differ(served: InProcessServer,

@@ -14,9 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.gates import MODEL, Gates, gated_body
+from tests.prometheus_samples import parse_samples, value
 from tests.support import STATIC_PROMPT, LiveServer, decode_mp4
 
 GEMINI = "/v1beta/models/veo-3.0-generate-001:predictLongRunning"
@@ -100,6 +102,10 @@ def test_operation_fails_with_aborted_once_attempts_are_used_up(live: LiveServer
     done = live.wait_done(live.client(key), f"/v1beta/{name}")
     assert done["error"]["code"] == 10  # gRPC ABORTED
     assert "stopped responding" in done["error"]["message"]
+    metrics = parse_samples(httpx.get(f"{live.url}/metrics").text)  # counted by the process that gave up
+    assert value(metrics, "openreel_errors_total", category="worker_lost") == 1
+    assert value(metrics, "openreel_operations_total", model=MODEL, engine="gated", project="my-proj",
+                 state="failed") == 1
 
 
 def test_generation_over_its_deadline_fails_and_keeps_no_video(live: LiveServer, gates: Gates) -> None:
@@ -112,6 +118,8 @@ def test_generation_over_its_deadline_fails_and_keeps_no_video(live: LiveServer,
     done = live.wait_done(live.client(key), f"/v1beta/{name}")
     assert done["error"]["code"] == 4  # gRPC DEADLINE_EXCEEDED
     assert "deadline" in done["error"]["message"]
+    assert value(parse_samples(httpx.get(f"{live.url}/metrics").text), "openreel_errors_total",
+                 category="deadline") == 1
     _wait_until(lambda: not _mp4s(live))
 
 

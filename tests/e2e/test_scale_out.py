@@ -31,8 +31,10 @@ import sqlalchemy
 from openreel_gated import sample_colour
 from tests.databases import postgres_schema
 from tests.gates import MODEL, Gates, gated_body
-from tests.scaleout import Deployment
-from tests.support import client_python, decode_mp4, free_port, import_or_require
+from tests.prometheus_samples import parse_samples, value
+from tests.otlp_collector import OtlpCollector
+from tests.scaleout import Deployment, LiveWorker
+from tests.support import LiveServer, client_python, decode_mp4, free_port, import_or_require
 
 CREATE = f"/v1beta/models/{MODEL}:predictLongRunning"
 LEASE_SECONDS = 2.0
@@ -160,6 +162,74 @@ def test_a_frozen_worker_cannot_finish_what_another_took_over(deployment: Deploy
         video = decode_mp4(response.content, keep_frames=True)
         assert video.frame_count == 96
         assert np.abs(video.frames[0].mean(axis=(0, 1)) - sample_colour(index)).max() < 8
+
+
+def test_metrics_of_an_api_replica_and_a_worker_process_add_up(deployment: Deployment, gates: Gates) -> None:
+    """Each process counts what happened in it, once: Prometheus sums the API's submissions and
+    cancels with the worker's outcomes and stage times; the queue gauges, read from PostgreSQL,
+    are the same in both."""
+    api = deployment.api()
+    port = free_port()
+    worker = LiveWorker(deployment.root / "metered", {**deployment.env, "OPENREEL_METRICS_PORT": str(port)}).start()
+    deployment.workers.append(worker)
+    http = api.client(api.create_key(project="metered"))
+    for tag in ("m1", "m2"):
+        gates.open(tag, 0)
+        api.wait_done(http, f"/v1beta/{http.post(CREATE, json=gated_body(tag)).json()['name']}", timeout=120)
+    name = http.post(CREATE, json=gated_body("mcancel")).json()["name"]
+    gates.wait_started("mcancel", 0)
+    assert http.post(f"/v1beta/{name}:cancel").status_code == 200
+    assert http.post(CREATE, json={"instances": [{"prompt": "x"}], "parameters": {"durationSeconds": 5}}
+                     ).status_code == 400
+    deadline = time.monotonic() + 30  # the worker sees the cancel at its next heartbeat
+    while f"{name}: lost:" not in worker.log_path.read_text():
+        assert time.monotonic() < deadline, worker.log_path.read_text()
+        time.sleep(0.1)
+
+    at_api = parse_samples(httpx.get(f"{api.url}/metrics").text)
+    at_worker = parse_samples(httpx.get(f"http://127.0.0.1:{port}/metrics").text)
+    labels = {"model": MODEL, "engine": "gated", "project": "metered"}
+
+    def total(name: str, **wanted: str) -> float:
+        return value(at_api, name, **wanted) + value(at_worker, name, **wanted)
+
+    assert (value(at_api, "openreel_operations_submitted_total", **labels),
+            value(at_worker, "openreel_operations_submitted_total", **labels)) == (3, 0)
+    assert (value(at_api, "openreel_operations_total", **labels, state="succeeded"),
+            value(at_worker, "openreel_operations_total", **labels, state="succeeded")) == (0, 2)
+    assert total("openreel_operations_total", **labels, state="cancelled") == 1
+    assert total("openreel_requests_rejected_total", reason="invalid_argument") == 1
+    assert value(at_worker, "openreel_operation_seconds_count", stage="generate", model=MODEL) == 2
+    assert value(at_worker, "openreel_operation_seconds_count", stage="total", model=MODEL) == 2
+    assert (value(at_worker, "openreel_workers", state="busy"), value(at_worker, "openreel_workers", state="idle")) \
+        == (0, 1)
+    for samples in (at_api, at_worker):
+        assert value(samples, "openreel_shared_state_up") == 1 and value(samples, "openreel_queue_depth") == 0
+
+
+def test_one_operation_is_one_trace_across_the_api_and_worker_processes(deployment: Deployment,
+                                                                        gates: Gates) -> None:
+    """The standard OTEL_* variables send both processes' spans over OTLP to a collector; the
+    worker continues the trace the API replica's create began."""
+    collector = OtlpCollector()
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    try:
+        api = LiveServer(deployment.root / "api-traced", workers=0, **deployment.settings)
+        api.env |= otel
+        deployment.apis.append(api.start())
+        deployment.workers.append(LiveWorker(deployment.root / "worker-traced", {**deployment.env, **otel}).start())
+        http = api.client(api.create_key(project="traced"))
+        gates.open("traced", 0)
+        name = http.post(CREATE, json=gated_body("traced")).json()["name"]
+        assert "response" in api.wait_done(http, f"/v1beta/{name}", timeout=120)
+        [submit] = collector.wait_for("openreel.submit")
+        [run] = collector.wait_for("openreel.run")
+        [finish] = collector.wait_for("openreel.finish")
+    finally:
+        collector.close()
+    assert (submit.service, run.service) == ("openreel-api", "openreel-worker")
+    assert submit.trace_id == run.trace_id == finish.trace_id
+    assert run.parent_span_id == submit.span_id and finish.parent_span_id == run.span_id
 
 
 class ClaimWatch:

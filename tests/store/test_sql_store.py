@@ -4,22 +4,33 @@ the latest token, expired leases are swept back to the queue or failed when atte
 from __future__ import annotations
 
 import base64
-
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import sqlalchemy
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 
+import openreel.store
 from openreel.domain.operation import OperationError, OperationState, VideoFile
 from openreel.store.codec import request_to_json
 from openreel.store.dispatch import QueuedWork
-from openreel.store.sql import SqlStore
+from openreel.store.sql import HEAD_REVISION, SqlStore
 from tests.store.queued import queue_one
 from openreel.store.tables import operations
 
 
 def test_migration_is_idempotent(store: SqlStore) -> None:
     store.migrate()
+    assert store.schema_revision() == HEAD_REVISION
+
+
+def test_the_head_revision_the_store_checks_for_is_alembics() -> None:
+    # migrate() skips Alembic when the database is at HEAD_REVISION: a new migration must move it.
+    config = Config()
+    config.set_main_option("script_location", str(Path(openreel.store.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
 
 
 def test_round_trip_keeps_the_request(store: SqlStore) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
 
 import openreel
 from openreel.api import admin, files, gemini, operations, quota, stream, usage, vertex, webhooks
@@ -19,6 +20,7 @@ from openreel.api.deps import RuntimeDep
 from openreel.api.errors import install_error_handlers
 from openreel.api.json_body import JsonBodyMiddleware
 from openreel.api.polling import FinishedResponses
+from openreel.api.request_context import RequestContextMiddleware
 from openreel.observability.log_redaction import install_log_redaction
 from openreel.readiness import check_readiness
 from openreel.runtime import Runtime
@@ -49,8 +51,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.state.finished_responses = FinishedResponses()
     install_error_handlers(app)
     app.add_middleware(JsonBodyMiddleware)
-    # Added last, so it runs first: no body is read before the key is checked.
+    # Added late, so it runs early: no body is read before the key is checked.
     app.add_middleware(BodyLimitMiddleware, max_bytes=request_size_limit(settings))
+    # Outermost: every line a request causes, refusals and the access line too, has its id.
+    app.add_middleware(RequestContextMiddleware)
 
     @app.get("/healthz", tags=["Health"])
     async def healthz() -> dict[str, Any]:
@@ -65,6 +69,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         body = {"status": "ready" if ready else "unavailable",
                 "checks": {c.name: {"ok": c.ok, **({"reason": c.reason} if c.reason else {})} for c in checks}}
         return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["Health"], response_class=PlainTextResponse)
+    def metrics(runtime: RuntimeDep) -> Response:
+        """This process's Prometheus metrics (observability/metrics.py; docs/monitoring.md). Open like
+        the health probes: it holds counts, model ids and project ids, never a key or a prompt."""
+        return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     web = Path(__file__).resolve().parent.parent / "web"
     app.mount("/static", StaticFiles(directory=web), name="static")

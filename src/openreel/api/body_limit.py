@@ -32,13 +32,14 @@ from openreel.api.admin import check_admin, is_admin_path
 from openreel.api.deps import PRINCIPAL_STATE, resolve_principal
 from openreel.api.errors import error_response
 from openreel.errors import OpenreelError
+from openreel.observability.logs import bind
 from openreel.protocol.rpc import error_envelope, error_info
 from openreel.runtime import Runtime
 from openreel.service.wire_request import MAX_REFERENCE_IMAGES
 from openreel.settings import Settings
 
 # Routes that need no key: the playground, its files, health checks and the API docs.
-PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect",
+PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect",
                           "/redoc"})
 PUBLIC_PREFIXES = ("/static/",)
 # Room for everything in a create request besides the inline media: prompts, parameters, labels.
@@ -89,10 +90,13 @@ class BodyLimitMiddleware:
             else:
                 principal = await resolve_principal(HTTPConnection(scope), runtime)
                 scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
+                bind(project=principal.project)
         except OpenreelError as exc:
+            runtime.metrics.reject(exc.metric_reason)
             await error_response(exc)(scope, receive, send)
             return
         if (_declared_length(scope) or 0) > self.max_bytes:
+            runtime.metrics.reject("invalid_argument")
             await too_large_response(self.max_bytes)(scope, receive, send)
             return
         await _CountedBody(self.max_bytes, send).run(self.app, scope, receive)

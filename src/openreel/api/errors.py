@@ -44,22 +44,34 @@ def retry_after_seconds(details: list[dict[str, Any]]) -> int | None:
     return None
 
 
+def count_rejection(request: Request, exc: OpenreelError) -> None:
+    """Count a refused request in the metrics of the app's runtime (none before start-up)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is not None:
+        runtime.metrics.reject(exc.metric_reason)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OpenreelError)
-    async def _openreel(_: Request, exc: OpenreelError) -> JSONResponse:
+    async def _openreel(request: Request, exc: OpenreelError) -> JSONResponse:
+        count_rejection(request, exc)
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        violations = []
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        violations: list[FieldViolation] = []
         for error in exc.errors():
             if error["type"] == "json_invalid":
-                return error_response(InvalidArgument("Invalid JSON payload received."))
+                violations = []
+                break
             # FastAPI puts where a value came from first; a body field is named as on the wire.
             loc = tuple(error["loc"])
             located = {**error, "loc": loc[1:] if loc[:1] == ("body",) else loc}
             violations.append(FieldViolation(*describe_error(located)))
-        return error_response(InvalidArgument.from_violations(violations))
+        refusal = (InvalidArgument.from_violations(violations) if violations
+                   else InvalidArgument("Invalid JSON payload received."))
+        count_rejection(request, refusal)
+        return error_response(refusal)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from uvicorn.config import LOG_LEVELS, LOGGING_CONFIG
 
 from openreel.api.app import create_app
+from openreel.observability.logs import json_formatter
 from openreel.runtime import Runtime
 
 
@@ -36,15 +37,18 @@ def run_server(runtime: Runtime, log_level: str) -> None:
     settings = runtime.settings
     app = create_app(settings, runtime)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
-                            log_config=_log_config(log_level),
+                            log_config=_log_config(log_level, settings.log_format),
                             timeout_graceful_shutdown=int(max(1, settings.shutdown_timeout_seconds)))
     _Server(config, app).run()
 
 
-def _log_config(log_level: str) -> dict[str, Any]:
+def _log_config(log_level: str, log_format: str) -> dict[str, Any]:
     """uvicorn's logging, with openreel's own loggers (workers, engines, webhooks, retention)
-    printed the same way at the same level: otherwise only their warnings would show."""
+    printed the same way at the same level: otherwise only their warnings would show. As JSON,
+    every line (uvicorn's access and error lines too) is one structured object."""
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["openreel"] = {"handlers": ["default"], "propagate": False,
                                      "level": LOG_LEVELS.get(log_level.lower(), logging.INFO)}
+    if log_format == "json":
+        config["formatters"] = {name: {"()": json_formatter} for name in config["formatters"]}
     return config

@@ -1,4 +1,4 @@
-"""The `openreel` command: serve, worker, keys, limits, usage, webhooks, generate, models, operations, db. Flags
+"""The `openreel` command: serve, worker, keys, limits, usage, stats, webhooks, generate, models, operations, db. Flags
 map one to one onto Settings fields; anything not given on the command line comes from OPENREEL_*
 variables.
 
@@ -8,11 +8,11 @@ the quick commands answer at once (tests/cli/test_cli_imports.py keeps it so).""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 
-from openreel.cli.data_dir import DatabaseUrl, DataDir, announce_data_dir, check_database_url, settings_from
+from openreel.cli.data_dir import DatabaseUrl, DataDir, check_database_url, open_data_dir, settings_from
 from openreel.cli.db import db_app
 from openreel.cli.exit_codes import SUMMARY
 from openreel.cli.generate import generate
@@ -20,6 +20,8 @@ from openreel.cli.help_format import Command, Group
 from openreel.cli.keys import keys_app
 from openreel.cli.limits import limits_app
 from openreel.cli.remote import list_models, operations_app
+from openreel.cli.stats import HELP as STATS_HELP
+from openreel.cli.stats import stats
 from openreel.cli.usage import usage
 from openreel.cli.webhooks import webhooks_app
 from openreel.cli.worker import worker
@@ -32,6 +34,7 @@ app.command("models", cls=Command, help="The models a server offers and the engi
 app.add_typer(keys_app, name="keys")
 app.add_typer(limits_app, name="limits")
 app.add_typer(operations_app, name="operations")
+app.command("stats", cls=Command, help=STATS_HELP)(stats)
 app.command("usage", cls=Command, help="A project's usage and cost: one record per finished operation.")(usage)
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(db_app, name="db")
@@ -59,19 +62,50 @@ def serve(
 ) -> None:
     from openreel.api.server import run_server
     from openreel.errors import OpenreelError
+    from openreel.observability.tracing import configure_tracing, shutdown_tracing
     from openreel.preflight import StartupRefused
     from openreel.runtime import Runtime
 
     settings = settings_from(host=host, port=port, data_dir=data_dir, database_url=database_url,
                              workers=workers, public_url=public_url)
     check_database_url(settings)
-    announce_data_dir(settings, create=True)
+    say = _announcer(settings.log_format, log_level)
+    say(open_data_dir(settings, create=True), True)
     try:
         runtime = Runtime.build(settings)  # checks the data dir once, before the server starts
     except (StartupRefused, OpenreelError) as exc:  # damaged data, a bad catalog file, no database
-        typer.echo(f"openreel: refusing to start. {exc}", err=True)
+        say(f"openreel: refusing to start. {exc}", True)
         raise typer.Exit(2) from None
-    typer.echo(f"openreel listening on http://{settings.host}:{settings.port} (workers: {settings.workers})")
-    typer.echo("Create an API key with:  openreel keys create --project NAME"
-               + (f" --data-dir {settings.data_dir}" if data_dir else ""))
-    run_server(runtime, log_level)
+    say(f"openreel listening on http://{settings.host}:{settings.port} (workers: {settings.workers})")
+    say("Create an API key with:  openreel keys create --project NAME"
+        + (f" --data-dir {settings.data_dir}" if data_dir else ""))
+    configure_tracing("openreel-api")
+    try:
+        run_server(runtime, log_level)
+    finally:
+        shutdown_tracing()
+
+
+class Announce(Protocol):
+    def __call__(self, message: str, err: bool = False) -> None: ...
+
+
+def _announcer(log_format: str, log_level: str) -> Announce:
+    """How `serve` tells the operator what it does before the server runs: printed for a terminal
+    (say(message, to_stderr)), or as JSON log lines, so a log pipeline reading JSON sees only JSON."""
+    if log_format != "json":
+        def echo(message: str, err: bool = False) -> None:
+            typer.echo(message, err=err)
+
+        return echo
+    import logging
+
+    from openreel.observability.logs import configure_process_logging
+
+    configure_process_logging(log_level, "json")
+    log = logging.getLogger("openreel.cli")
+
+    def write(message: str, err: bool = False) -> None:
+        (log.warning if err and "refusing" in message else log.info)(message)
+
+    return write

@@ -5,13 +5,28 @@ running jobs stop between frames and go back to the queue for another worker."""
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from openreel.cli.data_dir import DatabaseUrl, DataDir, announce_data_dir, check_database_url, settings_from
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
+    from openreel.runtime import Runtime
+
+
+
+def serve_metrics(runtime: Runtime) -> WSGIServer:
+    """This worker's Prometheus metrics on OPENREEL_METRICS_PORT: its outcomes, stage times and busy
+    threads, plus the deployment's queue and quota gauges (docs/monitoring.md)."""
+    from prometheus_client import start_http_server
+
+    settings = runtime.settings
+    server, _ = start_http_server(settings.metrics_port, addr=settings.host, registry=runtime.metrics.registry)
+    logging.getLogger("openreel.worker").info("metrics on http://%s:%d/metrics", settings.host, settings.metrics_port)
+    return server
 
 
 def worker(
@@ -26,10 +41,14 @@ def worker(
                                                        "(OPENREEL_QUEUE_URL).")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
+    metrics_port: Annotated[int | None, typer.Option(show_default=False, help="Serve Prometheus metrics on this "
+                                                     "port (OPENREEL_METRICS_PORT).")] = None,
     log_level: Annotated[str, typer.Option(help="Log level of openreel's own lines.")] = "info",
 ) -> None:
     from openreel.errors import OpenreelError
     from openreel.observability.log_redaction import install_log_redaction
+    from openreel.observability.logs import configure_process_logging
+    from openreel.observability.tracing import configure_tracing, shutdown_tracing
     from openreel.preflight import StartupRefused
     from openreel.runtime import Runtime
 
@@ -41,14 +60,14 @@ def worker(
 
     # workers=0: no in-process pool; the Celery consumer below runs the jobs.
     settings = settings_from(worker_models=models, queue_url=queue_url, data_dir=data_dir,
-                             database_url=database_url, workers=0)
+                             database_url=database_url, workers=0, metrics_port=metrics_port)
     if not settings.queue_url:
         typer.echo("openreel worker: set OPENREEL_QUEUE_URL (or --queue-url) to the Celery broker, e.g. "
                    "redis://127.0.0.1:6379/0; without one, `openreel serve` runs the workers itself.", err=True)
         raise typer.Exit(2)
     check_database_url(settings)
     announce_data_dir(settings, create=True)
-    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
+    configure_process_logging(log_level, settings.log_format)
     install_log_redaction()
     try:
         runtime = Runtime.build(settings)
@@ -56,9 +75,14 @@ def worker(
     except (StartupRefused, OpenreelError, ValueError) as exc:
         typer.echo(f"openreel worker: refusing to start. {exc}", err=True)
         raise typer.Exit(2) from None
+    configure_tracing("openreel-worker")
     runtime.start_background(runs_engines=True)
+    metrics_server = serve_metrics(runtime) if settings.metrics_port else None
     try:
         consumer.run()
     finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
         runtime.close()
+        shutdown_tracing()
 

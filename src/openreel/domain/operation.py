@@ -120,6 +120,8 @@ class Operation:
     # A deferred operation waits in the queue until `not_before`, for `wait_reason`.
     not_before: datetime | None = None
     wait_reason: str | None = None
+    # The W3C traceparent of the request that created it: its worker continues that trace.
+    trace_context: str | None = None
 
     @property
     def files_expired(self) -> bool:

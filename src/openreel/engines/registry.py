@@ -30,6 +30,8 @@ class EngineRegistry:
         self._instances: dict[tuple[str, str], Engine] = {}
         self._load_locks: dict[tuple[str, str], threading.Lock] = {}
         self._running: dict[tuple[str, str], int] = {}  # jobs in progress per instance
+        # What the last load of each instance did: True (loaded), or why it failed (readiness).
+        self._load_results: dict[tuple[str, str], bool | str] = {}
         self._lock = threading.Lock()
 
     def engine(self, spec: ModelSpec) -> Engine:
@@ -74,8 +76,17 @@ class EngineRegistry:
         with self._lock:
             loading = self._load_locks.setdefault(key, threading.Lock())
         with loading, _naming(spec):
-            engine.load()
+            try:
+                engine.load()
+            except Exception as exc:
+                self._load_results[key] = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+                raise
+        self._load_results[key] = True
         return engine
+
+    def load_result(self, spec: ModelSpec) -> bool | str | None:
+        """True once the model's engine loaded, the reason its last load failed, or None: not tried."""
+        return self._load_results.get(_key(spec))
 
     def try_begin(self, spec: ModelSpec) -> bool:
         """Take one of the model's engine's job slots (max_concurrent_jobs); False when they are

@@ -1,4 +1,4 @@
-"""Keep API keys out of every log line.
+"""Keep API keys and other secrets (webhook signing secrets, presigned-URL signatures) out of every log line.
 
 Keys reach logs mostly through URLs: uvicorn's access log prints the query string, and curl users
 and older playground builds put the key there (?key=). A filter on the server's loggers and on
@@ -28,12 +28,17 @@ _PATTERNS = (
     re.compile(r"(?i)(x-goog-api-key[\"']?\s*[:=,]\s*[\"']?)[^\s\"',;}]+"),
     # Our own keys wherever they appear. Not preceded by a letter or digit, so "work_dir" survives.
     re.compile(rf"(?<![A-Za-z0-9])({re.escape(KEY_PREFIX)})[A-Za-z0-9_-]+"),
+    # Standard Webhooks signing secrets (whsec_ + base64).
+    re.compile(r"(?<![A-Za-z0-9])(whsec_)[A-Za-z0-9+/=_-]+"),
+    # Presigned URLs: S3's (SigV4 and V2) and Google Cloud Storage's signatures and credentials.
+    re.compile(r"(?i)([?&;](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|"
+               r"x-goog-credential|signature)=)[^&#\s\"']+"),
 )
 
 
 # Every pattern above needs one of these words: most lines (a poll's access line) have none,
 # and one search is far cheaper than the four substitutions.
-_MAYBE_SECRET = re.compile(rf"(?i)key|bearer|access_token|{re.escape(KEY_PREFIX)}")
+_MAYBE_SECRET = re.compile(rf"(?i)key|bearer|access_token|whsec_|signature|credential|token|{re.escape(KEY_PREFIX)}")
 # Set on a record once filtered: the logger's filter and its handlers' see the same record.
 _DONE = "_openreel_redacted"
 

@@ -22,6 +22,9 @@ from openreel.engines.capabilities import Capabilities
 from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
 from openreel.media.thumbnail import first_frame_jpeg
+from openreel.observability.logs import bind
+from openreel.observability.metrics import Metrics
+from openreel.observability.tracing import current_traceparent, span
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
 from openreel.quota.admission import admit
@@ -30,8 +33,8 @@ from openreel.service.wire_request import InputLimits, TargetModel, read_generat
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
-from openreel.store.clock import utcnow
 from openreel.store.base import OperationStore
+from openreel.store.clock import utcnow
 from openreel.store.sql import IDEMPOTENCY_WINDOW, IdempotentCreate
 
 log = logging.getLogger(__name__)
@@ -56,7 +59,8 @@ class OperationService:
                  capabilities: Callable[[ModelSpec], Capabilities], limits: InputLimits,
                  rate_limits: Callable[[Principal], TierLimits], max_queued: int,
                  min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],
-                 destinations: Destinations) -> None:
+                 destinations: Destinations, metrics: Metrics) -> None:
+        self.metrics = metrics  # submissions are counted here, at admission
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
         # What a model can make (its engine's declaration within its entry); cheap: loads nothing.
         self.capabilities = capabilities
@@ -69,6 +73,12 @@ class OperationService:
 
     def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
                body: dict[str, Any], idempotency_key: str | None = None) -> Operation:
+        # The operation's trace starts here; its worker continues it (observability/tracing.py).
+        with span("openreel.submit", model=model_id, project=principal.project):
+            return self._submit(principal, surface, model_resource, model_id, body, idempotency_key)
+
+    def _submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
+                body: dict[str, Any], idempotency_key: str | None) -> Operation:
         """Validate fully (every bad field of `body`, the JSON object as sent, in one
         InvalidArgument), store the inputs, then admit against the quotas and insert as one
         atomic step, and dispatch. Bad input and refused requests leave nothing stored (so they
@@ -112,7 +122,8 @@ class OperationService:
                     admission.add_operation(Operation(
                         id=op_id, name=operation_name(surface, model_resource, op_id), surface=surface,
                         model=spec.id, project=principal.project, state=OperationState.QUEUED,
-                        request=stored_request, created_at=now, updated_at=now, api_key_id=principal.key_id))
+                        request=stored_request, created_at=now, updated_at=now, api_key_id=principal.key_id,
+                        trace_context=current_traceparent()))
                     if keyed is not None:
                         admission.add_idempotency_key(principal.project, keyed.key, keyed.body_sha256, op_id, now)
         except BaseException:
@@ -121,6 +132,7 @@ class OperationService:
         if keyed is not None and earlier is not None:
             self.inputs.delete(written)
             return self._replay(principal, keyed, earlier)
+        self.metrics.submitted.labels(spec.id, spec.engine, principal.project).inc()
         dispatch(self.queue, self.store, op_id, spec.id)
         return self.get(principal, op_id)
 
@@ -148,6 +160,7 @@ class OperationService:
         # to be confirmed.
         if op is None or op.project != principal.project:
             raise NotFound(f"Operation '{name_or_id}' was not found.")
+        bind(operation=op.name)  # the request's log lines name the operation it is about
         return op
 
     def list(self, principal: Principal, page_size: int, page_token: str | None) -> tuple[list[Operation], str | None]:

@@ -10,6 +10,7 @@ lifecycle table in domain/operation.py before it reaches the database.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -17,28 +18,30 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, and_, func, inspect, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
 from openreel.domain.naming import operation_id_from
-from openreel.domain.operation import (ACTIVE_STATES, MAX_WAIT_REASON_CHARS, Operation, OperationError,
-                                       OperationState, Surface, VideoFile, transition)
+from openreel.domain.operation import (ACTIVE_STATES, MAX_WAIT_REASON_CHARS, Operation, OperationError, OperationState,
+                                       Surface, VideoFile, transition)
 from openreel.errors import Aborted, Cancelled, InternalError
 from openreel.store.abandoned import record_abandoned_work
 from openreel.store.clock import utcnow
 from openreel.store.codec import request_from_json, request_to_json
+from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
 from openreel.store.dispatch import QueuedWork
 from openreel.store.fencing import fenced, why_not_held
 from openreel.store.remote_calls import end_remote_calls
-from openreel.store.connection import StoreUnavailable, make_engine, transaction, unavailable
-from openreel.store.tables import (idempotency_keys, operations, usage_records,
-                                   videos)
+from openreel.store.tables import idempotency_keys, operations, usage_records, videos
 from openreel.store.usage import usage_from_row
 
+log = logging.getLogger(__name__)
+
 PROBE_TIMEOUT_SECONDS = 1.0
+# The newest revision in migrations/versions: a new migration changes it (tests/store checks that
+# it is Alembic's head).
+HEAD_REVISION = "0008"
 # How long an Idempotency-Key names the operation it created (Stripe and Google keep a day).
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Called inside the transaction that finishes an operation (usage records, the webhook outbox),
@@ -86,6 +89,14 @@ class Admission:
             operations.c.state.in_([s.value for s in ACTIVE_STATES]), operations.c.api_key_id == api_key_id)
         return int(self._conn.execute(query).scalar_one())
 
+    def keys_in_use(self, since: datetime, limit: int) -> list[str]:
+        """Keys that created operations since `since` or have some queued or running."""
+        query = select(operations.c.api_key_id).distinct().where(
+            operations.c.api_key_id.is_not(None),
+            or_(operations.c.created_at >= since, operations.c.state.in_([s.value for s in ACTIVE_STATES]))
+        ).limit(limit)
+        return list(self._conn.execute(query).scalars())
+
     def created_since(self, api_key_id: str, since: datetime) -> list[datetime]:
         """Creation times of the key's operations since `since`, oldest first."""
         query = select(operations.c.created_at).where(operations.c.api_key_id == api_key_id,
@@ -116,6 +127,9 @@ class SqlStore:
         self.url = url
         self.retention = retention
         self.finish_listeners: list[FinishListener] = []
+        # Told of each finished operation once its transaction has committed (metrics count it
+        # there: a rolled-back finish must count nothing).
+        self.finished_hooks: list[Callable[[Operation], None]] = []
         self.engine = make_engine(url, busy_timeout_seconds)
         # Health checks must answer fast even while a writer holds SQLite's lock.
         self._probe = make_engine(url, PROBE_TIMEOUT_SECONDS) if self.is_sqlite else self.engine
@@ -125,7 +139,16 @@ class SqlStore:
         return self.engine.dialect.name == "sqlite"
 
     def migrate(self) -> None:
-        """Bring the schema to the latest Alembic revision (idempotent)."""
+        """Bring the schema to the latest Alembic revision (idempotent). A database already there
+        is seen with one query: every process start comes here, and importing Alembic takes longer
+        than the rest of the check."""
+        with self.reading() as conn:
+            if inspect(conn).has_table("alembic_version") and conn.execute(
+                    text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION:
+                return
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self.writing() as conn:
@@ -232,8 +255,9 @@ class SqlStore:
                               finished_at=now):
                 return False
             record_abandoned_work(conn, op_id, delete_remote=False, now=now)
-            self._finished(conn, op_id, now)
-            return True
+            finished = self._finished(conn, op_id, now)
+        self._announce(finished)
+        return True
 
     def delete_operation(self, op_id: str) -> list[str]:
         """Delete the operation and its video rows; return the storage keys of its videos. Work
@@ -289,6 +313,13 @@ class SqlStore:
     def purge_idempotency_keys(self, before: datetime) -> int:
         with self.writing() as conn:
             return int(conn.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < before)).rowcount)
+
+    def queued_by_model(self) -> list[tuple[str, int, datetime]]:
+        """Per model: how many operations are queued, and when the oldest of them was created."""
+        query = select(operations.c.model, func.count(), func.min(operations.c.created_at)).where(
+            operations.c.state == OperationState.QUEUED.value).group_by(operations.c.model)
+        with self.reading() as conn:
+            return [(model, int(count), oldest) for model, count, oldest in conn.execute(query)]
 
     # -- workers -----------------------------------------------------------------------------
 
@@ -362,8 +393,9 @@ class SqlStore:
                     {"id": f.id, "operation_id": f.operation_id, "sample_index": f.sample_index,
                      "storage_key": f.storage_key, "mime_type": f.mime_type,
                      "size_bytes": f.size_bytes, "created_at": now} for f in files])
-            self._finished(conn, op_id, now)
-            return True
+            finished = self._finished(conn, op_id, now)
+        self._announce(finished)
+        return True
 
     def fail(self, op_id: str, token: int, error: OperationError) -> bool:
         """Fail the claimed operation. Work its engine left elsewhere is recorded to be stopped: a
@@ -375,8 +407,9 @@ class SqlStore:
                               error_message=error.message, lease_owner=None, updated_at=now, finished_at=now):
                 return False
             record_abandoned_work(conn, op_id, delete_remote=False, now=now)
-            self._finished(conn, op_id, now)
-            return True
+            finished = self._finished(conn, op_id, now)
+        self._announce(finished)
+        return True
 
     def release(self, op_id: str, token: int, count_attempt: bool = False) -> bool:
         """Hand a running operation back to the queue: when its worker shuts down gracefully the
@@ -430,7 +463,7 @@ class SqlStore:
         dispatches them), or fail them once they have used all their attempts."""
         now = utcnow()
         requeued: list[QueuedWork] = []
-        failed: list[str] = []
+        failed: list[Operation] = []
         with self.reading() as conn:
             expired = conn.execute(select(operations.c.id, operations.c.model, operations.c.attempt,
                                           operations.c.fencing_token).where(
@@ -446,18 +479,19 @@ class SqlStore:
                                   error_message=f"The worker running this operation stopped responding "
                                                 f"{attempt} time(s); giving up after {max_attempts} attempts."):
                         record_abandoned_work(conn, op_id, delete_remote=False, now=now)
-                        self._finished(conn, op_id, now)
-                        failed.append(op_id)
+                        failed.append(self._finished(conn, op_id, now))
                 elif self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED, fenced,
                                 lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
                                 updated_at=now, dispatched_at=now):
                     requeued.append(QueuedWork(op_id, model))
-        return SweepResult(requeued, failed)
+            if failed and failed[-1].id == op_id:
+                self._announce(failed[-1])
+        return SweepResult(requeued, [op.id for op in failed])
 
-    def _finished(self, conn: Connection, op_id: str, now: datetime) -> None:
+    def _finished(self, conn: Connection, op_id: str, now: datetime) -> Operation:
         """After a move to a terminal state, in the same transaction: set when the operation's
         files expire, free its remote calls' concurrency slots, and let the listeners write what
-        goes with the outcome."""
+        goes with the outcome. Returns the finished operation as they left it."""
         end_remote_calls(conn, op_id, now)
         if self.retention is not None:
             conn.execute(update(operations).where(operations.c.id == op_id)
@@ -465,8 +499,18 @@ class SqlStore:
         for listener in self.finish_listeners:
             # Loaded for each listener: a later one sees what an earlier one wrote (the webhook
             # payload carries the usage record).
-            row = conn.execute(select(operations).where(operations.c.id == op_id)).one()
-            listener(conn, self._load(conn, [row])[0])
+            listener(conn, self._load_one(conn, op_id))
+        return self._load_one(conn, op_id)
+
+    def _load_one(self, conn: Connection, op_id: str) -> Operation:
+        return self._load(conn, [conn.execute(select(operations).where(operations.c.id == op_id)).one()])[0]
+
+    def _announce(self, finished: Operation) -> None:
+        for hook in self.finished_hooks:
+            try:
+                hook(finished)
+            except Exception:  # counting must never undo or fail the outcome it counts
+                log.exception("a hook on the finish of %s failed", finished.name)
 
     # -- mapping -----------------------------------------------------------------------------
 
@@ -508,6 +552,7 @@ class SqlStore:
             queue_position=positions.get(row.id), started_at=row.started_at, finished_at=row.finished_at,
             files_expire_at=row.files_expire_at, files_expired_at=row.files_expired_at,
             usage=usage.get(row.id), engine_state=row.engine_state, not_before=row.not_before,
+            trace_context=row.trace_context,
             wait_reason=row.wait_reason) for row in rows]
 
 
@@ -516,7 +561,8 @@ def _insert_operation(conn: Connection, op: Operation) -> None:
         id=op.id, name=op.name, surface=op.surface.value, model=op.model,
         project=op.project, api_key_id=op.api_key_id, state=op.state.value, request=request_to_json(op.request),
         progress_percent=0, attempt=0, fencing_token=0, created_at=op.created_at,
-        updated_at=op.updated_at, dispatched_at=op.created_at))  # dispatched right after the commit
+        updated_at=op.updated_at, dispatched_at=op.created_at,  # dispatched right after the commit
+        trace_context=op.trace_context))
 
 
 def _queue_positions(conn: Connection, queued: list[Row[Any]]) -> dict[str, int]:

@@ -92,6 +92,8 @@ operations = Table(
     # When the queue was last told about this queued operation; NULL: it must be told (its
     # message could not be sent). The sweepers re-send messages that look lost (store/dispatch.py).
     Column("dispatched_at", UtcDateTime(), nullable=True),
+    # The creating request's traceparent (observability/tracing.py); NULL when tracing is off.
+    Column("trace_context", String(128), nullable=True),
     Index("ix_operations_api_key_created", "api_key_id", "created_at"),
 )
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from openreel.domain.webhooks import Delivery, DeliveryAttempt, DeliveryState, EventType, Webhook, WebhookState
 from openreel.store.clock import utcnow
 from openreel.store.sql import SqlStore
-from openreel.store.tables import project_secrets, webhook_attempts, webhook_deliveries, webhooks
+from openreel.store.tables import operations, project_secrets, webhook_attempts, webhook_deliveries, webhooks
 
 
 def _webhook(row: Row[Any]) -> Webhook:
@@ -46,6 +46,15 @@ def delivery_values(delivery: Delivery) -> dict[str, Any]:
 class WebhookStore:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
+
+    def trace_context_of(self, operation_id: str | None) -> str | None:
+        """The traceparent of the operation a delivery reports on, so its delivery joins its trace."""
+        if operation_id is None:
+            return None
+        with self.store.reading() as conn:
+            found: str | None = conn.execute(select(operations.c.trace_context).where(
+                operations.c.id == operation_id)).scalar_one_or_none()
+        return found
 
     # -- endpoints ---------------------------------------------------------------------------
 

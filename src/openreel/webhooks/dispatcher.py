@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 
 from openreel.domain.webhooks import Delivery, DeliveryAttempt
+from openreel.observability.metrics import Metrics
+from openreel.observability.tracing import continued, current_traceparent, span
 from openreel.store.clock import utcnow
 from openreel.store.webhooks import WebhookStore
 from openreel.webhooks.retry_schedule import RetrySchedule
@@ -31,7 +33,9 @@ PARALLEL_SENDS = 8
 
 class WebhookDispatcher:
     def __init__(self, webhooks: WebhookStore, link_for: Callable[[str], str | None], client: httpx.Client,
-                 schedule: RetrySchedule, disable_after: int, poll_seconds: float, timeout_seconds: float) -> None:
+                 schedule: RetrySchedule, disable_after: int, poll_seconds: float, timeout_seconds: float,
+                 metrics: Metrics | None = None) -> None:
+        self.metrics = metrics or Metrics()
         # link_for(file_id): a URL the receiver can fetch the video from (None once it expired).
         self.webhooks, self.link_for, self.client, self.schedule = webhooks, link_for, client, schedule
         self.disable_after, self.poll_seconds, self.timeout_seconds = disable_after, poll_seconds, timeout_seconds
@@ -64,8 +68,17 @@ class WebhookDispatcher:
             return []
 
     def deliver(self, delivery: Delivery, retry: bool = True) -> None:
-        """One attempt: sign and send, then record the outcome and when to try again (never, and
-        not counted against the endpoint, when not `retry`: a ping)."""
+        """One attempt, in its operation's trace: sign and send, then record the outcome and when
+        to try again (never, and not counted against the endpoint, when not `retry`: a ping)."""
+        try:
+            trace_context = self.webhooks.trace_context_of(delivery.operation_id)
+        except Exception:  # the database is away: the attempt below fails and is retried anyway
+            trace_context = None
+        with continued(trace_context), span("openreel.webhook", event=delivery.event_type.value,
+                                             attempt=delivery.attempts + 1):
+            self._attempt(delivery, retry)
+
+    def _attempt(self, delivery: Delivery, retry: bool) -> None:
         try:
             if delivery.webhook_id is None:
                 uri, secrets = delivery.uri, [self.webhooks.project_secret(delivery.project, new_signing_secret)]
@@ -76,7 +89,10 @@ class WebhookDispatcher:
                 return
             body = json.dumps(self._with_links(delivery.payload), separators=(",", ":")).encode()
             sent_at = utcnow()
-            outcome = send(self.client, uri, body, signed_headers(secrets, delivery.id, sent_at, body),
+            headers = signed_headers(secrets, delivery.id, sent_at, body)
+            if (traceparent := current_traceparent()) is not None:
+                headers["traceparent"] = traceparent  # the receiver may continue the trace
+            outcome = send(self.client, uri, body, headers,
                            deadline_seconds=self.timeout_seconds)
             attempt = delivery.attempts + 1
             retry_at = None
@@ -93,8 +109,15 @@ class WebhookDispatcher:
             self.webhooks.record_attempt(
                 delivery, DeliveryAttempt(attempt, sent_at, outcome.status_code, outcome.error, outcome.duration_ms),
                 outcome.ok, retry_at, self.disable_after if retry else None)
+            self._count(outcome.ok, retry_at is not None)
         except Exception:  # the claim lapses and the delivery is tried again
             log.exception("webhook %s: delivery attempt could not be made", delivery.id)
+
+    def _count(self, ok: bool, will_retry: bool) -> None:
+        """An attempt's outcome: delivered, failed with a retry due, or failed for good."""
+        self.metrics.webhook_deliveries.labels("delivered" if ok else "retrying" if will_retry else "gave_up").inc()
+        if not ok:
+            self.metrics.error("webhook")
 
     def _with_links(self, payload: dict[str, Any]) -> dict[str, Any]:
         data = payload.get("data", {})

@@ -60,6 +60,7 @@ class CeleryConsumer:
         # The named models' pipelines, loaded before the first message and kept.
         self.runtime.worker(self.name, self.tmp_dir).preload(self.runtime.stopping)
         log.info("%s: serving %s with %d thread(s)", self.name, ", ".join(self.models), self.concurrency)
+        self.runtime.metrics.add_workers(self.concurrency)
         self.app.Worker(pool_cls="threads", concurrency=self.concurrency, loglevel="WARNING", quiet=True,
                         without_gossip=True, without_mingle=True, **self.worker_options()).start()
 

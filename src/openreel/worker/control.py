@@ -15,6 +15,7 @@ from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
 from openreel.errors import ClaimLost, DeadlineExceeded, OpenreelError
 from openreel.store.base import OperationStore
 from openreel.store.remote_calls import RemoteCallStore
+from openreel.worker.stage_times import StageTimes
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class RunControl:
         self._stop: OpenreelError | None = None
         self._shutting_down = shutting_down
         self._on_report = on_report
+        self.times = StageTimes()
 
     @property
     def percent(self) -> int:
@@ -96,6 +98,7 @@ class RunControl:
         # Never backwards: an engine whose stages overlap must not make a progress bar jump back.
         self.fraction = max(self.fraction, min(max(float(fraction), 0.0), 1.0))
         self.phase = phase[:MAX_PROGRESS_PHASE_CHARS]
+        self.times.reported(self.fraction)
         if self._on_report is not None:
             self._on_report(self)
 

@@ -31,7 +31,8 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
     """Yield one MP4 per sample, in order, each ready to store (files go in control.scratch_dir),
     or the FilteredOut of a withheld one. Raises what control raises when the run must stop, and
     InternalError for an engine's output that does not match the request."""
-    samples = engine.generate(request, control)
+    with control.times.timing("generate"):
+        samples = engine.generate(request, control)
     if len(samples) != request.sample_count:
         raise InternalError(f"Engine '{engine.name}' made {len(samples)} videos; "
                             f"{request.sample_count} were asked for.")
@@ -40,10 +41,12 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
         if isinstance(sample, FilteredOut):
             yield sample
             continue
-        if isinstance(sample, EncodedVideo):
-            path = _checked(engine, sample, request, control.scratch_dir)
-        else:
-            path = _encoded(engine, sample, request, control, index)
+        # An engine that renders lazily (procedural) draws its frames while they are encoded.
+        with control.times.timing("encode"):
+            if isinstance(sample, EncodedVideo):
+                path = _checked(engine, sample, request, control.scratch_dir)
+            else:
+                path = _encoded(engine, sample, request, control, index)
         control.raise_if_cancelled()
         yield path
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from openreel.observability.metrics import Metrics
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
 from openreel.store.base import OperationStore
@@ -23,8 +24,10 @@ log = logging.getLogger(__name__)
 
 
 class Sweeper:
-    def __init__(self, store: OperationStore, queue: WorkQueue, max_attempts: int, resend_after_seconds: float) -> None:
+    def __init__(self, store: OperationStore, queue: WorkQueue, max_attempts: int, resend_after_seconds: float,
+                 metrics: Metrics | None = None) -> None:
         self.store, self.queue, self.max_attempts = store, queue, max_attempts
+        self.metrics = metrics or Metrics()
         self.dispatches = DispatchStore(store)
         self.resend_after = timedelta(seconds=resend_after_seconds)
 
@@ -33,6 +36,9 @@ class Sweeper:
         if result.requeued or result.failed:
             log.warning("sweeper: requeued %s, failed %s (expired leases)",
                         [w.operation_id for w in result.requeued], result.failed)
+            # Each expired lease is taken by one sweeper only (a conditional update): counted once.
+            for _ in range(len(result.requeued) + len(result.failed)):
+                self.metrics.error("worker_lost")
         # Sent before anything else can fail: these are committed as QUEUED already.
         if not self._send(result.requeued) or self.queue.in_process:
             return

@@ -30,17 +30,22 @@ from openreel.engines.registry import EngineRegistry
 from openreel.errors import (Cancelled, DeadlineExceeded, FailedPrecondition, InternalError, NotFound, OpenreelError,
                              OperationFailed, OutOfMemory, ServiceUnavailable)
 from openreel.media.thumbnail import first_frame_jpeg
+from openreel.observability.logs import log_context
+from openreel.observability.metrics import Metrics
+from openreel.observability.tracing import continued, span
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
 from openreel.settings import Settings
-from openreel.storage.base import Storage
+from openreel.storage.base import Storage, StorageUnavailable
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
 from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
+from openreel.store.connection import StoreUnavailable
 from openreel.store.sql import Claim
 from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
 from openreel.worker.render import render_samples
+from openreel.worker.stage_times import StageTimes
 
 log = logging.getLogger(__name__)
 MP4 = "video/mp4"
@@ -54,8 +59,9 @@ MAX_OUTAGE_WAIT_SECONDS = 120.0
 class Worker:
     def __init__(self, worker_id: str, store: OperationStore, storage: Storage, queue: WorkQueue,
                  catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path,
-                 destinations: Destinations | None = None) -> None:
+                 destinations: Destinations | None = None, metrics: Metrics | None = None) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
+        self.metrics = metrics or Metrics()  # its owner counts it among the idle workers (add_workers)
         # Where a Vertex storageUri delivers its videos (None: no bucket is writable).
         self.destinations = destinations
         self.catalog, self.engines, self.settings = catalog, engines, settings
@@ -102,8 +108,16 @@ class Worker:
         if spec is not None and not self.engines.try_begin(spec):
             self._hand_back(claim)
             return False
+        op = claim.operation
         try:
-            self.run(claim, stopping)
+            with self.metrics.busy(), log_context(operation=op.name, project=op.project, model=op.model,
+                                                  attempt=op.attempt, worker=self.id), continued(op.trace_context):
+                log.info("%s: claimed by %s (attempt %d, token %d)", op.name, self.id, op.attempt,
+                         claim.fencing_token)
+                with span("openreel.queue", start=op.created_at):
+                    pass  # the wait, from the create to this claim
+                with span("openreel.run", model=op.model, attempt=op.attempt, worker=self.id):
+                    self.run(claim, stopping)
             return True
         finally:
             if spec is not None:
@@ -141,18 +155,25 @@ class Worker:
         written: list[str] = []
         outcome: Callable[[], bool] | None = None  # the one fenced write that settles this run
         publishes = requeues = False
+        failure: BaseException | None = None  # what went wrong, for the error metrics
+        ending = ""  # how the run ended, for its last log line
         try:
             files, enhanced, filtered = self._generate(op.id, token, self._resolve_inputs(request), control, written)
             outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, filtered), True
+            ending = f"finished: succeeded with {len(files)} video(s)" + (
+                f", {len(filtered)} withheld by the safety filter" if filtered else "")
         except OperationFailed as exc:  # a remote's own outcome: as it said it
+            failure, ending = exc, f"finished: failed ({exc.message})"
             outcome = partial(self.store.fail, op.id, token, OperationError(exc.code, exc.message))
-        except Cancelled:
-            pass  # cancelled, or another worker holds the operation now: nothing to record
+        except Cancelled as exc:
+            ending = f"lost: {exc.message}"  # cancelled, or another worker holds it now: nothing to record
         except ShuttingDown:
             outcome, requeues = partial(self.store.release, op.id, token), True
+            ending = "handed back to the queue: this worker is shutting down"
         except Deferred as wait:
-            outcome = self._deferral(claim, wait)
+            outcome, ending = self._deferral(claim, wait), f"deferred: {wait.reason}"
         except (ServiceUnavailable, OutOfMemory) as exc:
+            failure = exc
             # Another attempt may well succeed: the database or storage was away for now, or the
             # engine ran out of memory (it freed what the attempt held, and runs leaner next time).
             retry = op.attempt < self.settings.max_attempts
@@ -164,20 +185,39 @@ class Worker:
             outcome = (partial(self.store.release, op.id, token, count_attempt=True) if retry
                        else partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message)))
             requeues = retry
+            ending = f"{'handed back to the queue' if retry else 'finished: failed'} ({exc.message})"
         except OpenreelError as exc:
+            failure, ending = exc, f"finished: failed ({exc.message})"
             outcome = partial(self.store.fail, op.id, token, OperationError(exc.grpc_code, exc.message))
         except Exception as exc:
+            failure, ending = exc, f"finished: failed ({type(exc).__name__})"
             log.exception("generation of %s failed", op.name)
             outcome = partial(self.store.fail, op.id, token, OperationError(
                 InternalError.grpc_code, f"Generation failed: {type(exc).__name__}: {exc}"))
         finally:
             heartbeat.finish()
-            recorded = outcome is not None and self._settle(outcome, op.name, stopping)
+            with span("openreel.finish"):
+                recorded = outcome is not None and self._settle(outcome, op.name, stopping)
             if not (publishes and recorded):
                 self._discard(written)
             if requeues and recorded:
                 dispatch(self.queue, self.store, op.id, op.model)
             shutil.rmtree(scratch, ignore_errors=True)
+            self._count(op.model, control.times, failure, published=publishes and recorded)
+            if outcome is not None and not recorded:
+                ending = f"lost: its claim ended before its outcome was recorded ({ending})"
+            (log.warning if ending.startswith("lost") else log.info)("%s: %s", op.name, ending)
+
+    def _count(self, model: str, times: StageTimes, failure: BaseException | None, published: bool) -> None:
+        """The run's stage and step times (of runs that published: the latencies users got) and
+        the class of what made it fail, if anything did (retried attempts count too)."""
+        for step in times.steps:
+            self.metrics.step_seconds.labels(model).observe(step)
+        if published:
+            for stage, seconds in times.seconds.items():
+                self.metrics.stage_seconds.labels(stage, model).observe(seconds)
+        if failure is not None:
+            self.metrics.error(failure_category(failure))
 
     def _deferral(self, claim: Claim, wait: Deferred) -> Callable[[], bool]:
         """Back to the queue until the engine can go on (claimed again at the model's deadline at
@@ -191,6 +231,7 @@ class Worker:
             error = OperationError(DeadlineExceeded.grpc_code, (
                 f"The operation waited {waited:.0f} s, past the model's max_wait_seconds "
                 f"({(deadline - op.created_at).total_seconds():g} s), and still cannot start: {wait.reason}"))
+            self.metrics.error("deadline")
             return partial(self.store.fail, op.id, claim.fencing_token, error)
         # Clamped before any datetime is made: a remote may ask for any wait at all (inf, 1e12 s).
         seconds = wait.seconds if math.isfinite(wait.seconds) else math.inf
@@ -234,10 +275,11 @@ class Worker:
             control.report(control.fraction, f"storing video {index + 1} of {request.sample_count}")
             key = storage_key(op_id, token, index)
             written += video_blob_keys(key)
-            size = self.storage.put_file(key, path, MP4)
-            self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
-            if request.storage_uri:
-                self._deliver(request.storage_uri, op_id, index, path)
+            with control.times.timing("upload"):
+                size = self.storage.put_file(key, path, MP4)
+                self.storage.put_bytes(thumbnail_key(key), first_frame_jpeg(path), JPEG)
+                if request.storage_uri:
+                    self._deliver(request.storage_uri, op_id, index, path)
             files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
                                    sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
         enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
@@ -288,3 +330,16 @@ class Worker:
 
     def _discard(self, keys: list[str]) -> None:
         self.storage.delete_best_effort(keys)
+
+
+def failure_category(exc: BaseException) -> str:
+    """The error class of a failed attempt, as the metrics name it."""
+    if isinstance(exc, StorageUnavailable):
+        return "storage"
+    if isinstance(exc, StoreUnavailable):
+        return "database"
+    if isinstance(exc, DeadlineExceeded):
+        return "deadline"
+    if isinstance(exc, OperationFailed):
+        return "upstream"  # the remote API behind the engine failed the job
+    return "engine"
