@@ -14,8 +14,8 @@ loop, and every request is sent on it.
 What stays on LiveServer: anything needing a real process or socket (kill, restart, the Google
 SDK or a browser in a subprocess, signals), anything uvicorn adds (its headers, HTTP parsing),
 and server-sent events, because ASGITransport returns a response only once the app has finished
-sending it. An unhandled exception in a route is raised here with its traceback instead of
-arriving as the 500 envelope a real server sends; a test of that envelope belongs on LiveServer.
+sending it. An unhandled exception in a route arrives as the 500 envelope, as from a real server
+(api/request_context.py answers it); its traceback is in the log.
 """
 
 from __future__ import annotations

@@ -35,6 +35,9 @@ class OpenreelError(Exception):
     http_code: ClassVar[int] = 500
     grpc_code: ClassVar[int] = 2
     retryable: ClassVar[bool] = False
+    # The class the metrics count it under (openreel_errors_total{category}) where that is not its
+    # status in lower case: the one table of error classes (docs/monitoring.md).
+    category: ClassVar[str] = ""
 
     def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
@@ -42,10 +45,8 @@ class OpenreelError(Exception):
         self.details: list[dict[str, Any]] = details or []
 
     @property
-    def metric_reason(self) -> str:
-        """Its reason in openreel_requests_rejected_total: the status, lower case (a safety block
-        says "safety" instead)."""
-        return self.status.lower()
+    def metric_category(self) -> str:
+        return self.category or self.status.lower()
 
 
 class InvalidArgument(OpenreelError):
@@ -84,7 +85,7 @@ class Unauthenticated(OpenreelError):
 
 
 class PermissionDenied(OpenreelError):
-    status, http_code, grpc_code = "PERMISSION_DENIED", 403, 7
+    status, http_code, grpc_code, category = "PERMISSION_DENIED", 403, 7, "permission"
 
 
 class NotFound(OpenreelError):
@@ -104,11 +105,13 @@ class Aborted(OpenreelError):
 
 
 class ResourceExhausted(OpenreelError):
-    status, http_code, grpc_code, retryable = "RESOURCE_EXHAUSTED", 429, 8, True
+    status, http_code, grpc_code, retryable, category = "RESOURCE_EXHAUSTED", 429, 8, True, "quota"
 
 
 class OutOfMemory(ResourceExhausted):
     """Raised by an engine that ran out of memory and freed what the attempt held."""
+
+    category = "engine"
 
 
 class Cancelled(OpenreelError):
@@ -128,12 +131,18 @@ class ServiceUnavailable(OpenreelError):
 
 
 class DeadlineExceeded(OpenreelError):
-    status, http_code, grpc_code, retryable = "DEADLINE_EXCEEDED", 504, 4, True
+    status, http_code, grpc_code, retryable, category = "DEADLINE_EXCEEDED", 504, 4, True, "deadline"
 
 
 class Deleted(Cancelled):
     """The operation was deleted while it ran: stop and record nothing (there is nothing left to
     record on). The work it started elsewhere goes too."""
+
+
+class RemoteUnavailable(ServiceUnavailable):
+    """The remote API behind an engine cannot be reached or answer right now; a later attempt may."""
+
+    category = "upstream"
 
 
 class ClaimLost(Cancelled):
@@ -145,6 +154,8 @@ class OperationFailed(OpenreelError):
     """An operation's terminal error as another system reported it (a remote API's failed
     operation or refused call): the worker records its code and message as they are, never
     retrying it or taking it for a local cancellation."""
+
+    category = "upstream"
 
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)

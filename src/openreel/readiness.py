@@ -6,6 +6,7 @@ liveness probe."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from openreel.errors import OpenreelError
 from openreel.runtime import Runtime
@@ -20,6 +21,13 @@ class Check:
 
 def check_readiness(runtime: Runtime) -> list[Check]:
     return [_database(runtime), _storage(runtime), _workers(runtime), _engines(runtime)]
+
+
+def readiness_body(checks: list[Check]) -> tuple[bool, dict[str, Any]]:
+    """Whether every check passed, and the JSON body /readyz answers with."""
+    ready = all(check.ok for check in checks)
+    return ready, {"status": "ready" if ready else "unavailable",
+                   "checks": {c.name: {"ok": c.ok, **({"reason": c.reason} if c.reason else {})} for c in checks}}
 
 
 def _database(runtime: Runtime) -> Check:
@@ -41,10 +49,11 @@ def _storage(runtime: Runtime) -> Check:
 
 def _workers(runtime: Runtime) -> Check:
     wanted = runtime.settings.workers
-    if wanted == 0:
-        return Check("workers", True, "API-only replica: no in-process workers")
-    if runtime.stopping.is_set():
+    if runtime.stopping.is_set() and runtime.runs_engines:
         return Check("workers", False, "shutting down")
+    if wanted == 0:
+        return Check("workers", True, "a worker process: its Celery consumer runs the jobs" if runtime.runs_engines
+                     else "API-only replica: no in-process workers")
     live = runtime.pool.live_workers if runtime.pool is not None else 0
     if live == 0:
         return Check("workers", False, f"none of {wanted} worker(s) is running")
@@ -56,7 +65,7 @@ def _engines(runtime: Runtime) -> Check:
     model failed to load serves nothing. Otherwise models load on first use, and one that cannot
     serve (its engine or weights missing) is reported, not a reason to take the replica out."""
     served = runtime.settings.served_models
-    if served and (runtime.settings.workers > 0 or runtime.pool is not None):
+    if served and runtime.runs_engines:
         problems = []
         for model_id in served:
             result = runtime.engines.load_result(runtime.catalog.get(model_id))

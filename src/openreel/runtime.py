@@ -77,6 +77,8 @@ class Runtime:
     # Set once the process is going down: workers stop claiming, progress streams end.
     stopping: threading.Event = field(default_factory=threading.Event)
     pool: WorkerPool | None = None
+    # Whether this process runs jobs: in-process workers, or an `openreel worker`'s Celery consumer.
+    runs_engines: bool = False
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
@@ -152,7 +154,8 @@ class Runtime:
             # The first sweep at once: work left running by a process that died is picked up.
             threading.Thread(target=run_every, args=(sweeper.sweep, sweep_interval, self.stopping, "queue"),
                              name="sweeper", daemon=True)]
-        if self.settings.workers > 0 or runs_engines:  # the processes that hold the engines' credentials
+        self.runs_engines = self.settings.workers > 0 or runs_engines
+        if self.runs_engines:  # the processes that hold the engines' credentials
             abandoned = AbandonedWorkSweeper(AbandonedWorkStore(self.store), self.catalog, self.engines,
                                              self.settings.served_models, self.stopping)
             self._threads.append(threading.Thread(target=run_every, args=(
@@ -210,7 +213,8 @@ def _check_queue(settings: Settings, queue: WorkQueue, catalog: Catalog) -> None
 
 def _shared_state(store: SqlStore, limits: LimitResolver) -> SharedState:
     now = utcnow()
-    return SharedState(store.queued_by_model(), project_utilization(store, KeyStore(store), limits, now), now)
+    queued, deferred = store.queued_by_model(now)
+    return SharedState(queued, deferred, project_utilization(store, KeyStore(store), limits, now), now)
 
 
 def _video_links(settings: Settings, store: SqlStore, storage: Storage) -> VideoLinks:

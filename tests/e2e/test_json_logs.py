@@ -64,6 +64,9 @@ def test_every_line_is_json_with_the_context_fields(run: Any) -> None:
     assert len(lines) > 10
     for line in lines:
         assert {"timestamp", "level", "logger", "event", "request_id", "operation", "project"} <= line.keys(), line
+    # Filled in where there is one: every request's lines name it, every job's its operation.
+    assert all(x["request_id"] for x in lines if x["logger"] == "uvicorn.access")
+    assert all(x["operation"] and x["project"] for x in lines if x["logger"] == "openreel.worker.worker")
 
 
 def test_a_requests_lines_carry_its_id_operation_and_project(run: Any) -> None:
@@ -106,6 +109,8 @@ def test_webhook_secrets_and_presigned_signatures_are_redacted(tmp_path: Path) -
     try:
         with log_context(request_id="r1", operation="models/x/operations/1", project="p"):
             logger.info("rotated to %s", secret)
+            logger.info("sent to https://hooks.example/in?token=%s and a SAS URL ...v.mp4?sv=2020&sig=%s", signature,
+                        signature)
             logger.info("redirect to https://b.s3.amazonaws.com/v?X-Amz-Credential=AKIAX%%2F1&X-Amz-Signature=%s",
                         signature)
             try:
@@ -118,8 +123,9 @@ def test_webhook_secrets_and_presigned_signatures_are_redacted(tmp_path: Path) -
     text = path.read_text()
     assert secret not in text and signature not in text and "AKIAX" not in text
     lines = [json.loads(line) for line in text.splitlines()]
-    assert [x["event"] for x in lines[:2]] == [
+    assert [x["event"] for x in lines[:3]] == [
         "rotated to whsec_REDACTED",
+        "sent to https://hooks.example/in?token=REDACTED and a SAS URL ...v.mp4?sv=2020&sig=REDACTED",
         "redirect to https://b.s3.amazonaws.com/v?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED"]
-    assert lines[2]["exception"].count("whsec_REDACTED") >= 1
+    assert lines[3]["exception"].count("whsec_REDACTED") >= 1
     assert all(x["request_id"] == "r1" and x["project"] == "p" for x in lines)

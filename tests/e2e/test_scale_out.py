@@ -201,8 +201,14 @@ def test_metrics_of_an_api_replica_and_a_worker_process_add_up(deployment: Deplo
     assert total("openreel_requests_rejected_total", reason="invalid_argument") == 1
     assert value(at_worker, "openreel_operation_seconds_count", stage="generate", model=MODEL) == 2
     assert value(at_worker, "openreel_operation_seconds_count", stage="total", model=MODEL) == 2
-    assert (value(at_worker, "openreel_workers", state="busy"), value(at_worker, "openreel_workers", state="idle")) \
-        == (0, 1)
+    # Its one thread, idle again once the cancelled run has wound down.
+    while value(at_worker, "openreel_workers", state="idle") != 1:
+        assert time.monotonic() < deadline and value(at_worker, "openreel_workers", state="busy") == 1
+        time.sleep(0.1)
+        at_worker = parse_samples(httpx.get(f"http://127.0.0.1:{port}/metrics").text)
+    assert value(at_worker, "openreel_workers", state="busy") == 0
+    probe = httpx.get(f"http://127.0.0.1:{port}/readyz")  # its probes are on the same port
+    assert probe.status_code == 200 and probe.json()["checks"]["workers"]["ok"], probe.text
     for samples in (at_api, at_worker):
         assert value(samples, "openreel_shared_state_up") == 1 and value(samples, "openreel_queue_depth") == 0
 

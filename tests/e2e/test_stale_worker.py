@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
@@ -19,6 +20,25 @@ from tests.support import LiveServer, decode_mp4
 def _attempt_files(data_dir: Path, op_id: str, attempt_pid_token: int) -> list[Path]:
     # The storage root is <data>/videos; video keys start with videos/ too.
     return list((data_dir / "videos" / "videos" / op_id).glob(f"attempt-{attempt_pid_token}/*.mp4"))
+
+
+def _pause_holding_no_lock(pid: int, database: Path) -> None:
+    """SIGSTOP the server at a moment it holds no SQLite write lock. Paused inside a write (a
+    heartbeat, say) it would lock every other process out of the one database file until it
+    resumes: an outage of the whole embedded deployment, not the lost claim this test is about."""
+    for _ in range(100):
+        os.kill(pid, signal.SIGSTOP)
+        probe = sqlite3.connect(database, timeout=0.2, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return
+        except sqlite3.OperationalError:  # locked: let it finish that write, then try again
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.05)
+        finally:
+            probe.close()
+    raise AssertionError("the server never paused outside a write")
 
 
 def test_paused_worker_that_lost_its_claim_leaves_the_finished_videos_alone(tmp_path: Path) -> None:
@@ -37,7 +57,7 @@ def test_paused_worker_that_lost_its_claim_leaves_the_finished_videos_alone(tmp_
         gates.wait_started("takeover", 1)  # sample 0 is encoded and stored by the first server
         assert _attempt_files(data, op_id, 1), "the first attempt stored sample 0"
         assert first.process is not None
-        os.kill(first.process.pid, signal.SIGSTOP)
+        _pause_holding_no_lock(first.process.pid, data / "openreel.db")
         try:
             second.start()
             # The second server takes over once the paused one's lease expires: its own start of sample 1.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
+from openreel.observability.metrics import Metrics
 from openreel.queue.local import LocalQueue
 from openreel.storage.local import LocalStorage
 from openreel.store.sql import SqlStore
@@ -38,7 +39,7 @@ def test_a_dead_worker_thread_is_restarted_until_the_pool_stops(tmp_path: Path) 
     store.migrate()
     queue = LocalQueue()
     worker = CrashingWorker(2, "w0", store, LocalStorage(tmp_path / "videos"), queue, Catalog.load(None),
-                            EngineRegistry(), settings, tmp_path / "tmp")
+                            EngineRegistry(), settings, tmp_path / "tmp", None, Metrics())
     pool = WorkerPool([worker], queue, threading.Event(), check_interval=0.05)
     pool.start()
     try:

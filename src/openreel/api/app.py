@@ -22,7 +22,7 @@ from openreel.api.json_body import JsonBodyMiddleware
 from openreel.api.polling import FinishedResponses
 from openreel.api.request_context import RequestContextMiddleware
 from openreel.observability.log_redaction import install_log_redaction
-from openreel.readiness import check_readiness
+from openreel.readiness import check_readiness, readiness_body
 from openreel.runtime import Runtime
 from openreel.settings import Settings
 
@@ -64,10 +64,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @app.get("/readyz", tags=["Health"])
     def readyz(runtime: RuntimeDep) -> JSONResponse:
         """Readiness: database, storage and workers, each with the reason when it is not usable."""
-        checks = check_readiness(runtime)
-        ready = all(check.ok for check in checks)
-        body = {"status": "ready" if ready else "unavailable",
-                "checks": {c.name: {"ok": c.ok, **({"reason": c.reason} if c.reason else {})} for c in checks}}
+        ready, body = readiness_body(check_readiness(runtime))
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["Health"], response_class=PlainTextResponse)

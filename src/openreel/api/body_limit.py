@@ -92,11 +92,11 @@ class BodyLimitMiddleware:
                 scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
                 bind(project=principal.project)
         except OpenreelError as exc:
-            runtime.metrics.reject(exc.metric_reason)
+            runtime.metrics.reject(exc.status, exc.metric_category)
             await error_response(exc)(scope, receive, send)
             return
         if (_declared_length(scope) or 0) > self.max_bytes:
-            runtime.metrics.reject("invalid_argument")
+            runtime.metrics.reject("INVALID_ARGUMENT")
             await too_large_response(self.max_bytes)(scope, receive, send)
             return
         await _CountedBody(self.max_bytes, send).run(self.app, scope, receive)

@@ -48,7 +48,7 @@ def count_rejection(request: Request, exc: OpenreelError) -> None:
     """Count a refused request in the metrics of the app's runtime (none before start-up)."""
     runtime = getattr(request.app.state, "runtime", None)
     if runtime is not None:
-        runtime.metrics.reject(exc.metric_reason)
+        runtime.metrics.reject(exc.status, exc.metric_category)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -81,5 +81,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Only for what fails outside the request-context middleware, which answers the rest itself.
         log.exception("unhandled error")
-        return JSONResponse(error_envelope(500, "INTERNAL", "Internal error encountered."), status_code=500)
+        return internal_error()
+
+
+def internal_error() -> JSONResponse:
+    """The 500 of an unexpected error: Google's envelope, and nothing of what went wrong."""
+    return JSONResponse(error_envelope(500, "INTERNAL", "Internal error encountered."), status_code=500)

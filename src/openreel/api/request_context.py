@@ -4,12 +4,16 @@ X-Request-Id header, so a caller can quote it and an operator can find the reque
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openreel.api.errors import internal_error
 from openreel.observability.logs import end_context, start_context
+
+log = logging.getLogger(__name__)
 
 HEADER = b"x-request-id"
 # What a caller's id may be: it is written into every log line of the request.
@@ -37,14 +41,24 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         rid = request_id(scope)
+        started = False
 
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message["headers"] = [*message.get("headers", ()), (HEADER, rid)]
             await send(message)
 
         token = start_context(request_id=rid.decode())
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Here rather than in an app exception handler, which Starlette runs outside every
+            # middleware: the traceback's line and the 500 keep the request's id.
+            log.exception("unhandled error")
+            if started:
+                raise
+            await internal_error()(scope, receive, send_with_id)
         finally:
             end_context(token)

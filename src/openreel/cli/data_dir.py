@@ -32,11 +32,6 @@ def settings_from(**flags: Any) -> Settings:
         return Settings(**{name: value for name, value in flags.items() if value is not None})
 
 
-def announce_data_dir(settings: Settings, create: bool) -> None:
-    """Print which data dir is used (and whether it was just created) on one stderr line."""
-    typer.echo(open_data_dir(settings, create), err=True)
-
-
 def open_data_dir(settings: Settings, create: bool) -> str:
     """The line that says which data dir is used (and whether it was just created), for the caller
     to print. With create=False a missing data dir is an error: there is nothing there to read."""

@@ -8,7 +8,7 @@ the quick commands answer at once (tests/cli/test_cli_imports.py keeps it so).""
 
 from __future__ import annotations
 
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import typer
 
@@ -61,6 +61,7 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
 ) -> None:
     from openreel.api.server import run_server
+    from openreel.cli.announce import announcer
     from openreel.errors import OpenreelError
     from openreel.observability.tracing import configure_tracing, shutdown_tracing
     from openreel.preflight import StartupRefused
@@ -69,12 +70,12 @@ def serve(
     settings = settings_from(host=host, port=port, data_dir=data_dir, database_url=database_url,
                              workers=workers, public_url=public_url)
     check_database_url(settings)
-    say = _announcer(settings.log_format, log_level)
-    say(open_data_dir(settings, create=True), True)
+    say = announcer(settings.log_format, log_level, configure=False)
+    say(open_data_dir(settings, create=True), err=True)
     try:
         runtime = Runtime.build(settings)  # checks the data dir once, before the server starts
     except (StartupRefused, OpenreelError) as exc:  # damaged data, a bad catalog file, no database
-        say(f"openreel: refusing to start. {exc}", True)
+        say(f"openreel: refusing to start. {exc}", problem=True)
         raise typer.Exit(2) from None
     say(f"openreel listening on http://{settings.host}:{settings.port} (workers: {settings.workers})")
     say("Create an API key with:  openreel keys create --project NAME"
@@ -85,27 +86,3 @@ def serve(
     finally:
         shutdown_tracing()
 
-
-class Announce(Protocol):
-    def __call__(self, message: str, err: bool = False) -> None: ...
-
-
-def _announcer(log_format: str, log_level: str) -> Announce:
-    """How `serve` tells the operator what it does before the server runs: printed for a terminal
-    (say(message, to_stderr)), or as JSON log lines, so a log pipeline reading JSON sees only JSON."""
-    if log_format != "json":
-        def echo(message: str, err: bool = False) -> None:
-            typer.echo(message, err=err)
-
-        return echo
-    import logging
-
-    from openreel.observability.logs import configure_process_logging
-
-    configure_process_logging(log_level, "json")
-    log = logging.getLogger("openreel.cli")
-
-    def write(message: str, err: bool = False) -> None:
-        (log.warning if err and "refusing" in message else log.info)(message)
-
-    return write

@@ -4,29 +4,11 @@ running jobs stop between frames and go back to the queue for another worker."""
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from openreel.cli.data_dir import DatabaseUrl, DataDir, announce_data_dir, check_database_url, settings_from
-
-if TYPE_CHECKING:
-    from wsgiref.simple_server import WSGIServer
-
-    from openreel.runtime import Runtime
-
-
-
-def serve_metrics(runtime: Runtime) -> WSGIServer:
-    """This worker's Prometheus metrics on OPENREEL_METRICS_PORT: its outcomes, stage times and busy
-    threads, plus the deployment's queue and quota gauges (docs/monitoring.md)."""
-    from prometheus_client import start_http_server
-
-    settings = runtime.settings
-    server, _ = start_http_server(settings.metrics_port, addr=settings.host, registry=runtime.metrics.registry)
-    logging.getLogger("openreel.worker").info("metrics on http://%s:%d/metrics", settings.host, settings.metrics_port)
-    return server
+from openreel.cli.data_dir import DatabaseUrl, DataDir, check_database_url, open_data_dir, settings_from
 
 
 def worker(
@@ -41,16 +23,17 @@ def worker(
                                                        "(OPENREEL_QUEUE_URL).")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
-    metrics_port: Annotated[int | None, typer.Option(show_default=False, help="Serve Prometheus metrics on this "
-                                                     "port (OPENREEL_METRICS_PORT).")] = None,
+    metrics_port: Annotated[int | None, typer.Option(show_default=False, help="Serve Prometheus metrics, /healthz "
+                                                     "and /readyz on this port (OPENREEL_METRICS_PORT).")] = None,
     log_level: Annotated[str, typer.Option(help="Log level of openreel's own lines.")] = "info",
 ) -> None:
+    from openreel.cli.announce import announcer
     from openreel.errors import OpenreelError
     from openreel.observability.log_redaction import install_log_redaction
-    from openreel.observability.logs import configure_process_logging
     from openreel.observability.tracing import configure_tracing, shutdown_tracing
     from openreel.preflight import StartupRefused
     from openreel.runtime import Runtime
+    from openreel.worker.probes import serve_probes
 
     try:
         from openreel.worker.celery_consumer import CeleryConsumer
@@ -66,23 +49,25 @@ def worker(
                    "redis://127.0.0.1:6379/0; without one, `openreel serve` runs the workers itself.", err=True)
         raise typer.Exit(2)
     check_database_url(settings)
-    announce_data_dir(settings, create=True)
-    configure_process_logging(log_level, settings.log_format)
+    say = announcer(settings.log_format, log_level, configure=True)
+    say(open_data_dir(settings, create=True), err=True)
     install_log_redaction()
     try:
         runtime = Runtime.build(settings)
         consumer = CeleryConsumer(runtime, concurrency)
     except (StartupRefused, OpenreelError, ValueError) as exc:
-        typer.echo(f"openreel worker: refusing to start. {exc}", err=True)
+        say(f"openreel worker: refusing to start. {exc}", problem=True)
         raise typer.Exit(2) from None
     configure_tracing("openreel-worker")
     runtime.start_background(runs_engines=True)
-    metrics_server = serve_metrics(runtime) if settings.metrics_port else None
+    probes = None
     try:
+        if settings.metrics_port:
+            probes = serve_probes(runtime, settings.host, settings.metrics_port)
+            say(f"metrics, /healthz and /readyz on http://{settings.host}:{settings.metrics_port}")
         consumer.run()
     finally:
-        if metrics_server is not None:
-            metrics_server.shutdown()
+        if probes is not None:
+            probes.shutdown()
         runtime.close()
         shutdown_tracing()
-

@@ -22,8 +22,9 @@ REDACTED = "REDACTED"
 SERVER_LOGGERS = ("", "openreel", "uvicorn", "uvicorn.error", "uvicorn.access")
 
 _PATTERNS = (
-    # ?key=..., &api_key=..., &access_token=... (Google's clients accept all three spellings).
-    re.compile(r"(?i)([?&;](?:key|api[_-]?key|access_token)=)[^&#\s\"']+"),
+    # ?key=..., &api_key=..., &access_token=... (Google's clients accept all three spellings), and
+    # the generic ?token= and Azure SAS ?sig= of URLs that reach a log (webhook targets, downloads).
+    re.compile(r"(?i)([?&;](?:key|api[_-]?key|access_token|token|sig)=)[^&#\s\"']+"),
     re.compile(r"(?i)(\bbearer\s+)[^\s\"',;]+"),
     re.compile(r"(?i)(x-goog-api-key[\"']?\s*[:=,]\s*[\"']?)[^\s\"',;}]+"),
     # Our own keys wherever they appear. Not preceded by a letter or digit, so "work_dir" survives.
@@ -38,7 +39,7 @@ _PATTERNS = (
 
 # Every pattern above needs one of these words: most lines (a poll's access line) have none,
 # and one search is far cheaper than the four substitutions.
-_MAYBE_SECRET = re.compile(rf"(?i)key|bearer|access_token|whsec_|signature|credential|token|{re.escape(KEY_PREFIX)}")
+_MAYBE_SECRET = re.compile(rf"(?i)key|bearer|token|whsec_|sig|credential|{re.escape(KEY_PREFIX)}")
 # Set on a record once filtered: the logger's filter and its handlers' see the same record.
 _DONE = "_openreel_redacted"
 

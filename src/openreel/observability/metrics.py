@@ -28,6 +28,13 @@ COST_BUCKETS = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10)
 
 STAGES = ("queue", "generate", "encode", "upload", "total")
 OUTCOMES = ("succeeded", "failed", "cancelled", "filtered")
+# Series that exist at 0 from the start: Prometheus' rate() and increase() miss the first count of
+# a series that appears with it, so a process's first webhook given up (or first safety block)
+# would never show on a dashboard or fire an alert.
+ERROR_CATEGORIES = ("invalid_argument", "quota", "permission", "unauthenticated", "safety", "deadline", "engine",
+                    "storage", "database", "upstream", "worker_lost", "webhook")
+REJECTION_REASONS = ("invalid_argument", "resource_exhausted", "unauthenticated", "permission_denied", "safety")
+WEBHOOK_OUTCOMES = ("delivered", "retrying", "gave_up")
 
 
 class Metrics:
@@ -67,8 +74,10 @@ class Metrics:
                              registry=r)
         self.webhook_deliveries = Counter("openreel_webhook_deliveries", "Webhook delivery attempts by outcome.",
                                           ["outcome"], registry=r)
-        for state in ("busy", "idle"):
-            self.workers.labels(state)  # present at 0 from the start, so dashboards see the series
+        for family, values in ((self.workers, ("busy", "idle")), (self.errors, ERROR_CATEGORIES),
+                               (self.rejected, REJECTION_REASONS), (self.webhook_deliveries, WEBHOOK_OUTCOMES)):
+            for value in values:
+                family.labels(value)
 
     def add_collector(self, collector: Collector) -> None:
         self.registry.register(collector)
@@ -78,9 +87,16 @@ class Metrics:
 
     # -- recording ---------------------------------------------------------------------------
 
-    def reject(self, reason: str) -> None:
-        self.rejected.labels(reason).inc()
-        self.errors.labels(REJECTION_CATEGORY.get(reason, reason)).inc()
+    def reject(self, status: str, category: str = "") -> None:
+        """A request the API refused: by its google.rpc status, and by its error class (by default
+        the status; OpenreelError.metric_category names it)."""
+        self.rejected.labels(status.lower()).inc()
+        self.errors.labels(category or status.lower()).inc()
+
+    def expect_outcomes(self, model: str, engine: str, project: str) -> None:
+        """Make the outcome series of work this process takes on exist at 0 (see ERROR_CATEGORIES)."""
+        for state in OUTCOMES:
+            self.operations.labels(model, engine, project, state)
 
     def error(self, category: str) -> None:
         self.errors.labels(category).inc()
@@ -100,6 +116,3 @@ class Metrics:
             self.workers.labels("busy").dec()
             self.workers.labels("idle").inc()
 
-
-# The error class a refusal falls in, where it differs from the reason (a 429 is a quota error).
-REJECTION_CATEGORY = {"resource_exhausted": "quota", "permission_denied": "permission"}

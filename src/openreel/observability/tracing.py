@@ -6,10 +6,11 @@ The create request's span context is stored on the operation as a W3C traceparen
 and so does the webhook dispatcher, which also sends the traceparent header to the receiver.
 
 Optional: without the `openreel[otel]` extra nothing here costs more than a function call. With
-it, `configure_tracing()` exports over OTLP when the standard variables ask for it
+it, `configure_tracing()` exports over OTLP/HTTP (protobuf) when the standard variables ask for it
 (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_TRACES_EXPORTER,
-OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED), and the OTLP exporter reads the
-rest (headers, protocol, timeouts) itself. A host application that installed its own tracer
+OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED), and the exporter reads the rest
+(headers, timeout, compression, certificates) itself. A collector's gRPC port is not spoken: point
+the endpoint at its HTTP receiver (4318). A host application that installed its own tracer
 provider (or a test's in-memory exporter) gets the spans as they are.
 """
 
@@ -34,8 +35,10 @@ except ImportError:  # the extra is not installed: every call below is a no-op
 TRACER_NAME = "openreel"
 
 
-def enabled() -> bool:
-    return trace is not None
+def active() -> bool:
+    """Whether spans are kept: a tracer provider was installed (ours, the host's, a test's)."""
+    return trace is not None and not isinstance(trace.get_tracer_provider(),
+                                                 (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
 
 
 @contextmanager
@@ -93,9 +96,14 @@ def configure_tracing(default_service_name: str) -> bool:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         exporter = OTLPSpanExporter()
-    # Resource.create reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; ours is the fallback.
-    service = os.environ.get("OTEL_SERVICE_NAME") or default_service_name
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    # Resource.create reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; only when neither names
+    # the service (the SDK then says "unknown_service") does ours apply.
+    resource = Resource.create()
+    service = str(resource.attributes.get("service.name", ""))
+    if service.startswith("unknown_service"):
+        service = default_service_name
+        resource = resource.merge(Resource({"service.name": service}))
+    provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     log.info("tracing: exporting spans of %s (%s)", service, wanted or f"otlp to {endpoint}")

@@ -133,6 +133,7 @@ class OperationService:
             self.inputs.delete(written)
             return self._replay(principal, keyed, earlier)
         self.metrics.submitted.labels(spec.id, spec.engine, principal.project).inc()
+        self.metrics.expect_outcomes(spec.id, spec.engine, principal.project)  # a cancel here counts one
         dispatch(self.queue, self.store, op_id, spec.id)
         return self.get(principal, op_id)
 

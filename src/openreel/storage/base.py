@@ -121,6 +121,8 @@ class Storage(ABC):
 class StorageUnavailable(ServiceUnavailable):
     """Blobs cannot be written right now (read-only, missing, or failing storage)."""
 
+    category = "storage"
+
 
 class StorageFull(StorageUnavailable):
     """Less free space than a new video needs."""

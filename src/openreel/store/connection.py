@@ -49,6 +49,8 @@ class Database(Protocol):
 class StoreUnavailable(ServiceUnavailable):
     """The database cannot serve the call right now (locked, unreachable, damaged)."""
 
+    category = "database"
+
 
 def make_engine(url: str, busy_timeout_seconds: float) -> Engine:
     if not url.startswith("sqlite"):

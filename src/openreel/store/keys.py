@@ -55,6 +55,11 @@ class KeyStore:
             row = conn.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
         return None if row is None else _key_record(row)
 
+    def get_api_keys(self, key_ids: list[str]) -> list[ApiKeyRecord]:
+        """The keys of these ids that exist, in one query."""
+        with self.store.reading() as conn:
+            return [_key_record(row) for row in conn.execute(select(api_keys).where(api_keys.c.id.in_(key_ids)))]
+
     def list_api_keys(self, project: str | None = None) -> list[ApiKeyRecord]:
         """Every key (of one project, when given), revoked and expired ones included, oldest first."""
         query = select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, inspect, or_, select, text, update
+from sqlalchemy import Connection, and_, case, func, inspect, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
@@ -71,6 +71,14 @@ class IdempotentCreate:
     operation_id: str
 
 
+@dataclass(frozen=True)
+class KeyUse:
+    key_id: str
+    per_minute: int
+    per_day: int
+    active: int  # queued or running
+
+
 class Admission:
     """Counts and the insert of one create call, inside one transaction that holds the admission
     lock, so that concurrent creates cannot both see room for one more (see SqlStore.admission)."""
@@ -89,13 +97,20 @@ class Admission:
             operations.c.state.in_([s.value for s in ACTIVE_STATES]), operations.c.api_key_id == api_key_id)
         return int(self._conn.execute(query).scalar_one())
 
-    def keys_in_use(self, since: datetime, limit: int) -> list[str]:
-        """Keys that created operations since `since` or have some queued or running."""
-        query = select(operations.c.api_key_id).distinct().where(
-            operations.c.api_key_id.is_not(None),
-            or_(operations.c.created_at >= since, operations.c.state.in_([s.value for s in ACTIVE_STATES]))
-        ).limit(limit)
-        return list(self._conn.execute(query).scalars())
+    def use_by_key(self, minute_ago: datetime, day_ago: datetime, limit: int) -> list[KeyUse]:
+        """What each key in use counts against its limits (the counts count_active and
+        created_since make, for every key in one query): the `limit` keys that created work last."""
+        active = operations.c.state.in_([s.value for s in ACTIVE_STATES])
+
+        def counted(condition: Any) -> Any:
+            return func.sum(case((condition, 1), else_=0))
+
+        query = select(operations.c.api_key_id, counted(operations.c.created_at >= minute_ago),
+                       counted(operations.c.created_at >= day_ago), counted(active)).where(
+            operations.c.api_key_id.is_not(None), or_(operations.c.created_at >= day_ago, active)).group_by(
+            operations.c.api_key_id).order_by(func.max(operations.c.created_at).desc()).limit(limit)
+        return [KeyUse(key_id, int(minute), int(day), int(running))
+                for key_id, minute, day, running in self._conn.execute(query)]
 
     def created_since(self, api_key_id: str, since: datetime) -> list[datetime]:
         """Creation times of the key's operations since `since`, oldest first."""
@@ -314,12 +329,17 @@ class SqlStore:
         with self.writing() as conn:
             return int(conn.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < before)).rowcount)
 
-    def queued_by_model(self) -> list[tuple[str, int, datetime]]:
-        """Per model: how many operations are queued, and when the oldest of them was created."""
-        query = select(operations.c.model, func.count(), func.min(operations.c.created_at)).where(
-            operations.c.state == OperationState.QUEUED.value).group_by(operations.c.model)
+    def queued_by_model(self, now: datetime) -> tuple[list[tuple[str, int, datetime]], int]:
+        """Per model, the queued operations due to run (how many, and when the oldest was created),
+        and how many more are deferred: waiting on purpose for a remote's limits, not for a worker."""
+        queued = operations.c.state == OperationState.QUEUED.value
+        deferred = and_(operations.c.not_before.is_not(None), operations.c.not_before > now)
+        due = select(operations.c.model, func.count(), func.min(operations.c.created_at)).where(
+            queued, ~deferred).group_by(operations.c.model)
         with self.reading() as conn:
-            return [(model, int(count), oldest) for model, count, oldest in conn.execute(query)]
+            by_model = [(model, int(count), oldest) for model, count, oldest in conn.execute(due)]
+            waiting = conn.execute(select(func.count()).select_from(operations).where(queued, deferred)).scalar_one()
+        return by_model, int(waiting)
 
     # -- workers -----------------------------------------------------------------------------
 
@@ -387,13 +407,17 @@ class SqlStore:
                               lease_owner=None, updated_at=now, finished_at=now):
                 row = conn.execute(select(operations.c.state, operations.c.fencing_token).where(
                     operations.c.id == op_id)).first()
-                return row is not None and row.state == OperationState.SUCCEEDED.value and row.fencing_token == token
-            if files:
-                conn.execute(videos.insert(), [
-                    {"id": f.id, "operation_id": f.operation_id, "sample_index": f.sample_index,
-                     "storage_key": f.storage_key, "mime_type": f.mime_type,
-                     "size_bytes": f.size_bytes, "created_at": now} for f in files])
-            finished = self._finished(conn, op_id, now)
+                if not (row is not None and row.state == OperationState.SUCCEEDED.value and row.fencing_token == token):
+                    return False
+                # The first call committed, then raised before it told the hooks: this is their telling.
+                finished = self._load_one(conn, op_id)
+            else:
+                if files:
+                    conn.execute(videos.insert(), [
+                        {"id": f.id, "operation_id": f.operation_id, "sample_index": f.sample_index,
+                         "storage_key": f.storage_key, "mime_type": f.mime_type,
+                         "size_bytes": f.size_bytes, "created_at": now} for f in files])
+                finished = self._finished(conn, op_id, now)
         self._announce(finished)
         return True
 
@@ -463,7 +487,7 @@ class SqlStore:
         dispatches them), or fail them once they have used all their attempts."""
         now = utcnow()
         requeued: list[QueuedWork] = []
-        failed: list[Operation] = []
+        failed: list[str] = []
         with self.reading() as conn:
             expired = conn.execute(select(operations.c.id, operations.c.model, operations.c.attempt,
                                           operations.c.fencing_token).where(
@@ -471,6 +495,7 @@ class SqlStore:
                 operations.c.lease_expires_at < now)).all()
         for op_id, model, attempt, token in expired:
             fenced = (operations.c.fencing_token == token,)
+            gave_up: Operation | None = None
             with self.writing() as conn:
                 if attempt >= max_attempts:
                     if self._move(conn, op_id, [OperationState.RUNNING], OperationState.FAILED, fenced,
@@ -479,14 +504,15 @@ class SqlStore:
                                   error_message=f"The worker running this operation stopped responding "
                                                 f"{attempt} time(s); giving up after {max_attempts} attempts."):
                         record_abandoned_work(conn, op_id, delete_remote=False, now=now)
-                        failed.append(self._finished(conn, op_id, now))
+                        gave_up = self._finished(conn, op_id, now)
                 elif self._move(conn, op_id, [OperationState.RUNNING], OperationState.QUEUED, fenced,
                                 lease_owner=None, lease_expires_at=None, progress_percent=0, progress_phase="",
                                 updated_at=now, dispatched_at=now):
                     requeued.append(QueuedWork(op_id, model))
-            if failed and failed[-1].id == op_id:
-                self._announce(failed[-1])
-        return SweepResult(requeued, [op.id for op in failed])
+            if gave_up is not None:
+                self._announce(gave_up)
+                failed.append(op_id)
+        return SweepResult(requeued, failed)
 
     def _finished(self, conn: Connection, op_id: str, now: datetime) -> Operation:
         """After a move to a terminal state, in the same transaction: set when the operation's

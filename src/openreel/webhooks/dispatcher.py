@@ -20,6 +20,8 @@ import httpx
 
 from openreel.domain.webhooks import Delivery, DeliveryAttempt
 from openreel.observability.metrics import Metrics
+from openreel.observability.logs import log_context
+from openreel.observability.tracing import active as tracing_active
 from openreel.observability.tracing import continued, current_traceparent, span
 from openreel.store.clock import utcnow
 from openreel.store.webhooks import WebhookStore
@@ -34,8 +36,8 @@ PARALLEL_SENDS = 8
 class WebhookDispatcher:
     def __init__(self, webhooks: WebhookStore, link_for: Callable[[str], str | None], client: httpx.Client,
                  schedule: RetrySchedule, disable_after: int, poll_seconds: float, timeout_seconds: float,
-                 metrics: Metrics | None = None) -> None:
-        self.metrics = metrics or Metrics()
+                 metrics: Metrics) -> None:
+        self.metrics = metrics
         # link_for(file_id): a URL the receiver can fetch the video from (None once it expired).
         self.webhooks, self.link_for, self.client, self.schedule = webhooks, link_for, client, schedule
         self.disable_after, self.poll_seconds, self.timeout_seconds = disable_after, poll_seconds, timeout_seconds
@@ -70,12 +72,15 @@ class WebhookDispatcher:
     def deliver(self, delivery: Delivery, retry: bool = True) -> None:
         """One attempt, in its operation's trace: sign and send, then record the outcome and when
         to try again (never, and not counted against the endpoint, when not `retry`: a ping)."""
-        try:
-            trace_context = self.webhooks.trace_context_of(delivery.operation_id)
-        except Exception:  # the database is away: the attempt below fails and is retried anyway
-            trace_context = None
-        with continued(trace_context), span("openreel.webhook", event=delivery.event_type.value,
-                                             attempt=delivery.attempts + 1):
+        trace_context = None
+        if tracing_active():  # else no span is kept, and the lookup would be a query for nothing
+            try:
+                trace_context = self.webhooks.trace_context_of(delivery.operation_id)
+            except Exception:  # the database is away: the attempt below fails and is retried anyway
+                pass
+        operation = delivery.payload.get("data", {}).get("name")
+        with log_context(operation=operation, project=delivery.project), continued(trace_context), \
+                span("openreel.webhook", event=delivery.event_type.value, attempt=delivery.attempts + 1):
             self._attempt(delivery, retry)
 
     def _attempt(self, delivery: Delivery, retry: bool) -> None:
@@ -109,7 +114,8 @@ class WebhookDispatcher:
             self.webhooks.record_attempt(
                 delivery, DeliveryAttempt(attempt, sent_at, outcome.status_code, outcome.error, outcome.duration_ms),
                 outcome.ok, retry_at, self.disable_after if retry else None)
-            self._count(outcome.ok, retry_at is not None)
+            if retry:  # a ping tests an endpoint for its owner: its failure is no lost event
+                self._count(outcome.ok, retry_at is not None)
         except Exception:  # the claim lapses and the delivery is tried again
             log.exception("webhook %s: delivery attempt could not be made", delivery.id)
 

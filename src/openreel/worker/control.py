@@ -3,6 +3,7 @@ heartbeat thread that keeps the lease alive and learns of cancellation."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -138,8 +139,13 @@ class Heartbeat(threading.Thread):
         self.store, self.op_id, self.token, self.control = store, op_id, token, control
         self.interval, self.lease_seconds = interval, lease_seconds
         self._done = threading.Event()
+        # The run's context (its log fields, its trace): a new thread starts with none.
+        self._context = contextvars.copy_context()
 
     def run(self) -> None:
+        self._context.run(self._beat)
+
+    def _beat(self) -> None:
         while not self._done.wait(self.interval):
             try:
                 alive = self.store.heartbeat(self.op_id, self.token, self.lease_seconds, self.control.percent,

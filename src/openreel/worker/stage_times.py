@@ -25,6 +25,7 @@ class StageTimes:
         started = time.monotonic()
         self._last_report, self._last_fraction = None, 0.0
         try:
+            # A stage's span has the same bounds as its timing: one place draws both.
             with span(f"openreel.{stage}"):
                 yield
         finally:

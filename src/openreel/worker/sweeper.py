@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 
 class Sweeper:
     def __init__(self, store: OperationStore, queue: WorkQueue, max_attempts: int, resend_after_seconds: float,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics) -> None:
         self.store, self.queue, self.max_attempts = store, queue, max_attempts
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics
         self.dispatches = DispatchStore(store)
         self.resend_after = timedelta(seconds=resend_after_seconds)
 

@@ -36,12 +36,11 @@ from openreel.observability.tracing import continued, span
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
 from openreel.settings import Settings
-from openreel.storage.base import Storage, StorageUnavailable
+from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
 from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
-from openreel.store.connection import StoreUnavailable
 from openreel.store.sql import Claim
 from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
 from openreel.worker.render import render_samples
@@ -59,9 +58,9 @@ MAX_OUTAGE_WAIT_SECONDS = 120.0
 class Worker:
     def __init__(self, worker_id: str, store: OperationStore, storage: Storage, queue: WorkQueue,
                  catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path,
-                 destinations: Destinations | None = None, metrics: Metrics | None = None) -> None:
+                 destinations: Destinations | None, metrics: Metrics) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
-        self.metrics = metrics or Metrics()  # its owner counts it among the idle workers (add_workers)
+        self.metrics = metrics  # its owner counts it among the idle workers (Metrics.add_workers)
         # Where a Vertex storageUri delivers its videos (None: no bucket is writable).
         self.destinations = destinations
         self.catalog, self.engines, self.settings = catalog, engines, settings
@@ -109,6 +108,8 @@ class Worker:
             self._hand_back(claim)
             return False
         op = claim.operation
+        if spec is not None:
+            self.metrics.expect_outcomes(spec.id, spec.engine, op.project)
         try:
             with self.metrics.busy(), log_context(operation=op.name, project=op.project, model=op.model,
                                                   attempt=op.attempt, worker=self.id), continued(op.trace_context):
@@ -156,7 +157,7 @@ class Worker:
         outcome: Callable[[], bool] | None = None  # the one fenced write that settles this run
         publishes = requeues = False
         failure: BaseException | None = None  # what went wrong, for the error metrics
-        ending = ""  # how the run ended, for its last log line
+        ending, lost = "", False  # how the run ended, for its last log line
         try:
             files, enhanced, filtered = self._generate(op.id, token, self._resolve_inputs(request), control, written)
             outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, filtered), True
@@ -165,8 +166,8 @@ class Worker:
         except OperationFailed as exc:  # a remote's own outcome: as it said it
             failure, ending = exc, f"finished: failed ({exc.message})"
             outcome = partial(self.store.fail, op.id, token, OperationError(exc.code, exc.message))
-        except Cancelled as exc:
-            ending = f"lost: {exc.message}"  # cancelled, or another worker holds it now: nothing to record
+        except Cancelled as exc:  # cancelled, or another worker holds it now: nothing to record
+            ending, lost = f"lost: {exc.message}", True
         except ShuttingDown:
             outcome, requeues = partial(self.store.release, op.id, token), True
             ending = "handed back to the queue: this worker is shutting down"
@@ -205,8 +206,8 @@ class Worker:
             shutil.rmtree(scratch, ignore_errors=True)
             self._count(op.model, control.times, failure, published=publishes and recorded)
             if outcome is not None and not recorded:
-                ending = f"lost: its claim ended before its outcome was recorded ({ending})"
-            (log.warning if ending.startswith("lost") else log.info)("%s: %s", op.name, ending)
+                ending, lost = f"lost: its claim ended before its outcome was recorded ({ending})", True
+            log.log(logging.WARNING if lost else logging.INFO, "%s: %s", op.name, ending)
 
     def _count(self, model: str, times: StageTimes, failure: BaseException | None, published: bool) -> None:
         """The run's stage and step times (of runs that published: the latencies users got) and
@@ -332,14 +333,13 @@ class Worker:
         self.storage.delete_best_effort(keys)
 
 
+
+# The error classes of failed work that are not the engine's own (docs/monitoring.md).
+_WORK_FAILURES = frozenset({"deadline", "storage", "database", "upstream"})
+
+
 def failure_category(exc: BaseException) -> str:
-    """The error class of a failed attempt, as the metrics name it."""
-    if isinstance(exc, StorageUnavailable):
-        return "storage"
-    if isinstance(exc, StoreUnavailable):
-        return "database"
-    if isinstance(exc, DeadlineExceeded):
-        return "deadline"
-    if isinstance(exc, OperationFailed):
-        return "upstream"  # the remote API behind the engine failed the job
-    return "engine"
+    """The error class of a failed attempt: the storage, the database, the remote API behind the
+    engine, the deadline, or else the engine (its refusals, crashes and running out of memory)."""
+    category = exc.metric_category if isinstance(exc, OpenreelError) else ""
+    return category if category in _WORK_FAILURES else "engine"

@@ -38,8 +38,8 @@ from openreel.engines.upstream.options import UpstreamOptions
 from openreel.engines.upstream.remote import RemoteApi, RemoteError
 from openreel.engines.upstream.wire import Routes, create_body
 from openreel.errors import (Cancelled, ClaimLost, DeadlineExceeded, Deleted, FailedPrecondition, InternalError,
-                             NotFound, OpenreelError, OperationFailed, PermissionDenied, ServiceUnavailable,
-                             Unauthenticated, grpc_code_for_status)
+                             NotFound, OpenreelError, OperationFailed, PermissionDenied, RemoteUnavailable,
+                             ServiceUnavailable, Unauthenticated, grpc_code_for_status)
 from openreel.media.remux import without_audio
 from openreel.media.probe import UnreadableVideo, probe_video
 
@@ -243,7 +243,7 @@ class UpstreamEngine:
                 raise InternalError(f"The remote returned a video openreel cannot fetch: {str(video.uri)[:200]}")
         except RemoteError as exc:
             if exc.retryable:  # the next attempt polls the same remote operation and fetches again
-                raise ServiceUnavailable(f"Fetching a video from the remote failed ({exc}).") from None
+                raise RemoteUnavailable(f"Fetching a video from the remote failed ({exc}).") from None
             raise InternalError(f"A video the remote made could not be fetched ({exc}).") from None
         try:
             has_audio = probe_video(fetched).has_audio
