@@ -41,6 +41,7 @@ from openreel.store.base import store_from_url
 from openreel.store.clock import utcnow
 from openreel.store.keys import KeyStore
 from openreel.store.limits import LimitStore
+from openreel.store.monitoring import MonitoringStore
 from openreel.store.sql import SqlStore
 from openreel.store.webhooks import WebhookStore
 from openreel.webhooks.dispatcher import WebhookDispatcher
@@ -213,7 +214,7 @@ def _check_queue(settings: Settings, queue: WorkQueue, catalog: Catalog) -> None
 
 def _shared_state(store: SqlStore, limits: LimitResolver) -> SharedState:
     now = utcnow()
-    queued, deferred = store.queued_by_model(now)
+    queued, deferred = MonitoringStore(store).queued_by_model(now)
     return SharedState(queued, deferred, project_utilization(store, KeyStore(store), limits, now), now)
 
 

@@ -98,8 +98,8 @@ class Metrics:
         for state in OUTCOMES:
             self.operations.labels(model, engine, project, state)
 
-    def error(self, category: str) -> None:
-        self.errors.labels(category).inc()
+    def error(self, category: str, count: int = 1) -> None:
+        self.errors.labels(category).inc(count)
 
     def add_workers(self, count: int) -> None:
         """Threads that run jobs were started (the embedded pool, a Celery consumer's pool)."""

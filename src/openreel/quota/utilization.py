@@ -11,19 +11,19 @@ from datetime import datetime
 from openreel.auth import Principal, Tier
 from openreel.domain.remote_limits import DAY, MINUTE
 from openreel.quota.limits import LimitResolver
+from openreel.store.connection import Database
 from openreel.store.keys import KeyStore
-from openreel.store.sql import SqlStore
+from openreel.store.monitoring import MonitoringStore
 
 # The keys looked at: the most recently used of those that created work within the longest window
 # (a day) or have work queued or running.
 MAX_KEYS = 1000
 
 
-def project_utilization(store: SqlStore, keys: KeyStore, limits: LimitResolver,
+def project_utilization(store: Database, keys: KeyStore, limits: LimitResolver,
                         now: datetime) -> dict[tuple[str, str], float]:
     """{(project, limit name): used / limit} for the limits that are set."""
-    with store.admission(locked=False) as counts:
-        uses = counts.use_by_key(now - MINUTE, now - DAY, MAX_KEYS)
+    uses = MonitoringStore(store).use_by_key(now - MINUTE, now - DAY, MAX_KEYS)
     records = {record.id: record for record in keys.get_api_keys([use.key_id for use in uses])}
     ratios: dict[tuple[str, str], float] = {}
     for use in uses:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, inspect, or_, select, text, update
+from sqlalchemy import Connection, and_, func, inspect, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
@@ -71,14 +71,6 @@ class IdempotentCreate:
     operation_id: str
 
 
-@dataclass(frozen=True)
-class KeyUse:
-    key_id: str
-    per_minute: int
-    per_day: int
-    active: int  # queued or running
-
-
 class Admission:
     """Counts and the insert of one create call, inside one transaction that holds the admission
     lock, so that concurrent creates cannot both see room for one more (see SqlStore.admission)."""
@@ -96,21 +88,6 @@ class Admission:
         query = select(func.count()).select_from(operations).where(
             operations.c.state.in_([s.value for s in ACTIVE_STATES]), operations.c.api_key_id == api_key_id)
         return int(self._conn.execute(query).scalar_one())
-
-    def use_by_key(self, minute_ago: datetime, day_ago: datetime, limit: int) -> list[KeyUse]:
-        """What each key in use counts against its limits (the counts count_active and
-        created_since make, for every key in one query): the `limit` keys that created work last."""
-        active = operations.c.state.in_([s.value for s in ACTIVE_STATES])
-
-        def counted(condition: Any) -> Any:
-            return func.sum(case((condition, 1), else_=0))
-
-        query = select(operations.c.api_key_id, counted(operations.c.created_at >= minute_ago),
-                       counted(operations.c.created_at >= day_ago), counted(active)).where(
-            operations.c.api_key_id.is_not(None), or_(operations.c.created_at >= day_ago, active)).group_by(
-            operations.c.api_key_id).order_by(func.max(operations.c.created_at).desc()).limit(limit)
-        return [KeyUse(key_id, int(minute), int(day), int(running))
-                for key_id, minute, day, running in self._conn.execute(query)]
 
     def created_since(self, api_key_id: str, since: datetime) -> list[datetime]:
         """Creation times of the key's operations since `since`, oldest first."""
@@ -328,18 +305,6 @@ class SqlStore:
     def purge_idempotency_keys(self, before: datetime) -> int:
         with self.writing() as conn:
             return int(conn.execute(idempotency_keys.delete().where(idempotency_keys.c.created_at < before)).rowcount)
-
-    def queued_by_model(self, now: datetime) -> tuple[list[tuple[str, int, datetime]], int]:
-        """Per model, the queued operations due to run (how many, and when the oldest was created),
-        and how many more are deferred: waiting on purpose for a remote's limits, not for a worker."""
-        queued = operations.c.state == OperationState.QUEUED.value
-        deferred = and_(operations.c.not_before.is_not(None), operations.c.not_before > now)
-        due = select(operations.c.model, func.count(), func.min(operations.c.created_at)).where(
-            queued, ~deferred).group_by(operations.c.model)
-        with self.reading() as conn:
-            by_model = [(model, int(count), oldest) for model, count, oldest in conn.execute(due)]
-            waiting = conn.execute(select(func.count()).select_from(operations).where(queued, deferred)).scalar_one()
-        return by_model, int(waiting)
 
     # -- workers -----------------------------------------------------------------------------
 

@@ -37,8 +37,7 @@ class Sweeper:
             log.warning("sweeper: requeued %s, failed %s (expired leases)",
                         [w.operation_id for w in result.requeued], result.failed)
             # Each expired lease is taken by one sweeper only (a conditional update): counted once.
-            for _ in range(len(result.requeued) + len(result.failed)):
-                self.metrics.error("worker_lost")
+            self.metrics.error("worker_lost", len(result.requeued) + len(result.failed))
         # Sent before anything else can fail: these are committed as QUEUED already.
         if not self._send(result.requeued) or self.queue.in_process:
             return

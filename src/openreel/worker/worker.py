@@ -333,7 +333,6 @@ class Worker:
         self.storage.delete_best_effort(keys)
 
 
-
 # The error classes of failed work that are not the engine's own (docs/monitoring.md).
 _WORK_FAILURES = frozenset({"deadline", "storage", "database", "upstream"})
 
