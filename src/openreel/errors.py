@@ -4,6 +4,7 @@ envelope, and the worker stores them on failed operations with their gRPC code.
 
     OpenreelError
     ├── InvalidArgument        400 INVALID_ARGUMENT   (carries BadRequest field violations)
+    │   └── SafetyBlocked      a prompt or input image the safety filter refused (ErrorInfo SAFETY_BLOCKED)
     ├── FailedPrecondition     400 FAILED_PRECONDITION
     ├── Unauthenticated        401 UNAUTHENTICATED
     ├── PermissionDenied       403 PERMISSION_DENIED
@@ -38,6 +39,9 @@ class OpenreelError(Exception):
     # The class the metrics count it under (openreel_errors_total{category}) where that is not its
     # status in lower case: the one table of error classes (docs/monitoring.md).
     category: ClassVar[str] = ""
+    # The reason openreel_requests_rejected_total counts a refusal under, where that is not its
+    # status in lower case.
+    rejection_reason: ClassVar[str] = ""
 
     def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
@@ -47,6 +51,10 @@ class OpenreelError(Exception):
     @property
     def metric_category(self) -> str:
         return self.category or self.status.lower()
+
+    @property
+    def metric_reason(self) -> str:
+        return self.rejection_reason or self.status.lower()
 
 
 class InvalidArgument(OpenreelError):
@@ -74,6 +82,22 @@ class InvalidArgument(OpenreelError):
         first = violations[0]
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
         return cls(f"Invalid value at '{first.field}': {first.description}{more}", violations)
+
+
+class SafetyBlocked(InvalidArgument):
+    """What the safety filter refused: the field, a short category-level reason that never repeats
+    the words that matched, and the stable support code (openreel/safety/categories.py). The
+    message says "safety", as the seed guide's error handling looks for."""
+
+    category = rejection_reason = "safety"
+
+    def __init__(self, field: str, what: str, reason: str, support_code: str, category: str) -> None:
+        super().__init__(f"The {what} was blocked by the safety filter: it appears to involve {reason}. "
+                         f"Rephrase it and try again. Support codes: {support_code}",
+                         [FieldViolation(field, f"blocked by the safety filter ({reason}); support code {support_code}")])
+        self.support_code, self.safety_category = support_code, category
+        self.details.append({"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SAFETY_BLOCKED",
+                             "domain": "openreel", "metadata": {"category": category, "supportCode": support_code}})
 
 
 class FailedPrecondition(OpenreelError):

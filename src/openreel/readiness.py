@@ -20,7 +20,7 @@ class Check:
 
 
 def check_readiness(runtime: Runtime) -> list[Check]:
-    return [_database(runtime), _storage(runtime), _workers(runtime), _engines(runtime)]
+    return [_database(runtime), _storage(runtime), _workers(runtime), _engines(runtime), _safety(runtime)]
 
 
 def readiness_body(checks: list[Check]) -> tuple[bool, dict[str, Any]]:
@@ -83,3 +83,9 @@ def _engines(runtime: Runtime) -> Check:
         reason += "; unavailable: " + "; ".join(f"{i.spec.id} ({i.unavailable})" for i in unavailable[:3]) + (
             f" and {len(unavailable) - 3} more" if len(unavailable) > 3 else "")
     return Check("engines", True, reason)
+
+
+def _safety(runtime: Runtime) -> Check:
+    """Which safety layers run here. The rule layer always does, so this never takes the process
+    out; the reason says when an optional model is missing."""
+    return Check("safety", True, "; ".join(runtime.safety.layers.notes))

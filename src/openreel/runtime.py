@@ -25,6 +25,7 @@ from openreel.queue.local import LocalQueue
 from openreel.quota.limits import LimitResolver
 from openreel.quota.tiers import tier_limits
 from openreel.quota.utilization import project_utilization
+from openreel.safety.filter import SafetyFilter
 from openreel.service.keys import KeyService
 from openreel.service.models import ModelService
 from openreel.service.operations import OperationService
@@ -75,6 +76,7 @@ class Runtime:
     usage: UsageService
     rate_limits: LimitResolver
     metrics: Metrics
+    safety: SafetyFilter
     # Set once the process is going down: workers stop claiming, progress streams end.
     stopping: threading.Event = field(default_factory=threading.Event)
     pool: WorkerPool | None = None
@@ -96,6 +98,8 @@ class Runtime:
             schedule = RetrySchedule.from_seconds(settings.webhook_retry_seconds)
             destinations = Destinations(settings)
             queue = queue_from_url(settings.queue_url, settings.queue_visibility_timeout_seconds)
+            metrics = Metrics()
+            safety = SafetyFilter.from_settings(settings, metrics)
         except (ValueError, OverflowError, OSError) as exc:
             raise FailedPrecondition(f"Settings cannot be used: {exc}") from None
         catalog = Catalog.load(settings.catalog_path)
@@ -116,7 +120,6 @@ class Runtime:
         engines = EngineRegistry()
         # Usage first: the webhook payload written next carries the usage record.
         store.finish_listeners += [UsageMeter(catalog, prices, remote_costs), WebhookOutbox()]
-        metrics = Metrics()
         store.finished_hooks.append(OutcomeMetrics(metrics, catalog))
         links = _video_links(settings, store, storage)
         client = guarded_client(policy, settings.webhook_timeout_seconds)
@@ -130,12 +133,12 @@ class Runtime:
         metrics.add_collector(SharedStateCollector(partial(_shared_state, store, rate_limits), catalog.ids))
         operations = OperationService(store, storage, queue, catalog, engines.capabilities, limits,
                                       rate_limits.for_principal, settings.max_queued, settings.min_free_disk_bytes,
-                                      webhooks.check_uri, destinations, metrics)
+                                      webhooks.check_uri, destinations, metrics, safety)
         return cls(settings=settings, store=store, storage=storage, queue=queue, catalog=catalog,
                    engines=engines, models=ModelService(catalog, engines), operations=operations,
                    keys=KeyService(store), webhooks=webhooks,
                    destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits,
-                   metrics=metrics)
+                   metrics=metrics, safety=safety)
 
     def start_background(self, runs_engines: bool = False) -> None:
         """The threads of every process: webhook delivery and retention (an API-only replica's
@@ -143,6 +146,10 @@ class Runtime:
         process runs one: it needs no leader). With in-process workers, or `runs_engines` (an
         `openreel worker` process, whose Celery consumer runs the jobs), the stopping of
         abandoned remote work too; with in-process workers, their pool."""
+        layers = self.safety.layers
+        # Say at start what checks prompts and videos here: loudly when an optional model is missing.
+        log.log(logging.INFO if layers.semantic and layers.frames else logging.WARNING,
+                "safety: %s", "; ".join(layers.notes))
         retention = RetentionSweeper(self.store, self.storage)
         sweep_interval = max(self.settings.lease_seconds / 3, 0.5)
         sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts, self.settings.queue_resend_seconds,
@@ -154,7 +161,9 @@ class Runtime:
                                                      self.stopping, "retention"), name="retention", daemon=True),
             # The first sweep at once: work left running by a process that died is picked up.
             threading.Thread(target=run_every, args=(sweeper.sweep, sweep_interval, self.stopping, "queue"),
-                             name="sweeper", daemon=True)]
+                             name="sweeper", daemon=True),
+            # The prompt classifier's weights, read now rather than by the first create.
+            threading.Thread(target=self.safety.warm, name="safety-warm-up", daemon=True)]
         self.runs_engines = self.settings.workers > 0 or runs_engines
         if self.runs_engines:  # the processes that hold the engines' credentials
             abandoned = AbandonedWorkSweeper(AbandonedWorkStore(self.store), self.catalog, self.engines,
@@ -174,7 +183,7 @@ class Runtime:
 
     def worker(self, worker_id: str, tmp_dir: Path) -> Worker:
         return Worker(worker_id, self.store, self.storage, self.queue, self.catalog, self.engines,
-                      self.settings, tmp_dir, self.destinations, self.metrics)
+                      self.settings, tmp_dir, self.destinations, self.metrics, self.safety)
 
     def begin_shutdown(self) -> None:
         """The first step of a graceful stop, safe to call from a signal handler: claim nothing

@@ -116,6 +116,15 @@ class Settings(BaseSettings):
     # `openreel worker` serves its Prometheus metrics on this port of OPENREEL_HOST (0: none). An API
     # process serves its own at /metrics on its HTTP port.
     metrics_port: int = Field(default=0, ge=0, le=65535)
+    # The safety policy (a TOML file; openreel/safety/policy.py shows the shape): per category
+    # block, review or off, and the semantic thresholds; allowed terms; per-project overrides.
+    # Unset: every category blocks at the default thresholds.
+    safety_policy_path: Path | None = None
+    # The semantic prompt classifier (MiniLM, the [safety] extra): "auto" runs it when installed.
+    safety_classifier: Literal["auto", "off"] = "auto"
+    # The output stage's frame classifier: "auto" (nudenet when the [safety-frames] extra is
+    # installed), "off", or a name registered under the openreel.frame_classifiers entry points.
+    safety_frame_classifier: str = "auto"
     # Log lines as JSON objects, one per line (structlog), or as text for a terminal.
     log_format: Literal["json", "text"] = "text"
 

@@ -12,6 +12,7 @@ from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.observability.metrics import Metrics
 from openreel.queue.local import LocalQueue
+from openreel.safety.filter import SafetyFilter
 from openreel.storage.local import LocalStorage
 from openreel.store.sql import SqlStore
 from openreel.worker.pool import WorkerPool
@@ -38,8 +39,10 @@ def test_a_dead_worker_thread_is_restarted_until_the_pool_stops(tmp_path: Path) 
     store = SqlStore(settings.resolved_database_url)
     store.migrate()
     queue = LocalQueue()
+    metrics = Metrics()
     worker = CrashingWorker(2, "w0", store, LocalStorage(tmp_path / "videos"), queue, Catalog.load(None),
-                            EngineRegistry(), settings, tmp_path / "tmp", None, Metrics())
+                            EngineRegistry(), settings, tmp_path / "tmp", None, metrics,
+                            SafetyFilter.from_settings(settings, metrics))
     pool = WorkerPool([worker], queue, threading.Event(), check_interval=0.05)
     pool.start()
     try:

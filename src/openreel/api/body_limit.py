@@ -92,7 +92,7 @@ class BodyLimitMiddleware:
                 scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
                 bind(project=principal.project)
         except OpenreelError as exc:
-            runtime.metrics.reject(exc.status, exc.metric_category)
+            runtime.metrics.reject(exc.metric_reason, exc.metric_category)
             await error_response(exc)(scope, receive, send)
             return
         if (_declared_length(scope) or 0) > self.max_bytes:

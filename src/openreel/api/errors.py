@@ -48,7 +48,7 @@ def count_rejection(request: Request, exc: OpenreelError) -> None:
     """Count a refused request in the metrics of the app's runtime (none before start-up)."""
     runtime = getattr(request.app.state, "runtime", None)
     if runtime is not None:
-        runtime.metrics.reject(exc.status, exc.metric_category)
+        runtime.metrics.reject(exc.metric_reason, exc.metric_category)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,4 +1,5 @@
-"""The `openreel` command: serve, worker, keys, limits, usage, stats, webhooks, generate, models, operations, db. Flags
+"""The `openreel` command: serve, worker, keys, limits, usage, stats, webhooks, generate, models, operations, db,
+safety. Flags
 map one to one onto Settings fields; anything not given on the command line comes from OPENREEL_*
 variables.
 
@@ -20,6 +21,7 @@ from openreel.cli.help_format import Command, Group
 from openreel.cli.keys import keys_app
 from openreel.cli.limits import limits_app
 from openreel.cli.remote import list_models, operations_app
+from openreel.cli.safety import safety_app
 from openreel.cli.stats import HELP as STATS_HELP
 from openreel.cli.stats import stats
 from openreel.cli.usage import usage
@@ -38,6 +40,7 @@ app.command("stats", cls=Command, help=STATS_HELP)(stats)
 app.command("usage", cls=Command, help="A project's usage and cost: one record per finished operation.")(usage)
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(db_app, name="db")
+app.add_typer(safety_app, name="safety")
 app.command("worker", cls=Command, help="Run a worker process of a scale-out deployment: it serves the models named, "
                                          "from the Celery queue at OPENREEL_QUEUE_URL.")(worker)
 

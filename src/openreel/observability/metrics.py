@@ -35,6 +35,9 @@ ERROR_CATEGORIES = ("invalid_argument", "quota", "permission", "unauthenticated"
                     "storage", "database", "upstream", "worker_lost", "webhook")
 REJECTION_REASONS = ("invalid_argument", "resource_exhausted", "unauthenticated", "permission_denied", "safety")
 WEBHOOK_OUTCOMES = ("delivered", "retrying", "gave_up")
+SAFETY_STAGES = ("prompt", "input", "output")
+SAFETY_CATEGORIES = ("sexual", "violence", "real_people", "dangerous", "minors")
+SAFETY_ACTIONS = ("block", "review")
 
 
 class Metrics:
@@ -74,6 +77,14 @@ class Metrics:
                              registry=r)
         self.webhook_deliveries = Counter("openreel_webhook_deliveries", "Webhook delivery attempts by outcome.",
                                           ["outcome"], registry=r)
+        self.safety_decisions = Counter("openreel_safety_decisions", "What the safety filter found, by stage "
+                                        "(prompt, input image, output frames), category and action: block "
+                                        "(refused, or a video withheld) or review (let through, logged).",
+                                        ["stage", "category", "action"], registry=r)
+        for stage in SAFETY_STAGES:
+            for category in SAFETY_CATEGORIES:
+                for action in SAFETY_ACTIONS:
+                    self.safety_decisions.labels(stage, category, action)
         for family, values in ((self.workers, ("busy", "idle")), (self.errors, ERROR_CATEGORIES),
                                (self.rejected, REJECTION_REASONS), (self.webhook_deliveries, WEBHOOK_OUTCOMES)):
             for value in values:
@@ -87,11 +98,12 @@ class Metrics:
 
     # -- recording ---------------------------------------------------------------------------
 
-    def reject(self, status: str, category: str = "") -> None:
-        """A request the API refused: by its google.rpc status, and by its error class (by default
-        the status; OpenreelError.metric_category names it)."""
-        self.rejected.labels(status.lower()).inc()
-        self.errors.labels(category or status.lower()).inc()
+    def reject(self, reason: str, category: str = "") -> None:
+        """A request the API refused: by its reason (its google.rpc status, or "safety";
+        OpenreelError.metric_reason names it), and by its error class (by default the reason;
+        OpenreelError.metric_category names it)."""
+        self.rejected.labels(reason.lower()).inc()
+        self.errors.labels(category or reason.lower()).inc()
 
     def expect_outcomes(self, model: str, engine: str, project: str) -> None:
         """Make the outcome series of work this process takes on exist at 0 (see ERROR_CATEGORIES)."""

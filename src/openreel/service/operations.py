@@ -29,6 +29,7 @@ from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
 from openreel.quota.admission import admit
 from openreel.quota.tiers import TierLimits
+from openreel.safety.filter import SafetyFilter
 from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
@@ -59,8 +60,9 @@ class OperationService:
                  capabilities: Callable[[ModelSpec], Capabilities], limits: InputLimits,
                  rate_limits: Callable[[Principal], TierLimits], max_queued: int,
                  min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],
-                 destinations: Destinations, metrics: Metrics) -> None:
+                 destinations: Destinations, metrics: Metrics, safety: SafetyFilter) -> None:
         self.metrics = metrics  # submissions are counted here, at admission
+        self.safety = safety  # the prompt and input stages, before anything is stored
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
         # What a model can make (its engine's declaration within its entry); cheap: loads nothing.
         self.capabilities = capabilities
@@ -96,6 +98,7 @@ class OperationService:
             video_exists=lambda file_id: self._extendable(principal, file_id),
             audio_if_absent=surface.has_audio_by_default)
         self._check_destinations(request)
+        self.safety.check_request(request, principal.project)
         self.storage.check_free_space(self.min_free_bytes)
         if InputBlobs.carries_bytes(request):
             # Refuse early, without the lock, what would be refused anyway: an over-quota caller

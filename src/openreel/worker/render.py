@@ -20,6 +20,8 @@ from openreel.engines.base import Clip, EncodedVideo, Engine, FilteredOut
 from openreel.errors import InternalError
 from openreel.media.encode import Mp4Encoder
 from openreel.media.probe import UnreadableVideo, probe_video
+from openreel.media.sample_frames import frames_at
+from openreel.safety.output import OutputScreen
 from openreel.worker.control import RunControl
 
 # An engine's own MP4 may differ from the asked duration by container rounding: up to a frame
@@ -27,10 +29,12 @@ from openreel.worker.control import RunControl
 DURATION_TOLERANCE_SECONDS = 0.1
 
 
-def render_samples(engine: Engine, request: GenerationRequest, control: RunControl) -> Iterator[Path | FilteredOut]:
+def render_samples(engine: Engine, request: GenerationRequest, control: RunControl,
+                   screen: OutputScreen | None = None) -> Iterator[Path | FilteredOut]:
     """Yield one MP4 per sample, in order, each ready to store (files go in control.scratch_dir),
-    or the FilteredOut of a withheld one. Raises what control raises when the run must stop, and
-    InternalError for an engine's output that does not match the request."""
+    or the FilteredOut of a withheld one: withheld by the engine, or by the output safety check
+    (`screen`, which sees a few of each video's frames). Raises what control raises when the run
+    must stop, and InternalError for an engine's output that does not match the request."""
     with control.times.timing("generate"):
         samples = engine.generate(request, control)
     if len(samples) != request.sample_count:
@@ -42,12 +46,19 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
             yield sample
             continue
         # An engine that renders lazily (procedural) draws its frames while they are encoded.
+        indices = screen.frame_indices(request.frame_count) if screen else []
         with control.times.timing("encode"):
             if isinstance(sample, EncodedVideo):
                 path = _checked(engine, sample, request, control.scratch_dir)
+                looked_at = frames_at(path, indices) if indices else []
             else:
-                path = _encoded(engine, sample, request, control, index)
+                path, looked_at = _encoded(engine, sample, request, control, index, indices)
         control.raise_if_cancelled()
+        withheld = screen.check(looked_at) if screen else None
+        if withheld is not None:
+            path.unlink(missing_ok=True)
+            yield withheld
+            continue
         yield path
 
 
@@ -59,7 +70,10 @@ def encode_clip(clip: Clip, path: Path, quality: CompressionQuality) -> None:
             encoder.write_frame(frame)
 
 
-def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: RunControl, index: int) -> Path:
+def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: RunControl, index: int,
+             keep: list[int]) -> tuple[Path, list[np.ndarray]]:
+    """The clip encoded, and copies of its frames at the indices in `keep` (taken as they pass to
+    the encoder: no decoding afterwards)."""
     width, height = request.size
     if (clip.width, clip.height, clip.fps, clip.frame_count) != (width, height, request.fps, request.frame_count):
         raise InternalError(f"Engine '{engine.name}' made {clip.width}x{clip.height} at {clip.fps} fps, "
@@ -67,9 +81,17 @@ def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: Ru
                             f"{request.frame_count} frames.")
     control.report(control.fraction, f"encoding video {index + 1} of {request.sample_count}")
     path = control.scratch_dir / f"sample_{index}.mp4"
-    checked = dataclasses.replace(clip, frames=_counted(engine, clip.frames, clip.frame_count, (height, width, 3)))
-    encode_clip(checked, path, request.compression_quality)
-    return path
+    kept: list[np.ndarray] = []
+    frames = _kept(_counted(engine, clip.frames, clip.frame_count, (height, width, 3)), set(keep), kept)
+    encode_clip(dataclasses.replace(clip, frames=frames), path, request.compression_quality)
+    return path, kept
+
+
+def _kept(frames: Iterator[np.ndarray], indices: set[int], kept: list[np.ndarray]) -> Iterator[np.ndarray]:
+    for index, frame in enumerate(frames):
+        if index in indices:
+            kept.append(frame)
+        yield frame
 
 
 def _counted(engine: Engine, frames: Iterator[np.ndarray], expected: int,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from openreel.backoff import Backoff
 from openreel.domain.naming import storage_key, thumbnail_key, vertex_object_key, video_blob_keys, video_file_id
-from openreel.domain.operation import OperationError, VideoFile
+from openreel.domain.operation import Operation, OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
 from openreel.engines.base import Deferred, FilteredOut
 from openreel.engines.catalog import Catalog
@@ -35,6 +35,7 @@ from openreel.observability.metrics import Metrics
 from openreel.observability.tracing import continued, span
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
+from openreel.safety.filter import SafetyFilter
 from openreel.settings import Settings
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
@@ -58,9 +59,10 @@ MAX_OUTAGE_WAIT_SECONDS = 120.0
 class Worker:
     def __init__(self, worker_id: str, store: OperationStore, storage: Storage, queue: WorkQueue,
                  catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path,
-                 destinations: Destinations | None, metrics: Metrics) -> None:
+                 destinations: Destinations | None, metrics: Metrics, safety: SafetyFilter) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
         self.metrics = metrics  # its owner counts it among the idle workers (Metrics.add_workers)
+        self.safety = safety  # an enhanced prompt, and every video before it is stored
         # Where a Vertex storageUri delivers its videos (None: no bucket is writable).
         self.destinations = destinations
         self.catalog, self.engines, self.settings = catalog, engines, settings
@@ -159,7 +161,7 @@ class Worker:
         failure: BaseException | None = None  # what went wrong, for the error metrics
         ending, lost = "", False  # how the run ended, for its last log line
         try:
-            files, enhanced, filtered = self._generate(op.id, token, self._resolve_inputs(request), control, written)
+            files, enhanced, filtered = self._generate(op, token, self._resolve_inputs(request), control, written)
             outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, filtered), True
             ending = f"finished: succeeded with {len(files)} video(s)" + (
                 f", {len(filtered)} withheld by the safety filter" if filtered else "")
@@ -258,17 +260,21 @@ class Worker:
                 time.sleep(delay)
                 waited += delay
 
-    def _generate(self, op_id: str, token: int, request: GenerationRequest, control: RunControl,
+    def _generate(self, op: Operation, token: int, request: GenerationRequest, control: RunControl,
                   written: list[str]) -> tuple[list[VideoFile], str | None, list[str]]:
         """The stored videos, the enhanced prompt, and the reasons of the samples filtered out."""
+        op_id = op.id
         control.scratch_dir.mkdir(parents=True, exist_ok=True)
         spec = self.catalog.get(request.model)
         control.report(0.0, "loading model")
         files: list[VideoFile] = []
         filtered: list[str] = []
         engine = self.engines.loaded(spec)
+        enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
+        if enhanced:  # what the engine renders from: checked like the caller's own prompt
+            self.safety.check_enhanced_prompt(enhanced, op.project, op.name)
         control.start_clock()  # the deadline is for generating, not for loading weights
-        for sample in render_samples(engine, request, control):
+        for sample in render_samples(engine, request, control, self.safety.output_screen(op.project, op.name)):
             if isinstance(sample, FilteredOut):
                 filtered.append(sample.reason)
                 continue
@@ -283,7 +289,6 @@ class Worker:
                     self._deliver(request.storage_uri, op_id, index, path)
             files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
                                    sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
-        enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
         return files, enhanced, filtered
 
     def _timeout(self, model_id: str) -> float:
