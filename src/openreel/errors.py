@@ -94,7 +94,8 @@ class SafetyBlocked(InvalidArgument):
     def __init__(self, field: str, what: str, reason: str, support_code: str, category: str) -> None:
         super().__init__(f"The {what} was blocked by the safety filter: it appears to involve {reason}. "
                          f"Rephrase it and try again. Support codes: {support_code}",
-                         [FieldViolation(field, f"blocked by the safety filter ({reason}); support code {support_code}")])
+                         [FieldViolation(field, f"blocked by the safety filter ({reason}); "
+                                                f"support code {support_code}")])
         self.support_code, self.safety_category = support_code, category
         self.details.append({"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SAFETY_BLOCKED",
                              "domain": "openreel", "metadata": {"category": category, "supportCode": support_code}})

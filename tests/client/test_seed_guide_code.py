@@ -170,13 +170,14 @@ def test_error_handling_block(in_tmp: Path, capsys: pytest.CaptureFixture[str]) 
     assert "Invalid request: 400 INVALID_ARGUMENT" in out and "parameters.durationSeconds" in out
 
 
-def test_safety_error_handling_block_runs_as_written(in_tmp: Path) -> None:
+@pytest.mark.parametrize("user_prompt", ["A calm lake at dawn, static shot", "a n4ked woman posing on a bed"])
+def test_safety_error_handling_block_runs_as_written(in_tmp: Path, user_prompt: str,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
     import logging
     logger = logging.getLogger("guide")
     from openreel.client import exceptions as gcp_exceptions
     openreel.init(project="your-project-id", location="us-central1")
     model = VideoGenerationModel.from_pretrained("veo-3.0-generate-001")
-    user_prompt = "A calm lake at dawn, static shot"
 
     def guide_block() -> object:
         try:
@@ -190,9 +191,13 @@ def test_safety_error_handling_block_runs_as_written(in_tmp: Path) -> None:
             raise
         return result
 
-    # A harmless prompt goes through; the blocked branch waits for openreel's safety filters.
+    # A harmless prompt goes through; a blocked one reaches the guide's "blocked" branch.
     outcome = guide_block()
-    assert len(outcome.videos) == 1  # type: ignore[attr-defined]
+    if user_prompt.startswith("A calm lake"):
+        assert len(outcome.videos) == 1  # type: ignore[attr-defined]
+    else:
+        assert outcome == {"error": "content_policy", "message": "Prompt was blocked by safety filters"}
+        assert f"Safety block for prompt: {user_prompt}" in caplog.text
 
 
 # The guide's "Complete Production Example" class, as written but for its imports.

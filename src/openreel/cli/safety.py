@@ -56,13 +56,14 @@ def check(
             raise InvalidArgument(str(exc)) from None
         verdict = safety.verdict(prompt, project, people_allowed=people)
     blocking = verdict.blocking
-    report = {
+    findings = [{"category": str(f.category), "action": str(f.action), "layer": f.layer, "evidence": f.evidence}
+                for f in verdict.findings]
+    report: dict[str, object] = {
         "blocked": blocking is not None,
         "category": str(blocking.category) if blocking else None,
         "support_code": blocking.support_code if blocking else None,
         "reason": blocking.reason if blocking else None,
-        "findings": [{"category": str(f.category), "action": str(f.action), "layer": f.layer,
-                      "evidence": f.evidence} for f in verdict.findings],
+        "findings": findings,
         "scores": verdict.scores,
         "layers": list(safety.layers.notes),
     }
@@ -71,8 +72,8 @@ def check(
     else:
         typer.echo(f"blocked: {report['category']} ({report['reason']}), support code {report['support_code']}"
                    if blocking else "passes")
-        for finding in report["findings"]:
-            typer.echo(f"  {finding['action']:<6} {finding['category']:<12} {finding['layer']:<9} {finding['evidence']}")
+        for f in findings:
+            typer.echo(f"  {f['action']:<6} {f['category']:<12} {f['layer']:<9} {f['evidence']}")
         if verdict.scores:
             typer.echo("  scores: " + ", ".join(f"{name} {score:.3f}" for name, score in verdict.scores.items()))
         for note in safety.layers.notes:

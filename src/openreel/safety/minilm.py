@@ -76,7 +76,8 @@ class MiniLMEncoder:
             x = self._block(x, blocked, f"encoder.layer.{layer}.")
         pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32)
+        vectors: np.ndarray = (pooled / norms).astype(np.float32)
+        return vectors
 
     def _block(self, x: np.ndarray, blocked: np.ndarray, p: str) -> np.ndarray:
         batch, tokens, width = x.shape
@@ -93,15 +94,18 @@ class MiniLMEncoder:
         attended = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, width)
         x = self._norm(x + self._dense(attended, p + "attention.output.dense"), p + "attention.output.LayerNorm")
         inner = _gelu(self._dense(x, p + "intermediate.dense"))
-        return self._norm(x + self._dense(inner, p + "output.dense"), p + "output.LayerNorm")
+        out: np.ndarray = self._norm(x + self._dense(inner, p + "output.dense"), p + "output.LayerNorm")
+        return out
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self.w[name + ".weight"] + self.w[name + ".bias"]
+        out: np.ndarray = x @ self.w[name + ".weight"] + self.w[name + ".bias"]
+        return out
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(axis=-1, keepdims=True)
         var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-        return (x - mean) / np.sqrt(var + self.eps) * self.w[name + ".weight"] + self.w[name + ".bias"]
+        out: np.ndarray = (x - mean) / np.sqrt(var + self.eps) * self.w[name + ".weight"] + self.w[name + ".bias"]
+        return out
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -110,4 +114,5 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     t = 1.0 / (1.0 + 0.3275911 * z)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
-    return 0.5 * x * (1.0 + erf)
+    out: np.ndarray = 0.5 * x * (1.0 + erf)
+    return out

@@ -83,11 +83,11 @@ class PromptChecker:
             # MiniLM places "a sexual video of a child" and "a sexual video" close together: the
             # minors score says which harm, a named child says it is about a minor.
             minor_named = bool(matching_rules(minors_texts, (MINOR_MENTION,)))
-            for category, rule in policy.categories.items():
-                action = Action.BLOCK if category is Category.MINORS else rule.action
+            for category, setting in policy.categories.items():
+                action = Action.BLOCK if category is Category.MINORS else setting.action
                 if category is Category.MINORS and not minor_named:
                     continue
-                if action is not Action.OFF and result.flagged(category, rule.threshold):
+                if action is not Action.OFF and result.flagged(category, setting.threshold):
                     self._add(findings, Finding(category, action, "semantic", f"{result.by_category[category]:.3f}"))
         return Verdict(tuple(findings.values()), scores)
 

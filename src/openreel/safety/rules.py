@@ -5,8 +5,8 @@ Rules are written to block what a category names and to let its everyday near-mi
 match nothing, because violence needs a person as the target of a violent act, dangerous items
 need instructions to make them, and a child needs a harm or sexual word beside it.
 
-Each pattern is a regular expression over lower-case words separated by single spaces; `W` stands
-for any one word, so "WORDS(0,3)" lets up to three words sit between two parts.
+Each pattern is a regular expression over lower-case words separated by single spaces, matched
+on word boundaries; `_words_between(n)` lets up to n words sit between two parts of a rule.
 """
 
 from __future__ import annotations
@@ -80,13 +80,17 @@ VIOLENT_ACT = _any(r"kill(?:s|ed|ing)?", r"murder\w*", r"stab(?:s|bed|bing)?", r
 AMBIGUOUS_ACT = _any(r"shoot(?:s|ing)?", r"shot", r"beat(?:s|ing)?(?: up)?", r"execut(?:e|es|ed|ing)",
                      r"hack(?:s|ed|ing)?", r"punch(?:es|ed|ing)?", r"kick(?:s|ed|ing)?") + \
     r" (?:(?:a|an|the|his|her|their|two|three|several|innocent|unarmed|defenceless|defenseless) )?" + PERSON_NOUN
-HAZARD = _any(r"(?<!bath )(?<!photo )bombs?(?! shelters?| squads?| disposal| sniff\w*| proof| threats?)", r"explosives?", "ieds?", r"grenades?", r"molotovs?",
-              "napalm", "thermite", r"detonators?", "dynamite", "c ?4", "semtex", "tnt", "nerve agents?", "sarin",
-              "vx", "ricin", "anthrax", "mustard gas", "chlorine gas", "poison gas", r"toxins?", r"poisons?(?! dart| ivy| oak| frogs?)",
-              r"meth(?:amphetamine)?", "fentanyl", "heroin", "cocaine", "crack cocaine", "lsd", "mdma",
-              "ghost guns?", r"untraceable (?:guns?|firearms?|weapons?)", r"silencers?", r"suppressors?",
-              "full ?auto", "auto ?sears?", "bump stocks?", "(?<!water )(?<!nerf )(?<!nail )(?<!glue )"
-              "(?<!tattoo )(?<!toy )(?<!squirt )(?<!finger )(?:guns?|firearms?|rifles?|pistols?)")
+# Things whose making or use instructions are dangerous; everyday senses are excluded where they
+# are common (a bath bomb, a bomb shelter, poison ivy, a water or nail gun).
+HAZARD = _any(
+    r"(?<!bath )(?<!photo )bombs?(?! shelters?| squads?| disposal| sniff\w*| proof| threats?)", r"explosives?",
+    "ieds?", r"grenades?", r"molotovs?", "napalm", "thermite", r"detonators?", "dynamite", "c ?4", "semtex", "tnt",
+    "nerve agents?", "sarin", "vx", "ricin", "anthrax", "mustard gas", "chlorine gas", "poison gas", r"toxins?",
+    r"poisons?(?! dart| ivy| oak| frogs?)", r"meth(?:amphetamine)?", "fentanyl", "heroin", "cocaine",
+    "crack cocaine", "lsd", "mdma", "ghost guns?", r"untraceable (?:guns?|firearms?|weapons?)", r"silencers?",
+    r"suppressors?", "full ?auto", "auto ?sears?", "bump stocks?",
+    "(?<!water )(?<!nerf )(?<!nail )(?<!glue )(?<!tattoo )(?<!toy )(?<!squirt )(?<!finger )"
+    "(?:guns?|firearms?|rifles?|pistols?)")
 
 HOW_TO = _any("how to", "how ?tos?", r"tutorials?", "step ?by ?step", r"instructions?", r"recipes?",
               "diy", "home ?made", r"mak(?:e|es|ing)", r"build(?:s|ing)?", r"assembl\w*", r"synthesi[sz]\w*",
@@ -132,8 +136,9 @@ PUBLIC_FIGURE = _any(*(re.escape(name) + "(?! spaniels?| ship| liner| cake)" for
                      _TITLES + " " + _any(*_TITLED_SURNAMES), _any(*_TITLED_SURNAMES) + " (?:administration)")
 
 # Any person at all, for requests whose personGeneration is dont_allow.
-ANY_PERSON = _any(PERSON, "persons?", "humans?", "faces?", "portraits?", "selfies?", "he", "she", "ladies", "lady",
-                  "gentlem[ae]n", "players?", "dancers?", "athletes?", "workers?", "chefs?", "actors?", "actress(?:es)?",
+ANY_PERSON = _any(PERSON, "persons?", "humans?", "faces?", "portraits?", "selfies?", "he", "she", "ladies",
+                  "lady", "gentlem[ae]n", "players?", "dancers?", "athletes?", "workers?", "chefs?", "actors?",
+                  "actress(?:es)?",
                   "singers?", "soldiers?", "doctors?", "nurses?", "tourists?", "couples?", "brides?", "grooms?",
                   "farmers?", "fishermen", "fisherman", "runners?", "surfers?", "skaters?", "models?", "audiences?",
                   "spectators?", "passengers?", "drivers?", "riders?", "hikers?", "climbers?", "musicians?",
