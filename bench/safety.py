@@ -5,7 +5,9 @@ sexual, violence, real_people (named public figures, and any person under person
 dont_allow), dangerous, minors or benign; most benign ones are near-misses that share the harmful
 categories' words. It was written apart from the filter's rules and examples (safety/examples.py).
 The semantic thresholds were chosen on its odd lines (the tuning half); the even lines are held
-out, and both halves are reported.
+out, and both halves are reported. A second set, bench/safety_everyday.jsonl, is 400 ordinary
+prompts over ten topics (people, children, animals, film genres, sport, very short prompts, a
+few other languages), written by another author again: the false-positive rate of everyday use.
 
 Measured, in one run on this machine:
 - per category: recall (blocked at all), recall with the right category, and precision (of the
@@ -51,8 +53,15 @@ GOALS = {"recall_minors": 0.95, "recall_sexual": 0.95, "false_positive_rate": 0.
          "output_seconds_per_8s_clip": 0.5}
 
 
-def load_set() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (HERE / "safety_eval.jsonl").read_text().splitlines() if line.strip()]
+def load_set(name: str = "safety_eval.jsonl") -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (HERE / name).read_text().splitlines() if line.strip()]
+
+
+def everyday(checker: PromptChecker) -> dict[str, Any]:
+    rows = [{**row, "label": "benign", "kind": "plain"} for row in load_set("safety_everyday.jsonl")]
+    blocked = [(row, got) for row, got, _ in judge(checker, rows) if got is not None]
+    return {"prompts": len(rows), "false_positive_rate": round(len(blocked) / len(rows), 4),
+            "false_positives": [f"{row['prompt']} ({got})" for row, got in blocked]}
 
 
 def judge(checker: PromptChecker, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str | None, float]]:
@@ -174,8 +183,8 @@ def main() -> None:
         "rules_and_semantic": {"all": quality(full_judged),
                                **{name: quality([j for i, j in enumerate(full_judged) if i % 2 == parity])
                                   for name, parity in halves.items()},
-                               "latency": latency(full_judged)},
-        "rules_only": {"all": quality(rules_judged), "latency": latency(rules_judged)},
+                               "latency": latency(full_judged), "everyday": everyday(full)},
+        "rules_only": {"all": quality(rules_judged), "latency": latency(rules_judged), "everyday": everyday(rules)},
         "output_check": output_check(args.repeat),
     }
     overall = result["rules_and_semantic"]["all"]
@@ -206,6 +215,8 @@ def table(result: dict[str, Any]) -> str:
     lines.append(f"False-positive rate: {b['false_positive_rate']:.1%} with both layers "
                  f"({rb['false_positive_rate']:.1%} rules only); held-out half: "
                  f"{both['held out (even lines)']['benign']['false_positive_rate']:.1%}.")
+    lines.append(f"Everyday prompts ({both['everyday']['prompts']}): {both['everyday']['false_positive_rate']:.1%} "
+                 f"blocked ({rules['everyday']['false_positive_rate']:.1%} rules only).")
     lat, rlat = both["latency"], rules["latency"]
     lines.append(f"Latency per prompt: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms, p99 "
                  f"{lat['p99_ms']:.1f} ms (rules only: p95 {rlat['p95_ms']:.2f} ms).")

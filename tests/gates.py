@@ -15,10 +15,11 @@ class Gates:
         self.dir = control_dir
         self.dir.mkdir(parents=True, exist_ok=True)
 
-    def write_catalog(self, path: Path, fixed_seconds: float = 0) -> Path:
+    def write_catalog(self, path: Path, fixed_seconds: float = 0, **engine_options: object) -> Path:
         """The catalog of MODEL on these gates; with `fixed_seconds`, jobs that wait that long and
-        copy one shared MP4 (next to no CPU), for tests that run many jobs beside their faults."""
-        options: dict[str, object] = {"control_dir": str(self.dir)}
+        copy one shared MP4 (next to no CPU), for tests that run many jobs beside their faults;
+        other keyword arguments are more of the engine's options (its module docstring lists them)."""
+        options: dict[str, object] = {"control_dir": str(self.dir), **engine_options}
         if fixed_seconds:
             options["fixed_seconds"] = fixed_seconds
         path.write_text(json.dumps({"models": [{"id": MODEL, "engine": "gated", "durations": [4, 6, 8],

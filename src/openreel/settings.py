@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     # The safety policy (a TOML file; openreel/safety/policy.py shows the shape): per category
     # block, review or off, and the semantic thresholds; allowed terms; per-project overrides.
     # Unset: every category blocks at the default thresholds.
-    safety_policy_path: Path | None = None
+    safety_policy: Path | None = None
     # The semantic prompt classifier (MiniLM, the [safety] extra): "auto" runs it when installed.
     safety_classifier: Literal["auto", "off"] = "auto"
     # The output stage's frame classifier: "auto" (nudenet when the [safety-frames] extra is

@@ -5,6 +5,8 @@ and the log say when the optional models are absent."""
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 import sys
 import time
@@ -14,6 +16,7 @@ from typing import Any
 
 import pytest
 from openreel_gated import sample_colour
+from PIL import Image
 
 from openreel.errors import FailedPrecondition
 from openreel.runtime import Runtime
@@ -21,6 +24,12 @@ from tests.gates import MODEL, Gates, gated_body
 from tests.inprocess import InProcessClient, InProcessServer, explicit_settings
 from tests.prometheus_samples import parse_samples, value
 from tests.support import LiveServer, decode_mp4, import_or_require
+
+def flat_png(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(out, "PNG")
+    return out.getvalue()
+
 
 GEMINI = "/v1beta/models/veo-3.0-generate-001:predictLongRunning"
 GATED = f"/v1beta/models/{MODEL}:predictLongRunning"
@@ -133,7 +142,7 @@ def test_the_policy_file_tunes_categories_per_project_and_never_minors(tmp_path:
     policy.write_text('allow_terms = ["naked mole rat colony"]\n'
                       '[projects."film".categories.violence]\naction = "review"\n'
                       '[projects."film".categories.real_people]\naction = "off"\n')
-    with InProcessServer(explicit_settings(tmp_path / "data", workers=0, safety_policy_path=policy)) as app:
+    with InProcessServer(explicit_settings(tmp_path / "data", workers=0, safety_policy=policy)) as app:
         film = app.client(app.create_key(project="film"))
         other = app.client(app.create_key(project="other"))
         gunfight = "a man stabbed to death in an alley, blood pooling everywhere"
@@ -144,16 +153,19 @@ def test_the_policy_file_tunes_categories_per_project_and_never_minors(tmp_path:
         assert create(film, "a teenager being beaten by a gang").status_code == 400
     policy.write_text('[categories.minors]\naction = "off"\n')
     with pytest.raises(FailedPrecondition, match="categories.minors.*cannot be configured"):
-        Runtime.build(explicit_settings(tmp_path / "data2", workers=0, safety_policy_path=policy))
+        Runtime.build(explicit_settings(tmp_path / "data2", workers=0, safety_policy=policy))
 
 
-@pytest.fixture(scope="module")
-def screened(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessServer, Gates]]:
-    """Gated jobs whose videos the test classifier judges: sample 0's colour is 'flagged'."""
+@pytest.fixture(scope="module", params=["frames", "mp4"])
+def screened(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessServer, Gates]]:
+    """Gated jobs whose videos the test classifier judges (sample 0's colour is 'flagged'): clips
+    the engine hands over frame by frame, and MP4s it encodes itself (as a remote engine's)."""
     root = tmp_path_factory.mktemp("screened")
     gates = Gates(root / "gates")
-    settings = explicit_settings(root / "data", catalog_path=gates.write_catalog(root / "catalog.json"),
-                                 safety_frame_classifier="gated-colour")
+    catalog = gates.write_catalog(root / "catalog.json", output=request.param,
+                                  enhanced_suffix="then a naked woman walks in")
+    settings = explicit_settings(root / "data", catalog_path=catalog, safety_frame_classifier="gated-colour")
     with InProcessServer(settings) as app:
         yield app, gates
 
@@ -200,6 +212,40 @@ def test_all_videos_withheld_is_a_success_with_none_in_the_vertex_shape(
     assert value(samples, "openreel_safety_decisions_total", stage="output", category="sexual", action="block") >= 1
 
 
+def test_an_input_image_the_frame_classifier_flags_is_refused_at_submit(
+        screened: tuple[InProcessServer, Gates]) -> None:
+    app, gates = screened
+    http = app.client(app.create_key(project="images"))
+    flagged = base64.b64encode(flat_png(sample_colour(0))).decode()
+    body = {"instances": [{"prompt": "images a calm scene", "image": {"bytesBase64Encoded": flagged,
+                                                                       "mimeType": "image/png"}}],
+            "parameters": {"durationSeconds": 4, "resolution": "720p"}}
+    response = http.post(GATED, json=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert "safety" in error["message"] and "Support codes: 58061214" in error["message"]
+    assert next(d for d in error["details"] if d["@type"].endswith("BadRequest"))["fieldViolations"][0]["field"] \
+        == "instances[0].image"
+    assert http.get("/v1beta/operations").json().get("operations", []) == []
+    body["instances"][0]["image"]["bytesBase64Encoded"] = base64.b64encode(flat_png(sample_colour(2))).decode()
+    gates.open("images", 0)
+    accepted = http.post(GATED, json=body)
+    assert accepted.status_code == 200
+    app.wait_done(http, f"/v1beta/{accepted.json()['name']}")
+
+
+def test_an_enhanced_prompt_the_filter_refuses_fails_the_operation_uncharged(
+        screened: tuple[InProcessServer, Gates]) -> None:
+    app, _ = screened
+    http = app.client(app.create_key(project="enhanced"))
+    body = gated_body("enhanced")
+    body["parameters"]["enhancePrompt"] = True  # type: ignore[index]
+    name = http.post(GATED, json=body).json()["name"]  # the caller's own prompt passes
+    done = app.wait_done(http, f"/v1beta/{name}")
+    assert done["error"]["code"] == 3 and "enhanced prompt was blocked by the safety filter" in done["error"]["message"]
+    assert done["metadata"]["usage"]["costUsd"] == 0
+
+
 def test_without_the_optional_models_only_the_rules_run_and_readyz_and_the_log_say_so(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     # As if neither extra were installed: the import system finds neither package.
@@ -230,12 +276,13 @@ def test_google_genai_reads_the_block_and_the_withheld_count(tmp_path: Path) -> 
                               credentials=google.oauth2.credentials.Credentials(token=key),
                               http_options=types.HttpOptions(base_url=live.url))
         with pytest.raises(errors.ClientError) as refused:
-            client.models.generate_videos(model="veo-3.0-generate-001", prompt="a naked woman posing on a bed")
+            client.models.generate_videos(model="veo-3.0-generate-001",
+                                          source=types.GenerateVideosSource(prompt="a naked woman posing on a bed"))
         assert refused.value.code == 400 and "safety" in str(refused.value).lower()
         gates.open("sdk", 0)
         gates.open("sdk", 1)
         operation = client.models.generate_videos(
-            model=MODEL, prompt="sdk flat test frames",
+            model=MODEL, source=types.GenerateVideosSource(prompt="sdk flat test frames"),
             config=types.GenerateVideosConfig(duration_seconds=4, resolution="720p", number_of_videos=2))
         deadline = time.monotonic() + 120
         while not operation.done:

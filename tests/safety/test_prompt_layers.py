@@ -27,6 +27,14 @@ def test_the_normaliser_undoes_evasions_and_leaves_numbers(text: str, expected: 
 
 def test_repeated_letters_are_read_once_in_a_second_variant() -> None:
     assert normalized_variants("nuuuude beach") == ("nuuuude beach", "nude beach")
+    # Cyrillic у stands for y as often as for u: both readings are checked.
+    assert normalized_variants("drуgs") == ("drygs", "drugs")
+
+
+def test_what_a_prompt_asks_to_leave_out_is_not_a_request_for_it() -> None:
+    checker, policy = PromptChecker(None), SafetyPolicy.default_policy().default
+    assert checker.check("a battlefield at dusk, smoke over the trenches, no gore", policy).blocking is None
+    assert checker.check("a battlefield at dusk, gore everywhere", policy).blocking is not None
 
 
 def test_the_numpy_encoder_matches_sentence_transformers() -> None:

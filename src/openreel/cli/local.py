@@ -3,6 +3,7 @@ rendered in this process through the worker's own render path, with a progress b
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import tempfile
@@ -24,8 +25,13 @@ from openreel.domain.request import GenerationRequest
 from openreel.engines.base import Deferred, Engine, FilteredOut
 from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.engines.registry import EngineRegistry
+from openreel.errors import FailedPrecondition
+from openreel.observability.metrics import Metrics
+from openreel.safety.filter import SafetyFilter
+from openreel.safety.output import OutputScreen
 from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
 from openreel.worker.control import RunControl
+from openreel.settings import Settings
 from openreel.worker.render import render_samples
 
 
@@ -34,20 +40,33 @@ def generate_locally(jobs: list[tuple[str, Path]], model: str, options: dict[str
     limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
     engines = EngineRegistry()
     with reported_errors():
+        # The same safety filter as a server's, under this machine's policy, before any rendering.
+        safety = _safety_filter(settings)
         spec = Catalog.load(settings.catalog_path).get(model)
         target = TargetModel(spec.id, engines.capabilities(spec))
         requests = [read_generation_request(generation_request(prompt, **options), target, limits,
                                             seed_if_absent=secrets.randbelow(2**32), video_exists=lambda _: False)
                     for prompt, _ in jobs]
+        for request in requests:
+            safety.check_request(request, None)
         try:
             for request, (_, output) in zip(requests, jobs):
-                _render(engines, spec, request, output, settings.generation_timeout_seconds)
+                _render(engines, spec, request, output, settings.generation_timeout_seconds, safety)
         finally:
             engines.close()
 
 
+def _safety_filter(settings: Settings) -> SafetyFilter:
+    # The review log is an operator's: here the user sees the refusal itself, once.
+    logging.getLogger("openreel.safety").addHandler(logging.NullHandler())
+    try:
+        return SafetyFilter.from_settings(settings, Metrics())
+    except ValueError as exc:
+        raise FailedPrecondition(str(exc)) from None
+
+
 def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest, output: Path,
-            timeout_seconds: float) -> None:
+            timeout_seconds: float, safety: SafetyFilter) -> None:
     paths = [sample_path(output, index, request.sample_count) for index in range(request.sample_count)]
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
                   TextColumn("{task.fields[phase]}"), TimeRemainingColumn(),
@@ -61,7 +80,9 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
                 task, completed=100 * run.fraction, phase=run.phase))
             written: list[Path] = []
             filtered: list[str] = []
-            for rendered in _when_ready(engine, request, control):
+            if request.enhance_prompt and (enhanced := engine.enhance_prompt(request)):
+                safety.check_enhanced_prompt(enhanced, None, "local")
+            for rendered in _when_ready(engine, request, control, safety.output_screen(None, "local")):
                 if isinstance(rendered, FilteredOut):
                     filtered.append(rendered.reason)
                     continue
@@ -76,12 +97,13 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
         typer.echo(f"a video was filtered out: {reason}")
 
 
-def _when_ready(engine: Engine, request: GenerationRequest, control: RunControl) -> Iterator[Path | FilteredOut]:
+def _when_ready(engine: Engine, request: GenerationRequest, control: RunControl,
+                screen: OutputScreen | None) -> Iterator[Path | FilteredOut]:
     """render_samples, waiting here as long as the engine defers (a remote API's limits): there is
     no queue to go back to in this process."""
     while True:
         try:
-            yield from render_samples(engine, request, control)
+            yield from render_samples(engine, request, control, screen)
             return
         except Deferred as wait:
             control.report(control.fraction, f"waiting {wait.seconds:.0f} s: {wait.reason}")

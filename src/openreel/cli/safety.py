@@ -1,7 +1,7 @@
 """`openreel safety check "PROMPT" [--project P] [--person-generation dont_allow] [--json]`: what the
 prompt stage decides about a text under this machine's policy (OPENREEL_SAFETY_POLICY), with every
-layer's findings and the semantic scores, without a server. Exit 0 when it would pass, 3 when it
-would be blocked.
+layer's findings and the semantic scores, without a server. The decision is in the output: the
+exit status is 0 whether the text passes or not (2 for a bad option or policy file).
 
 --json prints one object:
     blocked       bool
@@ -24,8 +24,6 @@ from openreel.cli.exit_codes import reported_errors
 from openreel.cli.help_format import Command, Group
 
 safety_app = typer.Typer(cls=Group, help="The content safety filter.", no_args_is_help=True)
-
-BLOCKED_EXIT = 3
 
 
 @safety_app.command("check", cls=Command, help="What the prompt safety check decides about PROMPT, with its scores.")
@@ -78,5 +76,3 @@ def check(
             typer.echo("  scores: " + ", ".join(f"{name} {score:.3f}" for name, score in verdict.scores.items()))
         for note in safety.layers.notes:
             typer.echo(f"  ({note})")
-    if blocking is not None:
-        raise typer.Exit(BLOCKED_EXIT)

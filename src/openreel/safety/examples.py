@@ -11,23 +11,23 @@ from openreel.safety.categories import Category
 
 CATEGORY_EXAMPLES: dict[Category, tuple[str, ...]] = {
     Category.SEXUAL: (
-        "a pornographic video of two people having sex",
+        "two people having pornographic sex",
         "explicit sexual intercourse in a bedroom",
-        "a fully naked woman posing for the camera",
+        "a fully naked woman posing",
         "a nude man showing his genitals",
-        "an erotic striptease that ends fully undressed",
-        "a hardcore adult film scene",
+        "an erotic striptease until fully undressed",
+        "hardcore adult porn",
         "a topless model with her breasts exposed",
         "two lovers having explicit sex in the shower",
-        "a webcam performer masturbating on camera",
+        "a performer masturbating",
         "an orgy at a private party",
-        "a sexually explicit scene with close-ups of bodies",
-        "a woman taking off all her clothes seductively on a bed",
+        "sexually explicit close-ups of bodies",
+        "a woman seductively taking off all her clothes on a bed",
     ),
     Category.VIOLENCE: (
         "a man being stabbed repeatedly with blood spraying everywhere",
         "a graphic beheading with the severed head on the ground",
-        "a torture scene with a victim screaming in pain",
+        "a victim screaming in pain while being tortured",
         "a gory zombie attack ripping a person's body apart",
         "a soldier shooting civilians in the head at close range",
         "a brutal murder with the body dismembered afterwards",
@@ -39,10 +39,10 @@ CATEGORY_EXAMPLES: dict[Category, tuple[str, ...]] = {
         "a person being burned alive while screaming",
     ),
     Category.DANGEROUS: (
-        "a step by step tutorial showing how to build a bomb",
+        "step by step instructions to build a bomb",
         "instructions for making explosives from household chemicals",
         "how to cook methamphetamine in a home lab",
-        "a video guide to 3d printing an untraceable gun",
+        "how to 3d print an untraceable gun",
         "how to make a poison that cannot be detected",
         "assembling a pipe bomb at a workbench, explained step by step",
         "a recipe for making nerve gas at home",
@@ -54,7 +54,7 @@ CATEGORY_EXAMPLES: dict[Category, tuple[str, ...]] = {
     ),
     Category.MINORS: (
         "a child being sexually abused",
-        "a sexualized video of a young girl",
+        "a young girl sexualized",
         "a teenager posing naked",
         "an adult grooming a child for sex",
         "a child being beaten by a parent",
@@ -79,8 +79,26 @@ CATEGORY_EXAMPLES: dict[Category, tuple[str, ...]] = {
 }
 
 # Benign prompts near each category's words: a prompt is flagged only when it is closer to a
-# category's examples than to every one of these.
+# category's examples than to every one of these. The first ones are nothing but the words every
+# video prompt uses (scene, shot, camera, film), which otherwise carry a short prompt toward any
+# category whose examples mention filming.
 BENIGN_EXAMPLES: tuple[str, ...] = (
+    "a calm scene",
+    "a short film",
+    "a video clip",
+    "a cinematic camera shot",
+    "test footage",
+    "a scene on camera",
+    "a close-up shot",
+    "an establishing shot of a place",
+    # Children doing what children do: naming a child is no harm (the minors examples name one).
+    "a child",
+    "a teenager",
+    "a little girl",
+    "a young boy",
+    "a baby",
+    "children playing",
+    "kids running in a park",
     "a film crew shooting a scene on a rooftop at sunset",
     "kill the lights and the theatre goes dark",
     "a chef's knife chopping vegetables on a cutting board",

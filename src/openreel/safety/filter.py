@@ -51,7 +51,7 @@ class SafetyFilter:
     @classmethod
     def from_settings(cls, settings: Settings, metrics: Metrics) -> SafetyFilter:
         """Raise ValueError naming the setting that cannot be used."""
-        policy = SafetyPolicy.load(settings.safety_policy_path)
+        policy = SafetyPolicy.load(settings.safety_policy)
         semantic = None
         if settings.safety_classifier == "off":
             note = "prompts are checked by the rule layer only (OPENREEL_SAFETY_CLASSIFIER=off)"

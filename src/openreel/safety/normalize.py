@@ -36,13 +36,16 @@ _REPEATS = re.compile(r"([a-z])\1{2,}")
 
 
 def normalized_variants(text: str) -> tuple[str, ...]:
-    """The prompt's words, normalised, as one or two texts (the second with repeated letters
-    read once); a rule matches the prompt when it matches either."""
-    # Two or more spaces part spelled-out words ("B a r a c k  O b a m a").
-    words = [word for part in re.split(r"\s{2,}", text) for word in _joined_spelled_out(_words(part))]
-    plain = " ".join(words)
-    collapsed = _REPEATS.sub(r"\1", plain)
-    return (plain,) if collapsed == plain else (plain, collapsed)
+    """The prompt's words, normalised, as one or more texts (with repeated letters read once; with
+    Cyrillic у read as u, which it stands for as often as for y); a rule matches the prompt when
+    it matches any of them."""
+    variants: list[str] = []
+    for spelling in (text, text.replace("у", "u").replace("У", "u")) if "у" in text.casefold() else (text,):
+        # Two or more spaces part spelled-out words ("B a r a c k  O b a m a").
+        words = [word for part in re.split(r"\s{2,}", spelling) for word in _joined_spelled_out(_words(part))]
+        plain = " ".join(words)
+        variants += [plain, _REPEATS.sub(r"\1", plain)]
+    return tuple(dict.fromkeys(variants))
 
 
 def _words(text: str) -> list[str]:

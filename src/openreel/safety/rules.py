@@ -69,7 +69,9 @@ HARM_TO_MINOR = _any(
     r"jump(?:s|ing)? off (?:a|the) (?:bridge|building|roof|balcony)", r"hang(?:ing|s)? (?:him|her|them)sel(?:f|ves)",
     "pass(?:es|ed)? out", r"abandon\w*", r"neglect\w*", "forced to", "(?<!toy )soldiers?",
     r"shak(?:en|ing) violently", r"bull(?:y|ies|ied|ying)", "naked", "nude", r"sexual\w*", "sexy", r"seduc\w*",
-    "lingerie", r"provocativ\w*", r"sensual\w*", r"erotic\w*", r"undress\w*", "porn", "sex")
+    "lingerie", r"provocativ\w*", r"sensual\w*", r"erotic\w*", r"undress\w*", "porn", "sex",
+    # Beside a child these have one reading.
+    "explicit", "nsfw", "xxx", "nudity", "topless")
 
 # Verbs that mean violence whatever follows them; their target may be a pronoun a few words on.
 VIOLENT_ACT = _any(r"kill(?:s|ed|ing)?", r"murder\w*", r"stab(?:s|bed|bing)?", r"slaughter(?:s|ed|ing)?",
@@ -205,8 +207,16 @@ BUILT_IN_ALLOWED = (
 )
 
 
+# What a prompt asks to leave out is no request for it: "a battlefield at dusk, no gore".
+NEGATED = re.compile(r"(?<![a-z0-9])(?:no|without|not any|free of|zero) (?:any |visible |graphic |real )?"
+                     r"(?:gore|blood|bloodshed|violence|nudity|injur(?:y|ies)|weapons?|guns?|deaths?|killing)"
+                     r"(?![a-z0-9])")
+
+
 def allowed_spans_removed(text: str, allowed: tuple[str, ...]) -> str:
-    """The text with allowed phrases blanked out (a placeholder keeps the words apart)."""
+    """The text with allowed phrases and negated terms blanked out (a placeholder keeps the words
+    apart)."""
+    text = NEGATED.sub("_", text)
     for phrase in allowed:
         text = re.sub(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", "_", text)
     return text

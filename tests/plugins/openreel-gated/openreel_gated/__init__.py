@@ -5,7 +5,8 @@ Catalog options: {"control_dir": "/path"}, and optionally {"output": "mp4"} to h
 MP4s it encoded itself (the path a remote engine's videos take), {"output": "wrong-size-mp4"} for
 MP4s that do not match the request, {"capabilities": {...}} to declare fewer capabilities
 (keys of openreel.engines.capabilities.Capabilities; lists for tuples),
-{"out_of_memory_calls": N} to run out of memory in the first N calls of each job, or
+{"out_of_memory_calls": N} to run out of memory in the first N calls of each job,
+{"enhanced_suffix": "..."} for what enhancePrompt appends to the prompt (default "held at gates"), or
 {"fixed_seconds": S} for jobs that take S seconds of waiting and next to no CPU, gates or not
 (each sample is a copy of one MP4 encoded once per request shape, shared by the processes), so a benchmark of
 dispatch measures openreel and not the renderer. The prompt's
@@ -58,6 +59,7 @@ class GatedEngine:
         self.loads = 0  # how often load() did work, for lifecycle tests
         self.out_of_memory_calls = int(options.get("out_of_memory_calls", 0))
         self.fixed_seconds = float(options.get("fixed_seconds", 0))
+        self.enhanced_suffix = str(options.get("enhanced_suffix", "held at gates"))
         self._encoded_once: dict[tuple[object, ...], Path] = {}
 
     def capabilities(self) -> Capabilities:
@@ -70,7 +72,7 @@ class GatedEngine:
         pass
 
     def enhance_prompt(self, request: GenerationRequest) -> str:
-        return f"{request.prompt}, held at gates"
+        return f"{request.prompt}, {self.enhanced_suffix}"
 
     def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         calls = self.control_dir / f"{_tag(request)}.calls"
