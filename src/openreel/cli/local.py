@@ -30,8 +30,8 @@ from openreel.observability.metrics import Metrics
 from openreel.safety.filter import SafetyFilter
 from openreel.safety.output import OutputScreen
 from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
-from openreel.worker.control import RunControl
 from openreel.settings import Settings
+from openreel.worker.control import RunControl
 from openreel.worker.render import render_samples
 
 
@@ -57,8 +57,11 @@ def generate_locally(jobs: list[tuple[str, Path]], model: str, options: dict[str
 
 
 def _safety_filter(settings: Settings) -> SafetyFilter:
-    # The review log is an operator's: here the user sees the refusal itself, once.
-    logging.getLogger("openreel.safety").addHandler(logging.NullHandler())
+    # The review log is an operator's: here the user sees the refusal itself, once. (Without a
+    # handler of its own, Python would print the log line on stderr beside it.)
+    reviews = logging.getLogger("openreel.safety")
+    if not reviews.handlers:
+        reviews.addHandler(logging.NullHandler())
     try:
         return SafetyFilter.from_settings(settings, Metrics())
     except ValueError as exc:
@@ -80,8 +83,8 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
                 task, completed=100 * run.fraction, phase=run.phase))
             written: list[Path] = []
             filtered: list[str] = []
-            if request.enhance_prompt and (enhanced := engine.enhance_prompt(request)):
-                safety.check_enhanced_prompt(enhanced, None, "local")
+            enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
+            safety.check_enhanced_prompt(request, enhanced, None, "local")
             for rendered in _when_ready(engine, request, control, safety.output_screen(None, "local")):
                 if isinstance(rendered, FilteredOut):
                     filtered.append(rendered.reason)

@@ -49,7 +49,7 @@ def check(
             raise InvalidArgument.for_field("--person-generation", "must be allow_all, allow_adult or dont_allow") \
                 from None
         try:
-            safety = SafetyFilter.from_settings(settings, Metrics())
+            safety = SafetyFilter.from_settings(settings, Metrics(), frames=False)
         except ValueError as exc:
             raise InvalidArgument(str(exc)) from None
         verdict = safety.verdict(prompt, project, people_allowed=people)

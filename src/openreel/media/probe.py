@@ -63,3 +63,20 @@ def last_frame(data: bytes) -> np.ndarray:
     if frame is None:
         raise UnreadableVideo("the video has no frames")
     return frame.to_ndarray(format="rgb24")
+
+
+def frames_at(path: Path, indices: list[int]) -> list[np.ndarray]:
+    """The uint8 RGB frames at these indices (in decoding order), in one pass from the start:
+    generated videos have few keyframes (often one), so seeking would decode from the start for
+    each. Raises UnreadableVideo when the video cannot be decoded."""
+    wanted, found = set(indices), []
+    try:
+        with av.open(str(path), mode="r") as container:
+            for index, frame in enumerate(container.decode(video=0)):
+                if index in wanted:
+                    found.append(frame.to_ndarray(format="rgb24"))
+                    if len(found) == len(wanted):
+                        break
+    except av.FFmpegError as exc:
+        raise UnreadableVideo(f"the video could not be decoded: {exc}") from exc
+    return found

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.registry import Collector
 
+from openreel.safety.categories import Action, Category, Stage
+
 # Video jobs take from about a second (a short procedural clip) to a quarter of an hour (a large
 # open model at 1080p); encode and upload stages take fractions of a second. P50/P95/P99 come from
 # these buckets with histogram_quantile().
@@ -35,9 +37,6 @@ ERROR_CATEGORIES = ("invalid_argument", "quota", "permission", "unauthenticated"
                     "storage", "database", "upstream", "worker_lost", "webhook")
 REJECTION_REASONS = ("invalid_argument", "resource_exhausted", "unauthenticated", "permission_denied", "safety")
 WEBHOOK_OUTCOMES = ("delivered", "retrying", "gave_up")
-SAFETY_STAGES = ("prompt", "input", "output")
-SAFETY_CATEGORIES = ("sexual", "violence", "real_people", "dangerous", "minors")
-SAFETY_ACTIONS = ("block", "review")
 
 
 class Metrics:
@@ -81,9 +80,9 @@ class Metrics:
                                         "(prompt, input image, output frames), category and action: block "
                                         "(refused, or a video withheld) or review (let through, logged).",
                                         ["stage", "category", "action"], registry=r)
-        for stage in SAFETY_STAGES:
-            for category in SAFETY_CATEGORIES:
-                for action in SAFETY_ACTIONS:
+        for stage in Stage:
+            for category in Category:
+                for action in (Action.BLOCK, Action.REVIEW):
                     self.safety_decisions.labels(stage, category, action)
         for family, values in ((self.workers, ("busy", "idle")), (self.errors, ERROR_CATEGORIES),
                                (self.rejected, REJECTION_REASONS), (self.webhook_deliveries, WEBHOOK_OUTCOMES)):

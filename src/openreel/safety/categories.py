@@ -1,5 +1,6 @@
-"""The safety categories of the seed guide, each with the stable support code and the short,
-deliberately vague reason a caller is told (never the words that matched)."""
+"""The safety vocabulary: the seed guide's categories, each with the stable support code and the
+short, deliberately vague reason a caller is told (never the words that matched); the stages a
+check runs at; the actions a policy takes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ class Category(StrEnum):
     REAL_PEOPLE = "real_people"
     DANGEROUS = "dangerous"
     MINORS = "minors"
+
+
+class Action(StrEnum):
+    """What a policy does with a finding."""
+
+    BLOCK = "block"
+    REVIEW = "review"  # let through, logged for review and counted
+    OFF = "off"
 
 
 class Stage(StrEnum):

@@ -1,7 +1,8 @@
 """SafetyFilter: the one safety check in front of every engine, at three stages.
 
-- prompt: a create's prompt (and negative prompt) before anything is stored, queued or charged,
-  and an enhanced prompt before the engine renders from it;
+- prompt: a create's prompt and negative prompt before anything is stored, admitted or charged,
+  and an enhanced prompt before the engine renders from it (in the worker: that operation was
+  admitted, and is failed uncharged);
 - input: the images a create sends, with the frame classifier;
 - output: frames of each generated video before it is stored (output.py).
 
@@ -14,22 +15,29 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from openreel.domain.request import GenerationRequest, ImageInput, PersonGeneration
-from openreel.errors import SafetyBlocked
+from openreel.errors import SafetyBlocked, ServiceUnavailable
 from openreel.observability.metrics import Metrics
-from openreel.safety.categories import Category, Stage
-from openreel.safety.frames import FrameClassifier, frame_classifier
-from openreel.safety.output import OutputScreen, small
-from openreel.safety.policy import Action, ProjectPolicy, SafetyPolicy
+from openreel.safety.categories import Action, Category, Stage
+from openreel.safety.frames import FrameClassifier, classifier_sized, frame_classifier
+from openreel.safety.minilm import MissingModel, packaged_model_dir
+from openreel.safety.output import OutputScreen
+from openreel.safety.policy import ProjectPolicy, SafetyPolicy
 from openreel.safety.prompts import Finding, PromptChecker, Verdict
 from openreel.safety.review_log import log_finding
-from openreel.safety.semantic import LazyClassifier
+from openreel.safety.semantic import ClassifierUnavailable, LazyClassifier
 from openreel.settings import Settings
+
+# The files the semantic classifier loads; checked at start so a broken install is named there.
+MODEL_FILES = ("config.json", "tokenizer.json", "model.safetensors")
+# A negative prompt is a list of things to keep out: "blurry, children, nudity".
+_LIST_ITEM = re.compile(r"[,;|\n]")
 
 
 @dataclass(frozen=True)
@@ -45,12 +53,15 @@ class SafetyFilter:
     def __init__(self, policy: SafetyPolicy, semantic: LazyClassifier | None, frames: FrameClassifier | None,
                  metrics: Metrics, notes: tuple[str, ...] = ()) -> None:
         self.policy, self.frames, self.metrics = policy, frames, metrics
+        self.semantic = semantic
         self.prompts = PromptChecker(semantic)
+        self.rules_only = PromptChecker(None)
         self.layers = Layers(semantic is not None, frames.name if frames else None, notes)
 
     @classmethod
-    def from_settings(cls, settings: Settings, metrics: Metrics) -> SafetyFilter:
-        """Raise ValueError naming the setting that cannot be used."""
+    def from_settings(cls, settings: Settings, metrics: Metrics, frames: bool = True) -> SafetyFilter:
+        """Raise ValueError naming the setting that cannot be used. With frames=False the frame
+        classifier is not loaded (a text-only check)."""
         policy = SafetyPolicy.load(settings.safety_policy)
         semantic = None
         if settings.safety_classifier == "off":
@@ -59,15 +70,25 @@ class SafetyFilter:
             note = ("prompts are checked by the rule layer only: the semantic classifier's model is not "
                     "installed (pip install 'openreel[safety]')")
         else:
+            _check_model_installed()
             semantic = LazyClassifier()
             note = "prompts are checked by the rule layer and the semantic classifier (MiniLM)"
-        frames, frames_note = frame_classifier(settings.safety_frame_classifier)
-        return cls(policy, semantic, frames, metrics, (note, frames_note))
+        classifier, frames_note = frame_classifier(settings.safety_frame_classifier if frames else "off")
+        return cls(policy, semantic, classifier, metrics, (note, frames_note) if frames else (note,))
 
     def warm(self) -> None:
-        """Load the semantic classifier now rather than on the first prompt."""
-        if self.prompts.semantic is not None:
-            self.prompts.semantic.get()
+        """Load the semantic classifier now rather than on the first prompt (a failure is kept
+        for /readyz and the requests, which answer 503)."""
+        if self.semantic is not None:
+            try:
+                self.semantic.get()
+            except ClassifierUnavailable:
+                pass
+
+    @property
+    def failure(self) -> str | None:
+        """Why a layer that should run here cannot (for /readyz), or None."""
+        return self.semantic.failure if self.semantic is not None else None
 
     # -- the prompt and input stages ---------------------------------------------------------
 
@@ -77,10 +98,7 @@ class SafetyFilter:
         policy = self.policy.for_project(project)
         people = request.person_generation is not PersonGeneration.DONT_ALLOW
         self._screen_text(request.prompt, "instances[0].prompt", "prompt", policy, project, people_allowed=people)
-        # A negative prompt names what to keep out ("blurry, gore"): only the categories no
-        # policy may lift refuse it; what else it names is logged for review.
-        self._screen_text(request.negative_prompt, "parameters.negativePrompt", "negative prompt", policy, project,
-                          steering_away=True)
+        self._screen_negative(request.negative_prompt, policy, project)
         if self.frames is None:
             return
         images = [("instances[0].image", request.image), ("instances[0].lastFrame", request.last_frame)]
@@ -90,51 +108,71 @@ class SafetyFilter:
             if image is not None and image.data is not None:
                 self._screen_image(image, field, policy, project)
 
-    def check_enhanced_prompt(self, text: str, project: str | None, operation: str) -> None:
-        """The prompt an engine rewrote (enhancePrompt), checked like the caller's own."""
-        self._screen_text(text, "enhancedPrompt", "enhanced prompt", self.policy.for_project(project), project,
-                          operation=operation)
+    def check_enhanced_prompt(self, request: GenerationRequest, enhanced: str | None, project: str | None,
+                              operation: str) -> None:
+        """The prompt an engine rewrote (enhancePrompt), checked like the caller's own, dont_allow
+        included; an engine that returns the prompt unchanged was checked at submit already."""
+        if enhanced and enhanced.strip() != request.prompt.strip():
+            self._screen_text(enhanced, "enhancedPrompt", "enhanced prompt", self.policy.for_project(project),
+                              project, request.person_generation is not PersonGeneration.DONT_ALLOW, operation)
 
     def verdict(self, text: str, project: str | None = None, people_allowed: bool = True) -> Verdict:
         """What the prompt stage finds in a text, without acting on it (`openreel safety check`)."""
-        return self.prompts.check(text, self.policy.for_project(project), people_allowed)
+        return self._checked(text, self.policy.for_project(project), people_allowed)
+
+    def _checked(self, text: str, policy: ProjectPolicy, people_allowed: bool) -> Verdict:
+        try:
+            return self.prompts.check(text, policy, people_allowed)
+        except ClassifierUnavailable as exc:  # refused, never let through unchecked
+            raise ServiceUnavailable(f"The safety filter cannot check prompts: {exc}. The request was not "
+                                     "accepted; the server's /readyz says so too.") from None
 
     def _screen_text(self, text: str, field: str, what: str, policy: ProjectPolicy, project: str | None,
-                     people_allowed: bool = True, steering_away: bool = False, operation: str | None = None) -> None:
-        verdict = self.prompts.check(text, policy, people_allowed)
-        if steering_away:
-            verdict = Verdict(tuple(f if f.category is Category.MINORS else _for_review(f) for f in verdict.findings),
-                              verdict.scores)
+                     people_allowed: bool = True, operation: str | None = None) -> None:
+        verdict = self._checked(text, policy, people_allowed)
         for finding in verdict.findings:
             self._record(Stage.PROMPT, field, finding, project, text, operation)
         blocking = verdict.blocking
         if blocking is not None:
             raise SafetyBlocked(field, what, blocking.reason, blocking.support_code, str(blocking.category))
 
+    def _screen_negative(self, text: str, policy: ProjectPolicy, project: str | None) -> None:
+        """A negative prompt names what to keep out ("blurry, gore, children"), so naming a category
+        there is no request for it: what it names is logged for review. Minors are refused when
+        one item of the list alone is a child in a sexual or harmful context."""
+        field = "parameters.negativePrompt"
+        verdict = self._checked(text, policy, people_allowed=True)
+        for finding in verdict.findings:
+            if finding.category is not Category.MINORS:
+                self._record(Stage.PROMPT, field, _for_review(finding), project, text)
+        for item in _LIST_ITEM.split(text):
+            blocking = self.rules_only.check(item, policy).blocking
+            if blocking is not None and blocking.category is Category.MINORS:
+                self._record(Stage.PROMPT, field, blocking, project, text)
+                raise SafetyBlocked(field, "negative prompt", blocking.reason, blocking.support_code,
+                                    str(blocking.category))
+
     def _screen_image(self, image: ImageInput, field: str, policy: ProjectPolicy, project: str | None) -> None:
         assert self.frames is not None and image.data is not None
-        action = policy.action(Category.SEXUAL)
-        if action is Action.OFF:
-            return
+        # Wire validation decoded this image already (media/images.load_image): it opens.
         with Image.open(io.BytesIO(image.data)) as opened:
-            pixels = np.asarray(opened.convert("RGB"))
-        score = self.frames.nudity_scores([small(pixels)])[0]
+            pixels = classifier_sized(np.asarray(opened.convert("RGB")))
+        score = self.frames.nudity_scores([pixels])[0]
         if score < self.policy.nudity_threshold:
             return
-        finding = Finding(Category.SEXUAL, action, "frames", f"{self.frames.name} {score:.3f}")
+        finding = Finding(Category.SEXUAL, _image_action(policy), "frames", f"{self.frames.name} {score:.3f}")
         self._record(Stage.INPUT, field, finding, project)
-        if action is Action.BLOCK:
+        if finding.action is Action.BLOCK:
             raise SafetyBlocked(field, "image", finding.reason, finding.support_code, str(finding.category))
 
     # -- the output stage ---------------------------------------------------------------------
 
     def output_screen(self, project: str | None, operation: str) -> OutputScreen | None:
-        """The check of a run's videos, or None when no frame classifier runs or the project's
-        policy turns the category off."""
-        action = self.policy.for_project(project).action(Category.SEXUAL)
-        if self.frames is None or action is Action.OFF:
+        """The check of a run's videos, or None when no frame classifier runs here."""
+        if self.frames is None:
             return None
-        return OutputScreen(self.frames, self.policy.frames_per_clip, self.policy.nudity_threshold, action,
+        return OutputScreen(self.frames, self.policy.frames_per_clip, self.policy.nudity_threshold,
+                            _image_action(self.policy.for_project(project)),
                             lambda finding: self._record(Stage.OUTPUT, "video", finding, project, operation=operation))
 
     def _record(self, stage: Stage, field: str, finding: Finding, project: str | None, text: str | None = None,
@@ -143,6 +181,28 @@ class SafetyFilter:
         self.metrics.safety_decisions.labels(stage, finding.category, finding.action).inc()
 
 
+def _image_action(policy: ProjectPolicy) -> Action:
+    """What nudity in an image does: the sexual category's action, but never nothing. A project
+    that turns the category off still has its images scored and logged for review: a nudity
+    classifier cannot tell a child's image from an adult's, so it is never silenced."""
+    action = policy.action(Category.SEXUAL)
+    return Action.REVIEW if action is Action.OFF else action
+
+
 def _for_review(finding: Finding) -> Finding:
     return finding if finding.action is not Action.BLOCK else Finding(
         finding.category, Action.REVIEW, finding.layer, finding.evidence, finding.people_not_allowed)
+
+
+def _check_model_installed() -> None:
+    """Raise ValueError naming what is missing when the [safety] extra is installed but broken."""
+    try:
+        model_dir = packaged_model_dir()
+    except MissingModel as exc:
+        raise ValueError(str(exc)) from None
+    missing = [name for name in MODEL_FILES if not (model_dir / name).is_file()]
+    libraries = [name for name in ("tokenizers", "safetensors") if importlib.util.find_spec(name) is None]
+    if missing or libraries:
+        raise ValueError(f"the semantic safety classifier is installed but incomplete (missing: "
+                         f"{', '.join(missing + libraries)}); reinstall with pip install 'openreel[safety]' "
+                         "or set OPENREEL_SAFETY_CLASSIFIER=off")

@@ -16,6 +16,14 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "openreel.frame_classifiers"
+CLASSIFIER_WIDTH = 320  # the classifiers' own input size: larger frames only cost time
+
+
+def classifier_sized(frame: np.ndarray) -> np.ndarray:
+    """A copy of the frame about CLASSIFIER_WIDTH wide, by striding: cheap, and the classifiers
+    resize to their input anyway."""
+    step = max(1, frame.shape[1] // CLASSIFIER_WIDTH)
+    return np.array(frame[::step, ::step], copy=True)
 
 
 class FrameClassifier(Protocol):
@@ -61,8 +69,10 @@ def frame_classifier(setting: str) -> tuple[FrameClassifier | None, str]:
                          f"(known: {', '.join(sorted(e.name for e in entry_points(group=ENTRY_POINT_GROUP)))})")
     try:
         classifier: FrameClassifier = next(iter(found)).load()()
-    except ImportError as exc:
+    except ImportError:
         if setting == "auto":
             return missing
-        raise ValueError(f"OPENREEL_SAFETY_FRAME_CLASSIFIER '{setting}' cannot load: {exc}") from None
+        raise ValueError(f"OPENREEL_SAFETY_FRAME_CLASSIFIER '{setting}' is not installed") from None
+    except Exception as exc:  # a broken install (its model file, its runtime): refuse to start, naming it
+        raise ValueError(f"OPENREEL_SAFETY_FRAME_CLASSIFIER '{name}' cannot load: {exc}") from None
     return classifier, f"output frames are checked by {classifier.name}"

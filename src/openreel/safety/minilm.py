@@ -55,12 +55,15 @@ class MiniLMEncoder:
     def packaged(cls) -> MiniLMEncoder:
         return cls(packaged_model_dir())
 
-    def encode(self, sentences: list[str]) -> np.ndarray:
-        """One row per sentence, each of unit length. Several sentences run as one padded batch
-        (the padding masked out of attention and pooling, as sentence-transformers does)."""
+    def encode(self, sentences: list[str], max_tokens: int = MAX_TOKENS) -> np.ndarray:
+        """One row per sentence, each of unit length, from at most its first `max_tokens` tokens
+        (the model's own limit by default). Several sentences run as one padded batch (the padding
+        masked out of attention and pooling, as sentence-transformers does)."""
         if not sentences:
             return np.zeros((0, self.w["embeddings.word_embeddings.weight"].shape[1]), np.float32)
-        encoded = [e.ids for e in self.tokenizer.encode_batch(sentences)]
+        # The [SEP] token ends every sequence, so cutting keeps it.
+        encoded = [e.ids if len(e.ids) <= max_tokens else [*e.ids[:max_tokens - 1], e.ids[-1]]
+                   for e in self.tokenizer.encode_batch(sentences)]
         longest = max(len(ids) for ids in encoded)
         ids = np.zeros((len(encoded), longest), np.int64)
         mask = np.zeros((len(encoded), longest), np.float32)

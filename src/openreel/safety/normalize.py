@@ -37,10 +37,15 @@ _REPEATS = re.compile(r"([a-z])\1{2,}")
 
 def normalized_variants(text: str) -> tuple[str, ...]:
     """The prompt's words, normalised, as one or more texts (with repeated letters read once; with
-    Cyrillic у read as u, which it stands for as often as for y); a rule matches the prompt when
-    it matches any of them."""
+    invisible characters read as nothing and as spaces; with Cyrillic у read as u, which it stands
+    for as often as for y); a rule matches the prompt when it matches any of them."""
+    spellings = [text]
+    if any(unicodedata.category(c) == "Cf" for c in text):  # "na\u200bked" and "naked\u200bwoman" both
+        spellings.append("".join(" " if unicodedata.category(c) == "Cf" else c for c in text))
+    if "у" in text.casefold():
+        spellings += [s.replace("у", "u").replace("У", "u") for s in spellings]
     variants: list[str] = []
-    for spelling in (text, text.replace("у", "u").replace("У", "u")) if "у" in text.casefold() else (text,):
+    for spelling in spellings:
         # Two or more spaces part spelled-out words ("B a r a c k  O b a m a").
         words = [word for part in re.split(r"\s{2,}", spelling) for word in _joined_spelled_out(_words(part))]
         plain = " ".join(words)

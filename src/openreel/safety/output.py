@@ -1,6 +1,7 @@
 """The output stage: a few frames spread across each generated video, scored by the frame
 classifier before the video is stored. A video whose frame reaches the threshold is withheld
-(reported as Veo reports RAI filtering, not charged); under a review policy it is kept and logged."""
+(reported as Veo reports RAI filtering, not charged); under a review policy it is kept and logged.
+A video whose frames cannot all be read or scored is not stored: the run fails (InternalError)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,10 @@ from collections.abc import Callable
 import numpy as np
 
 from openreel.engines.base import FilteredOut
-from openreel.safety.categories import Category
+from openreel.errors import InternalError
+from openreel.safety.categories import Action, Category
 from openreel.safety.frames import FrameClassifier
-from openreel.safety.policy import Action
 from openreel.safety.prompts import Finding
-
-FRAME_WIDTH = 320  # the classifiers' own input size: larger frames only cost time
 
 
 def withheld_reason(finding: Finding) -> str:
@@ -35,17 +34,20 @@ class OutputScreen:
         count = min(self.frames_per_clip, frame_count)
         return sorted({int(frame_count * (i + 0.5) / count) for i in range(count)})
 
-    def check(self, frames: list[np.ndarray]) -> FilteredOut | None:
-        scores = self.classifier.nudity_scores([small(frame) for frame in frames])
-        worst = max(scores, default=0.0)
+    def check(self, frames: list[np.ndarray], expected: int) -> FilteredOut | None:
+        """The verdict on a video from its sampled frames (classifier_sized copies); `expected`
+        is how many were asked for: fewer means part of the video went unseen."""
+        if len(frames) != expected or not frames:
+            raise InternalError(f"The safety check could read {len(frames)} of the {expected} frames it samples "
+                                "from this video; it was not stored.")
+        try:
+            scores = self.classifier.nudity_scores(frames)
+        except Exception as exc:  # a plugin's or onnxruntime's own error, named for the operation's record
+            raise InternalError(f"The safety check's frame classifier ({self.classifier.name}) failed: {exc}") \
+                from exc
+        worst = max(scores)
         if worst < self.threshold:
             return None
         finding = Finding(Category.SEXUAL, self.action, "frames", f"{self.classifier.name} {worst:.3f}")
         self.report(finding)
         return FilteredOut(withheld_reason(finding)) if self.action is Action.BLOCK else None
-
-
-def small(frame: np.ndarray) -> np.ndarray:
-    """The frame about FRAME_WIDTH wide, by striding: cheap, and the classifiers resize anyway."""
-    step = max(1, frame.shape[1] // FRAME_WIDTH)
-    return np.ascontiguousarray(frame[::step, ::step])

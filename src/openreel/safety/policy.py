@@ -25,19 +25,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from openreel.safety.categories import CATEGORIES, Category
-
-
-class Action(StrEnum):
-    BLOCK = "block"
-    REVIEW = "review"  # let through, logged for review and counted
-    OFF = "off"
-
+from openreel.safety.categories import CATEGORIES, Action, Category
 
 # The semantic layer's thresholds, chosen on half of bench/safety_eval.jsonl (its odd lines) and
 # checked on the other half (bench/safety.py reports both). Names of real people are the rule

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from openreel.safety.policy import Action
+from openreel.safety.categories import Action
 from openreel.safety.prompts import Finding
 
 log = logging.getLogger("openreel.safety")

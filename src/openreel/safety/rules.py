@@ -35,12 +35,21 @@ PERSON_NOUN = _any(r"m[ae]n", r"wom[ae]n", "persons?", "people", "guys?", "girls
                    "students?", "officers?", "cops?", "protesters?", "neighbou?rs?", "strangers?", "passers ?by",
                    "pedestrians?", "refugees?", "worshippers?", "shoppers?", "babies", "baby")
 PERSON = _any(PERSON_NOUN, "him", "her", "them")
+_AGES = _any(r"[1-9]", "1[0-7]", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+              "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen")
+# Young animals are not children: "a baby elephant", "baby shark".
+_BABY = r"bab(?:y|ies)(?! (?:elephants?|giraffes?|birds?|turtles?|seals?|goats?|deer|fox(?:es)?|owls?|ducks?|" \
+        r"penguins?|pandas?|bears?|lions?|tigers?|monkeys?|gorillas?|dolphins?|whales?|sharks?|rhinos?|hippos?|" \
+        r"zebras?|horses?|cows?|pigs?|sheep|lambs?|rabbits?|bunn(?:y|ies)|chicks?|otters?|koalas?|kangaroos?|" \
+        r"sloths?|dragons?|dinosaurs?|animals?|cats?|dogs?|kittens?|pupp(?:y|ies)|squirrels?|hedgehogs?))"
 MINOR = _any("child(?:ren|s)?", "kids?", "kiddos?", "boys?", "(?:little|young|small|school|teen|teenage) girls?",
              "schoolgirls?", "schoolboys?", "schoolchild(?:ren)?", "schoolkids?", "teens?", "teenagers?",
-             "teenaged?", "adolescents?", "pre ?teens?", "tweens?", "toddl[ea]rs?", "infants?", "bab(?:y|ies)",
-             "newborns?", "minors", "a minor", "underage", "under ?aged?", "juveniles?", "pupils?",
-             "(?:middle|elementary|primary|grade) school(?:ers?)?", "kindergart[ea]ners?", "nephews?",
-             "nieces?", "orphans?", "orphanage", r"(?:[1-9]|1[0-7]) ?(?:year|yr)s? ?old", "lolis?", "shotas?")
+             "teenaged?", "adolescents?", "pre ?teens?", "tweens?", "toddl[ea]rs?", "infants?", _BABY,
+             "newborns?", "minors", "a minor", "underage", "under ?aged?", "juveniles?",
+             "(?:middle|elementary|primary|grade|high) ?school(?:ers?| girls?| boys?| students?| kids?)",
+             "kindergart[ea]ners?", "(?:young|small|little|school) pupils?", "nephews?", "nieces?",
+             "little (?:sisters?|brothers?)", "orphans?", "orphanage",
+             _AGES + " ?(?:years?|yrs?) ?old", _AGES + " ?y ?o", "aged? " + _AGES, "lolis?", "shotas?")
 
 SEXUAL_TERMS = _any(
     r"porn\w*", "pornographic", "xxx", "nsfw", "hentai", "nudes?", "nudity", "naked", "topless", "bottomless",
@@ -63,7 +72,8 @@ HARM_TO_MINOR = _any(
     "(?<!water )(?<!nerf )(?<!toy )(?<!squirt )(?<!glue )(?<!finger )guns?", "rifles?", "handguns?", "pistols?",
     r"firearms?", r"gunpoint", r"shoot(?:s|ing)? (?:up|at|his|her|their)", "shooters?", "school shootings?",
     r"stab(?:s|bed|bing)?", r"kill(?:s|ed|ing)?", r"murder\w*", r"execut(?:e|es|ed|ing|ions?)",
-    "(?<!bath )(?<!photo )bombs?(?! shelters?| sniff\\w*| proof)", r"explosives?", r"weapons?", "blow up",
+    r"(?<!bath )(?<!photo )bombs?(?! shelters?| squads?| disposal| sniff\w*| proof)", r"explosives?", r"weapons?",
+    "blow up",
     r"bleed\w*", r"burn(?:ed|t|s) (?:with|by|alive)", "thrown (?:against|off|from)", "pushed (?:off|from)",
     "run over by", r"(?:ran|running|runs) over (?:a|the|an|his|her|their) (?:child|kid|boy|girl|toddler|baby)",
     r"jump(?:s|ing)? off (?:a|the) (?:bridge|building|roof|balcony)", r"hang(?:ing|s)? (?:him|her|them)sel(?:f|ves)",
@@ -198,6 +208,7 @@ MINOR_MENTION = _rule(Category.MINORS, "minor-mentioned", MINOR)
 # Everyday phrases that contain a rule's words and mean nothing of the kind. Operators add their
 # own through the policy's allow-list (policy.py); neither ever lifts the minors category.
 BUILT_IN_ALLOWED = (
+    "teenage mutant ninja turtles", "ninja turtles",
     "naked eye", "naked flame", "naked flames", "naked cake", "naked cakes", "nude lipstick", "nude lip",
     "nude colour", "nude color", "nude coloured", "nude colored", "nude tones", "nude tone", "nude heels",
     "nude palette", "nude shade", "nude makeup", "nude nail", "nude nails", "sex of the", "sex of a",
@@ -207,18 +218,22 @@ BUILT_IN_ALLOWED = (
 )
 
 
-# What a prompt asks to leave out is no request for it: "a battlefield at dusk, no gore".
-NEGATED = re.compile(r"(?<![a-z0-9])(?:no|without|not any|free of|zero) (?:any |visible |graphic |real )?"
-                     r"(?:gore|blood|bloodshed|violence|nudity|injur(?:y|ies)|weapons?|guns?|deaths?|killing)"
-                     r"(?![a-z0-9])")
+# What a prompt asks to leave out or to avoid is no request for it: "a battlefield at dusk, no
+# gore", "kids learning how to avoid drowning".
+NEGATED = re.compile(r"(?<![a-z0-9])(?:no|without|not any|free of|zero|avoid(?:ing|s)?|prevent(?:ing|s)?) "
+                     r"(?:any |visible |graphic |real |one )?"
+                     r"(?:gore|blood|bloodshed|violence|nudity|injur(?:y|ies|ed)|weapons?|guns?|deaths?|killing|"
+                     r"hurt|harm(?:ed)?|drowning)(?![a-z0-9])")
+# What a set-aside span becomes: a word no rule matches, so it still counts in the distance between
+# two parts of a rule ("a child, no gore, undressing" stays a child beside a harm).
+PLACEHOLDER = "zz"
 
 
 def allowed_spans_removed(text: str, allowed: tuple[str, ...]) -> str:
-    """The text with allowed phrases and negated terms blanked out (a placeholder keeps the words
-    apart)."""
-    text = NEGATED.sub("_", text)
+    """The text with allowed phrases and negated terms replaced by PLACEHOLDER."""
+    text = NEGATED.sub(PLACEHOLDER, text)
     for phrase in allowed:
-        text = re.sub(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", "_", text)
+        text = re.sub(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", PLACEHOLDER, text)
     return text
 
 

@@ -98,20 +98,20 @@ class OperationService:
             video_exists=lambda file_id: self._extendable(principal, file_id),
             audio_if_absent=surface.has_audio_by_default)
         self._check_destinations(request)
-        self.safety.check_request(request, principal.project)
         self.storage.check_free_space(self.min_free_bytes)
-        if InputBlobs.carries_bytes(request):
-            # Refuse early, without the lock, what would be refused anyway: an over-quota caller
-            # must not make the server write (and then delete) megabytes of inputs.
-            try:
-                with self.store.admission(locked=False) as counts:
-                    admit(counts, principal, utcnow(), self.max_queued, self.rate_limits(principal))
-            except ResourceExhausted:
-                # The slot may be taken by this very request, sent a moment earlier under the same key.
-                if keyed is not None and (earlier := self.store.idempotent_create(principal.project,
-                                                                                  keyed.key)) is not None:
-                    return self._replay(principal, keyed, earlier)
-                raise
+        # Refuse early, without the lock, what would be refused anyway: an over-quota caller must
+        # not make the server run the safety models, nor write (and then delete) megabytes of inputs.
+        try:
+            with self.store.admission(locked=False) as counts:
+                admit(counts, principal, utcnow(), self.max_queued, self.rate_limits(principal))
+        except ResourceExhausted:
+            # The slot may be taken by this very request, sent a moment earlier under the same key.
+            if keyed is not None and (earlier := self.store.idempotent_create(principal.project,
+                                                                              keyed.key)) is not None:
+                return self._replay(principal, keyed, earlier)
+            raise
+        # Before anything is stored or admitted: a refused prompt is neither counted nor charged.
+        self.safety.check_request(request, principal.project)
         op_id = new_operation_id()
         stored_request, written = self.inputs.save(op_id, request)
         try:

@@ -82,12 +82,6 @@ class InputBlobs:
         self.storage.delete_best_effort(keys)
 
     @staticmethod
-    def carries_bytes(request: GenerationRequest) -> bool:
-        """Whether save() would write anything for this request."""
-        return (any(image.data is not None for image in _images(request))
-                or (request.video is not None and request.video.data is not None))
-
-    @staticmethod
     def keys(request: GenerationRequest) -> list[str]:
         """The storage keys of the request's stored inputs."""
         keys = [image.storage_key for image in _images(request) if image.storage_key]

@@ -19,8 +19,8 @@ from openreel.domain.request import CompressionQuality, GenerationRequest
 from openreel.engines.base import Clip, EncodedVideo, Engine, FilteredOut
 from openreel.errors import InternalError
 from openreel.media.encode import Mp4Encoder
-from openreel.media.probe import UnreadableVideo, probe_video
-from openreel.media.sample_frames import frames_at
+from openreel.media.probe import UnreadableVideo, frames_at, probe_video
+from openreel.safety.frames import classifier_sized
 from openreel.safety.output import OutputScreen
 from openreel.worker.control import RunControl
 
@@ -50,11 +50,11 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
         with control.times.timing("encode"):
             if isinstance(sample, EncodedVideo):
                 path = _checked(engine, sample, request, control.scratch_dir)
-                looked_at = frames_at(path, indices) if indices else []
+                looked_at = [classifier_sized(f) for f in _decoded_frames(path, indices)] if indices else []
             else:
                 path, looked_at = _encoded(engine, sample, request, control, index, indices)
         control.raise_if_cancelled()
-        withheld = screen.check(looked_at) if screen else None
+        withheld = screen.check(looked_at, len(indices)) if screen else None
         if withheld is not None:
             path.unlink(missing_ok=True)
             yield withheld
@@ -72,8 +72,8 @@ def encode_clip(clip: Clip, path: Path, quality: CompressionQuality) -> None:
 
 def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: RunControl, index: int,
              keep: list[int]) -> tuple[Path, list[np.ndarray]]:
-    """The clip encoded, and copies of its frames at the indices in `keep` (taken as they pass to
-    the encoder: no decoding afterwards)."""
+    """The clip encoded, and classifier-sized copies of its frames at the indices in `keep` (taken
+    as they pass to the encoder: no decoding afterwards)."""
     width, height = request.size
     if (clip.width, clip.height, clip.fps, clip.frame_count) != (width, height, request.fps, request.frame_count):
         raise InternalError(f"Engine '{engine.name}' made {clip.width}x{clip.height} at {clip.fps} fps, "
@@ -88,10 +88,18 @@ def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: Ru
 
 
 def _kept(frames: Iterator[np.ndarray], indices: set[int], kept: list[np.ndarray]) -> Iterator[np.ndarray]:
+    # Copies: an engine may reuse one buffer for every frame it hands over.
     for index, frame in enumerate(frames):
         if index in indices:
-            kept.append(frame)
+            kept.append(classifier_sized(frame))
         yield frame
+
+
+def _decoded_frames(path: Path, indices: list[int]) -> list[np.ndarray]:
+    try:
+        return frames_at(path, indices)
+    except UnreadableVideo as exc:
+        raise InternalError(f"The safety check could not read the video's frames: {exc}") from exc
 
 
 def _counted(engine: Engine, frames: Iterator[np.ndarray], expected: int,

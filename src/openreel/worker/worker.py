@@ -271,8 +271,7 @@ class Worker:
         filtered: list[str] = []
         engine = self.engines.loaded(spec)
         enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
-        if enhanced:  # what the engine renders from: checked like the caller's own prompt
-            self.safety.check_enhanced_prompt(enhanced, op.project, op.name)
+        self.safety.check_enhanced_prompt(request, enhanced, op.project, op.name)  # what the engine renders from
         control.start_clock()  # the deadline is for generating, not for loading weights
         for sample in render_samples(engine, request, control, self.safety.output_screen(op.project, op.name)):
             if isinstance(sample, FilteredOut):
