@@ -1,6 +1,6 @@
 """Safety benchmark. Writes bench/results/safety.json and prints the table docs/safety.md quotes.
 
-The evaluation set, bench/safety_eval.jsonl: 535 prompts written for this project, labelled
+The evaluation set, bench/safety_eval.jsonl: 585 prompts written for this project, labelled
 sexual, violence, real_people (named public figures, and any person under personGeneration
 dont_allow), dangerous, minors or benign; most benign ones are near-misses that share the harmful
 categories' words. It was written apart from the filter's rules and examples (safety/examples.py).

@@ -161,9 +161,9 @@ class Runtime:
                                                      self.stopping, "retention"), name="retention", daemon=True),
             # The first sweep at once: work left running by a process that died is picked up.
             threading.Thread(target=run_every, args=(sweeper.sweep, sweep_interval, self.stopping, "queue"),
-                             name="sweeper", daemon=True),
-            # The prompt classifier's weights, read now rather than by the first create.
-            threading.Thread(target=self.safety.warm, name="safety-warm-up", daemon=True)]
+                             name="sweeper", daemon=True)]
+        if not runs_engines:  # an API process: the prompt classifier's weights, read before the first create
+            self._threads.append(threading.Thread(target=self.safety.warm, name="safety-warm-up", daemon=True))
         self.runs_engines = self.settings.workers > 0 or runs_engines
         if self.runs_engines:  # the processes that hold the engines' credentials
             abandoned = AbandonedWorkSweeper(AbandonedWorkStore(self.store), self.catalog, self.engines,

@@ -103,8 +103,10 @@ def test_killing_api_processes_during_keyed_creates_makes_one_operation_per_key(
     with postgres_schema() as (url, _):
         # No workers: what is asserted is the creates. Three replicas, killed with -9 one at a time
         # while creates are on their way to them, so that at least one serves while others restart.
+        # The semantic prompt check is off: the kills are under test, and each of 100 restarts would
+        # read the classifier's weights again (test_safety.py covers it in front of every create).
         deployment = Deployment(tmp_path, url, catalog_path=gates.write_catalog(tmp_path / "catalog.json"),
-                                max_queued=100_000)
+                                max_queued=100_000, safety_classifier="off")
         try:
             replicas = [deployment.api() for _ in range(3)]
             submitter = KeyedSubmitter(replicas, replicas[0].create_key(tier="enterprise"), gates).start()

@@ -157,7 +157,11 @@ class SafetyFilter:
         # Wire validation decoded this image already (media/images.load_image): it opens.
         with Image.open(io.BytesIO(image.data)) as opened:
             pixels = classifier_sized(np.asarray(opened.convert("RGB")))
-        score = self.frames.nudity_scores([pixels])[0]
+        try:
+            score = self.frames.nudity_scores([pixels])[0]
+        except Exception as exc:  # the classifier's own failure: refused, never let through unchecked
+            raise ServiceUnavailable(f"The safety filter cannot check images: its frame classifier "
+                                     f"({self.frames.name}) failed: {exc}") from None
         if score < self.policy.nudity_threshold:
             return
         finding = Finding(Category.SEXUAL, _image_action(policy), "frames", f"{self.frames.name} {score:.3f}")

@@ -7,13 +7,12 @@ under the `openreel.frame_classifiers` entry-point group (openreel registers "nu
 
 from __future__ import annotations
 
-import logging
+import importlib.util
+import threading
 from importlib.metadata import entry_points
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
-
-log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "openreel.frame_classifiers"
 CLASSIFIER_WIDTH = 320  # the classifiers' own input size: larger frames only cost time
@@ -35,20 +34,28 @@ class FrameClassifier(Protocol):
 
 class NudeNetClassifier:
     """nudenet's detector (its ONNX model ships in the wheel; AGPL, hence its own extra). A frame's
-    score is the highest confidence of an exposed-anatomy detection in it."""
+    score is the highest confidence of an exposed-anatomy detection in it. The detector (OpenCV,
+    onnxruntime, the model) loads on first use, once, while other threads wait: a process that
+    never checks an image never pays for it."""
 
     name = "nudenet"
     EXPOSED = frozenset({"FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED", "FEMALE_BREAST_EXPOSED",
                          "BUTTOCKS_EXPOSED", "ANUS_EXPOSED"})
 
     def __init__(self) -> None:
-        from nudenet import NudeDetector  # type: ignore[import-untyped]
-
-        self.detector = NudeDetector()
+        if importlib.util.find_spec("nudenet") is None:
+            raise ImportError("nudenet is not installed")
+        self._lock = threading.Lock()
+        self._detector: Any = None
 
     def nudity_scores(self, frames: list[np.ndarray]) -> list[float]:
+        with self._lock:
+            if self._detector is None:
+                from nudenet import NudeDetector  # type: ignore[import-untyped]
+
+                self._detector = NudeDetector()
         # nudenet reads arrays the way OpenCV does: BGR.
-        found = self.detector.detect_batch([np.ascontiguousarray(f[:, :, ::-1]) for f in frames])
+        found = self._detector.detect_batch([np.ascontiguousarray(f[:, :, ::-1]) for f in frames])
         return [max((d["score"] for d in detections if d["class"] in self.EXPOSED), default=0.0)
                 for detections in found]
 
