@@ -59,6 +59,17 @@ def client_python(env_var: str, venv: str, reason: str) -> str:
     return candidate
 
 
+def genai_done(client: Any, operation: Any, timeout: float = 300, interval: float = 1) -> Any:
+    """Poll a google-genai operation with client.operations.get until it is done (or fail the test
+    after `timeout` seconds), as the SDK's own docs poll; returns the finished operation."""
+    deadline = time.monotonic() + timeout
+    while not operation.done:
+        assert time.monotonic() < deadline, f"{operation.name} not done after {timeout} s"
+        time.sleep(interval)
+        operation = client.operations.get(operation)
+    return operation
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 from pathlib import Path
 
-from tests.support import LiveServer, client_python, decode_mp4, import_or_require
+from tests.support import LiveServer, client_python, decode_mp4, genai_done, import_or_require
 
 
 def _genai2_python() -> str:
@@ -54,11 +53,7 @@ def test_genai_3x_vertex_mode_returns_inline_mp4_with_audio(server: LiveServer, 
                                           generate_audio=True, seed=7, number_of_videos=1))
     assert re.fullmatch(r"projects/my-proj/locations/us-central1/publishers/google/models/"
                         r"veo-3\.0-generate-001/operations/[0-9a-f-]{36}", operation.name)
-    deadline = time.monotonic() + 300
-    while not operation.done:
-        assert time.monotonic() < deadline
-        time.sleep(1)
-        operation = client.operations.get(operation)
+    operation = genai_done(client, operation)
     assert operation.error is None
     assert operation.response.rai_media_filtered_count == 0
     video = operation.response.generated_videos[0].video

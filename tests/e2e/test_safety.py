@@ -9,7 +9,6 @@ import base64
 import io
 import logging
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from openreel.runtime import Runtime
 from tests.gates import MODEL, Gates, gated_body
 from tests.inprocess import InProcessClient, InProcessServer, explicit_settings
 from tests.prometheus_samples import parse_samples, value
-from tests.support import LiveServer, decode_mp4, import_or_require
+from tests.support import LiveServer, decode_mp4, genai_done, import_or_require
 
 GEMINI = "/v1beta/models/veo-3.0-generate-001:predictLongRunning"
 GATED = f"/v1beta/models/{MODEL}:predictLongRunning"
@@ -290,11 +289,7 @@ def test_google_genai_reads_the_block_and_the_withheld_count(tmp_path: Path) -> 
         operation = client.models.generate_videos(
             model=MODEL, source=types.GenerateVideosSource(prompt="sdk flat test frames"),
             config=types.GenerateVideosConfig(duration_seconds=4, resolution="720p", number_of_videos=2))
-        deadline = time.monotonic() + 120
-        while not operation.done:
-            assert time.monotonic() < deadline
-            time.sleep(0.5)
-            operation = client.operations.get(operation)
+        operation = genai_done(client, operation, timeout=120, interval=0.5)
         assert operation.error is None
         assert operation.response.rai_media_filtered_count == 1
         assert "Support codes: 58061214" in operation.response.rai_media_filtered_reasons[0]

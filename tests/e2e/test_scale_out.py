@@ -34,7 +34,7 @@ from tests.gates import MODEL, Gates, gated_body
 from tests.prometheus_samples import parse_samples, value
 from tests.otlp_collector import OtlpCollector
 from tests.scaleout import Deployment, LiveWorker
-from tests.support import LiveServer, client_python, decode_mp4, free_port, import_or_require
+from tests.support import LiveServer, client_python, decode_mp4, free_port, genai_done, import_or_require
 
 CREATE = f"/v1beta/models/{MODEL}:predictLongRunning"
 LEASE_SECONDS = 2.0
@@ -88,11 +88,7 @@ def test_google_genai_round_trips_through_two_replicas_and_two_workers(deploymen
         model="veo-3.0-generate-001", source=types.GenerateVideosSource(prompt="heavy rain on a city street at night"),
         config=types.GenerateVideosConfig(duration_seconds=4, resolution="720p", generate_audio=True, seed=7))
     poller = vertex(second)
-    deadline = time.monotonic() + 300
-    while not operation.done:
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
-        operation = poller.operations.get(operation)
+    operation = genai_done(poller, operation, interval=0.5)
     assert operation.error is None
     mp4 = decode_mp4(operation.response.generated_videos[0].video.video_bytes)
     assert (mp4.codec, mp4.width, mp4.height, mp4.frame_count, mp4.audio_codec) == ("h264", 1280, 720, 96, "aac")
