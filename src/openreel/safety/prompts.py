@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from openreel.safety.categories import PEOPLE_NOT_ALLOWED_CODE, Action, Category, reason, support_code
 from openreel.safety.normalize import normalized_variants
 from openreel.safety.policy import DEFAULT_THRESHOLDS, ProjectPolicy
-from openreel.safety.rules import (BUILT_IN_ALLOWED, MINOR_MENTION, PERSON_RULE, RULES, allowed_spans_removed,
-                                   matching_rules)
+from openreel.safety.rules import (BUILT_IN_ALLOWED, MINOR_MENTION, PERSON_RULE, PUBLIC_FIGURE_RULE, RULES,
+                                   allowed_spans_removed, matching_rules)
 from openreel.safety.semantic import LazyClassifier, parts
 
 # The order in which a prompt that falls in several categories is reported: the gravest first.
@@ -18,8 +18,6 @@ SEVERITY = (Category.MINORS, Category.SEXUAL, Category.VIOLENCE, Category.DANGER
 # How close to some harm (sexual, violent, dangerous) a prompt about a child must read for its minors
 # score to count: a checkup at the pediatrician reads near the minors examples, and near no harm.
 HARM_SIGNAL = 0.35
-# A named public figure is a person too, for a request whose personGeneration is dont_allow.
-PUBLIC_FIGURE_RULE = next(rule for rule in RULES if rule.category is Category.REAL_PEOPLE)
 MINOR_RULES = tuple(rule for rule in RULES if rule.category is Category.MINORS)
 OTHER_RULES = tuple(rule for rule in RULES if rule.category is not Category.MINORS)
 
@@ -52,10 +50,6 @@ class Verdict:
         """The finding that refuses the request: the gravest one whose action is block."""
         blocks = [f for f in self.findings if f.action is Action.BLOCK]
         return min(blocks, key=lambda f: SEVERITY.index(f.category)) if blocks else None
-
-    @property
-    def reviews(self) -> list[Finding]:
-        return [f for f in self.findings if f.action is Action.REVIEW]
 
 
 class PromptChecker:

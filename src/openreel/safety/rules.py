@@ -169,6 +169,9 @@ def _rule(category: Category, name: str, pattern: str) -> Rule:
     return Rule(category, name, re.compile(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])"))
 
 
+# A named public figure; for a request whose personGeneration is dont_allow, a person like any other.
+PUBLIC_FIGURE_RULE = _rule(Category.REAL_PEOPLE, "public-figure", PUBLIC_FIGURE)
+
 RULES: tuple[Rule, ...] = (
     # Minors first: when a prompt is both sexual and about a child, the child's category is the one reported.
     _rule(Category.MINORS, "minor-abuse-terms",
@@ -198,7 +201,7 @@ RULES: tuple[Rule, ...] = (
     _rule(Category.DANGEROUS, "instructions-for-hazard", HOW_TO + _words_between(6) + " " + HAZARD),
     _rule(Category.DANGEROUS, "hazard-instructions", HAZARD + _words_between(4) + " " + _any(
         r"tutorials?", "step ?by ?step", r"instructions?", r"recipes?", r"guides?", "how ?tos?", "diy")),
-    _rule(Category.REAL_PEOPLE, "public-figure", PUBLIC_FIGURE),
+    PUBLIC_FIGURE_RULE,
 )
 
 PERSON_RULE = _rule(Category.REAL_PEOPLE, "any-person", ANY_PERSON)
