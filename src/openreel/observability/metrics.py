@@ -12,13 +12,12 @@ Gauges of shared state (queue depth, quota use) are read from the database at sc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.registry import Collector
-
-from openreel.safety.categories import Action, Category, Stage
 
 # Video jobs take from about a second (a short procedural clip) to a quarter of an hour (a large
 # open model at 1080p); encode and upload stages take fractions of a second. P50/P95/P99 come from
@@ -80,10 +79,6 @@ class Metrics:
                                         "(prompt, input image, output frames), category and action: block "
                                         "(refused, or a video withheld) or review (let through, logged).",
                                         ["stage", "category", "action"], registry=r)
-        for stage in Stage:
-            for category in Category:
-                for action in (Action.BLOCK, Action.REVIEW):
-                    self.safety_decisions.labels(stage, category, action)
         for family, values in ((self.workers, ("busy", "idle")), (self.errors, ERROR_CATEGORIES),
                                (self.rejected, REJECTION_REASONS), (self.webhook_deliveries, WEBHOOK_OUTCOMES)):
             for value in values:
@@ -103,6 +98,11 @@ class Metrics:
         OpenreelError.metric_category names it)."""
         self.rejected.labels(reason.lower()).inc()
         self.errors.labels(category or reason.lower()).inc()
+
+    def expect_safety_decisions(self, stages: Iterable[str], categories: Iterable[str], actions: Iterable[str]) -> None:
+        """Make the safety filter's series exist at 0 (its vocabulary is the filter's own: safety/categories.py)."""
+        for stage, category, action in itertools.product(stages, categories, actions):
+            self.safety_decisions.labels(stage, category, action)
 
     def expect_outcomes(self, model: str, engine: str, project: str) -> None:
         """Make the outcome series of work this process takes on exist at 0 (see ERROR_CATEGORIES)."""

@@ -57,6 +57,7 @@ class SafetyFilter:
         self.prompts = PromptChecker(semantic)
         self.rules_only = PromptChecker(None)
         self.layers = Layers(semantic is not None, frames.name if frames else None, notes)
+        metrics.expect_safety_decisions(list(Stage), list(Category), [Action.BLOCK, Action.REVIEW])
 
     @classmethod
     def from_settings(cls, settings: Settings, metrics: Metrics, frames: bool = True) -> SafetyFilter:
