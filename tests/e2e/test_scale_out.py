@@ -52,11 +52,14 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path, gates: Gates) -> 
     # A test marked fixed_job_seconds(S) runs jobs that take S seconds and next to no CPU.
     marker = request.node.get_closest_marker("fixed_job_seconds")
     catalog = gates.write_catalog(tmp_path / "catalog.json", fixed_seconds=marker.args[0] if marker else 0)
+    # Such jobs stay next to free only without the safety models, which would score every copy
+    # and be read again by every restarted process (test_safety.py covers them).
+    without_models = {"safety_classifier": "off", "safety_frame_classifier": "off"} if marker else {}
     with postgres_schema() as (url, _):
         scaled = Deployment(tmp_path, url, catalog_path=catalog,
                             lease_seconds=LEASE_SECONDS, heartbeat_seconds=0.3, queue_resend_seconds=RESEND_SECONDS,
                             # The storm kills the same job's worker again and again, on purpose.
-                            max_attempts=1000)
+                            max_attempts=1000, **without_models)
         try:
             yield scaled
         finally:

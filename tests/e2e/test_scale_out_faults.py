@@ -154,11 +154,12 @@ def test_redis_and_postgresql_restarted_20_times_each_under_load_lose_nothing(
         tmp_path: Path, gates: Gates, private_services: tuple[PrivateRedis, PrivatePostgres]) -> None:
     broker, database = private_services
     # Jobs of half a second and next to no CPU, sent at a steady pace: the load is the traffic
-    # through the broker and the database, not rendering, and the backlog drains soon after.
+    # through the broker and the database, not rendering (nor the safety models, which
+    # test_safety.py covers), and the backlog drains soon after.
     catalog = gates.write_catalog(tmp_path / "catalog.json", fixed_seconds=0.5)
     deployment = Deployment(tmp_path / "deployment", database.url, queue_url=broker.url, catalog_path=catalog,
                             lease_seconds=3, heartbeat_seconds=0.5, queue_resend_seconds=3, max_attempts=100,
-                            max_queued=100_000)
+                            max_queued=100_000, safety_classifier="off", safety_frame_classifier="off")
     try:
         api = deployment.api()
         deployment.worker()
