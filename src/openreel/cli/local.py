@@ -32,7 +32,7 @@ from openreel.safety.output import OutputScreen
 from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
 from openreel.settings import Settings
 from openreel.worker.control import RunControl
-from openreel.worker.render import render_samples
+from openreel.worker.render import checked_enhanced_prompt, render_samples
 
 
 def generate_locally(jobs: list[tuple[str, Path]], model: str, options: dict[str, Any]) -> None:
@@ -83,8 +83,7 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
                 task, completed=100 * run.fraction, phase=run.phase))
             written: list[Path] = []
             filtered: list[str] = []
-            enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
-            safety.check_enhanced_prompt(request, enhanced, None, "local")
+            checked_enhanced_prompt(engine, request, safety, None, "local")
             for rendered in _when_ready(engine, request, control, safety.output_screen(None, "local")):
                 if isinstance(rendered, FilteredOut):
                     filtered.append(rendered.reason)

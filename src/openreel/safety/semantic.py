@@ -36,25 +36,25 @@ _SENTENCE_END = re.compile(r"[.!?;\n]+")
 
 
 @dataclass(frozen=True)
-class WindowScores:
+class PartScores:
     by_category: dict[Category, float]
     benign: float
 
 
 @dataclass(frozen=True)
 class SemanticScores:
-    windows: tuple[WindowScores, ...]
+    parts: tuple[PartScores, ...]  # one per part of the prompt (parts())
 
     def flagged(self, category: Category, threshold: float) -> bool:
-        return any(w.by_category[category] >= threshold and w.by_category[category] >= w.benign + MARGIN
-                   for w in self.windows)
+        return any(p.by_category[category] >= threshold and p.by_category[category] >= p.benign + MARGIN
+                   for p in self.parts)
 
     def score(self, category: Category) -> float:
-        return max(w.by_category[category] for w in self.windows)
+        return max(p.by_category[category] for p in self.parts)
 
     @property
     def benign(self) -> float:
-        return max(w.benign for w in self.windows)
+        return max(p.benign for p in self.parts)
 
 
 class SemanticClassifier:
@@ -69,7 +69,7 @@ class SemanticClassifier:
         """The scores of a prompt's parts (see parts()), each already normalised."""
         vectors = self.encoder.encode(texts, max_tokens=PART_TOKENS)
         return SemanticScores(tuple(
-            WindowScores({category: float(np.max(examples @ vector)) for category, examples in self.examples.items()},
+            PartScores({category: float(np.max(examples @ vector)) for category, examples in self.examples.items()},
                          float(np.max(self.benign @ vector)))
             for vector in vectors))
 

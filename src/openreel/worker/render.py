@@ -20,6 +20,7 @@ from openreel.engines.base import Clip, EncodedVideo, Engine, FilteredOut
 from openreel.errors import InternalError
 from openreel.media.encode import Mp4Encoder
 from openreel.media.probe import UnreadableVideo, frames_at, probe_video
+from openreel.safety.filter import SafetyFilter
 from openreel.safety.frames import classifier_sized
 from openreel.safety.output import OutputScreen
 from openreel.worker.control import RunControl
@@ -40,13 +41,13 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
     if len(samples) != request.sample_count:
         raise InternalError(f"Engine '{engine.name}' made {len(samples)} videos; "
                             f"{request.sample_count} were asked for.")
+    indices = screen.frame_indices(request.frame_count) if screen else []  # the frames each video is judged by
     for index, sample in enumerate(samples):
         control.raise_if_cancelled()
         if isinstance(sample, FilteredOut):
             yield sample
             continue
         # An engine that renders lazily (procedural) draws its frames while they are encoded.
-        indices = screen.frame_indices(request.frame_count) if screen else []
         with control.times.timing("encode"):
             if isinstance(sample, EncodedVideo):
                 path = _checked(engine, sample, request, control.scratch_dir)
@@ -60,6 +61,15 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
             yield withheld
             continue
         yield path
+
+
+def checked_enhanced_prompt(engine: Engine, request: GenerationRequest, safety: SafetyFilter, project: str | None,
+                            operation: str) -> str | None:
+    """The engine's richer prompt when the request asks for one (enhancePrompt), checked by the
+    safety filter like the caller's own before the engine renders from it."""
+    enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
+    safety.check_enhanced_prompt(request, enhanced, project, operation)
+    return enhanced
 
 
 def encode_clip(clip: Clip, path: Path, quality: CompressionQuality) -> None:

@@ -44,7 +44,7 @@ from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
 from openreel.store.sql import Claim
 from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
-from openreel.worker.render import render_samples
+from openreel.worker.render import checked_enhanced_prompt, render_samples
 from openreel.worker.stage_times import StageTimes
 
 log = logging.getLogger(__name__)
@@ -270,8 +270,7 @@ class Worker:
         files: list[VideoFile] = []
         filtered: list[str] = []
         engine = self.engines.loaded(spec)
-        enhanced = engine.enhance_prompt(request) if request.enhance_prompt else None
-        self.safety.check_enhanced_prompt(request, enhanced, op.project, op.name)  # what the engine renders from
+        enhanced = checked_enhanced_prompt(engine, request, self.safety, op.project, op.name)
         control.start_clock()  # the deadline is for generating, not for loading weights
         for sample in render_samples(engine, request, control, self.safety.output_screen(op.project, op.name)):
             if isinstance(sample, FilteredOut):
