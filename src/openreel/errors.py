@@ -21,6 +21,7 @@ envelope, and the worker stores them on failed operations with their gRPC code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -82,6 +83,21 @@ class InvalidArgument(OpenreelError):
         first = violations[0]
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
         return cls(f"Invalid value at '{first.field}': {first.description}{more}", violations)
+
+
+    def with_fields_renamed(self, rename: Callable[[str], str]) -> InvalidArgument:
+        """This refusal with each field named as another front's caller sent it (`seconds` for
+        parameters.durationSeconds): message, violations and BadRequest detail alike."""
+        if self.violations:
+            first = self.violations[0].field
+            self.message = self.message.replace(f"'{first}'", f"'{rename(first)}'", 1)
+            self.args = (self.message,)
+        self.violations = [FieldViolation(rename(v.field), v.description) for v in self.violations]
+        for detail in self.details:
+            if "fieldViolations" in detail:
+                detail["fieldViolations"] = [{"field": v.field, "description": v.description}
+                                             for v in self.violations]
+        return self
 
 
 class SafetyBlocked(InvalidArgument):

@@ -14,11 +14,13 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
 import openreel
-from openreel.api import admin, files, gemini, operations, quota, stream, usage, vertex, webhooks
+from openreel.api import (admin, files, gemini, interactions, openai_videos, operations, quota, stream, usage, vertex,
+                          webhooks)
 from openreel.api.body_limit import BodyLimitMiddleware, request_size_limit
 from openreel.api.deps import RuntimeDep
 from openreel.api.errors import install_error_handlers
 from openreel.api.json_body import JsonBodyMiddleware
+from openreel.api.openai_errors import OpenAIErrorMiddleware
 from openreel.api.polling import FinishedResponses
 from openreel.api.request_context import RequestContextMiddleware
 from openreel.observability.log_redaction import install_log_redaction
@@ -55,6 +57,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=request_size_limit(settings))
     # Outermost: every line a request causes, refusals and the access line too, has its id.
     app.add_middleware(RequestContextMiddleware)
+    # Outside even that: errors under /v1/videos, wherever they arose, leave in OpenAI's envelope.
+    app.add_middleware(OpenAIErrorMiddleware)
 
     @app.get("/healthz", tags=["Health"])
     async def healthz() -> dict[str, Any]:
@@ -83,6 +87,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     # The Gemini poll first: it is the hot path, and no other GET matches its shape. Then the
     # operations routes, whose literal /operations paths must win over the models/{model} patterns.
     for router in (gemini.poll_router, stream.router, operations.router, files.router, vertex.router,
-                   webhooks.router, usage.router, usage.admin_router, admin.router, quota.router, gemini.router):
+                   webhooks.router, usage.router, usage.admin_router, admin.router, quota.router, gemini.router,
+                   openai_videos.router, interactions.router):
         app.include_router(router)
     return app

@@ -17,7 +17,7 @@ router = APIRouter(tags=["Files"])
 Version = Annotated[str, Depends(gemini_version)]
 
 
-def _download(runtime: Runtime, principal: Principal, file_id: str) -> Response:
+def video_download(runtime: Runtime, principal: Principal, file_id: str) -> Response:
     """The video: a 302 to a short-lived presigned URL of the object store (download_mode
     "redirect"), or its bytes streamed through openreel, never held whole in memory."""
     file = runtime.operations.video(principal, file_id)
@@ -38,7 +38,7 @@ def _download(runtime: Runtime, principal: Principal, file_id: str) -> Response:
 @router.get("/{version}/files/{file_id}:download", response_model=None)
 def download(version: Version, file_id: str, principal: PrincipalDep, runtime: RuntimeDep,
              alt: Annotated[str | None, Query()] = None) -> Response:
-    return _download(runtime, principal, file_id)
+    return video_download(runtime, principal, file_id)
 
 
 @router.get("/{version}/files/{file_id}:thumbnail", response_model=None)
@@ -66,4 +66,4 @@ def download_by_uri(version: Version, video_uri: str, principal: PrincipalDep, r
     file_id = file_id_from_uri(video_uri)
     if file_id is None:
         raise NotFound(f"File '{video_uri}' was not found.")
-    return _download(runtime, principal, file_id)
+    return video_download(runtime, principal, file_id)

@@ -71,7 +71,8 @@ def render_operation(op: Operation, public_url: str, read_video: Callable[[Video
     if op.state is not OperationState.SUCCEEDED:
         assert op.error is not None
         body["error"] = operation_error(op.error.grpc_code, op.error.message)
-    elif op.surface is Surface.GEMINI:
+    elif op.surface is not Surface.VERTEX:
+        # The other fronts' operations, seen through the native API, answer with download URIs.
         body["response"] = _gemini_response(op, public_url)
     else:
         body["response"] = _vertex_response(op, read_video)

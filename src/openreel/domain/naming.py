@@ -19,10 +19,13 @@ def new_operation_id() -> str:
 
 
 def operation_name(surface: Surface, model_resource: str, op_id: str) -> str:
-    """Gemini: models/{m}/operations/{[a-z0-9]+}; Vertex: {model resource}/operations/{uuid}."""
+    """Gemini: models/{m}/operations/{[a-z0-9]+}; Vertex: {model resource}/operations/{uuid};
+    the other fronts' operations: operations/{id}, which the native operations API serves."""
     if surface is Surface.GEMINI:
         return f"{model_resource}/operations/{op_id}"
-    return f"{model_resource}/operations/{uuid.UUID(hex=op_id)}"
+    if surface is Surface.VERTEX:
+        return f"{model_resource}/operations/{uuid.UUID(hex=op_id)}"
+    return f"operations/{op_id}"
 
 
 def operation_id_from(name_or_id: str) -> str | None:

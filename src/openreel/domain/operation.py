@@ -57,17 +57,21 @@ def transition(current: OperationState, target: OperationState) -> OperationStat
 
 
 class Surface(StrEnum):
-    """Which Google API shape created the operation; its name and result are rendered in it."""
+    """Which API shape (front) created the operation; its name and result are rendered in it.
+    Every front's operations are also served, and listed, by the native operations API."""
 
     GEMINI = "gemini"
     VERTEX = "vertex"
+    OPENAI = "openai"  # OpenAI's /v1/videos (api/openai_videos.py)
+    INTERACTIONS = "interactions"  # the Gemini API's Interactions (api/interactions.py)
 
     @property
     def has_audio_by_default(self) -> bool:
         """Whether a request that leaves out generateAudio gets sound (where the model makes it).
         Google's Gemini API returns Veo 3.x videos with native audio, and its SDKs cannot even
-        send generateAudio there; on Vertex, generateAudio decides and is off unless sent."""
-        return self is Surface.GEMINI
+        send generateAudio there, and Sora 2's videos have sound; on Vertex, generateAudio decides
+        and is off unless sent."""
+        return self is not Surface.VERTEX
 
 
 @dataclass(frozen=True)

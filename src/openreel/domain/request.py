@@ -109,6 +109,9 @@ class GenerationRequest:
     labels: dict[str, str] = field(default_factory=dict)
     webhook: WebhookConfig | None = None
     pubsub_topic: str | None = None
+    # What the front that took the request keeps to answer in its own shape (OpenAI's
+    # remixed_from_video_id, an interaction's delivery and response_format); engines ignore it.
+    front_options: dict[str, str] = field(default_factory=dict)
 
     @property
     def size(self) -> tuple[int, int]:

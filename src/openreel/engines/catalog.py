@@ -79,6 +79,13 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
     _veo("veo-3.1-fast-generate-001", "Veo 3.1 fast", "3.1", resolutions=UHD_RESOLUTIONS),
     _veo("veo-3.1-lite-generate-preview", "Veo 3.1 lite", "3.1"),
     _veo("veo-3.1-lite-generate-001", "Veo 3.1 lite", "3.1"),
+    # OpenAI's model ids, for clients of /v1/videos; point them at any engine in the catalog file.
+    ModelSpec(id="sora-2", engine="procedural", display_name="Sora 2 (procedural stand-in)", version="2",
+              description="OpenAI's sora-2 id, served by openreel's procedural renderer (not an AI model)",
+              limits=CatalogLimits(durations=(4, 8), resolutions=(Resolution.HD,))),
+    ModelSpec(id="sora-2-pro", engine="procedural", display_name="Sora 2 Pro (procedural stand-in)", version="2",
+              description="OpenAI's sora-2-pro id, served by openreel's procedural renderer (not an AI model)",
+              limits=CatalogLimits(durations=(4, 8), resolutions=HD_RESOLUTIONS)),
     *(ModelSpec(id=m.id, engine="diffusers", display_name=m.display_name, version="1",
                 description=m.description, license=m.license, options=dict(m.options),
                 timeout_seconds=m.timeout_seconds) for m in OPEN_MODELS),

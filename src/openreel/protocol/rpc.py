@@ -48,3 +48,14 @@ def describe_error(error: Mapping[str, Any]) -> tuple[str, str]:
     """(wire field, what is wrong with it) for one pydantic validation error."""
     description = "unknown field" if error["type"] == "extra_forbidden" else str(error["msg"])
     return wire_field(tuple(error["loc"])), description
+
+
+# google.rpc.Code: the names the other fronts report a failed operation's code by.
+_CODE_NAMES = ("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+               "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+               "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED")
+
+
+def code_name(grpc_code: int) -> str:
+    """INVALID_ARGUMENT for 3, and so on; UNKNOWN for a number outside google.rpc.Code."""
+    return _CODE_NAMES[grpc_code] if 0 <= grpc_code < len(_CODE_NAMES) else "UNKNOWN"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import secrets
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from openreel.domain.request import GenerationRequest
 from openreel.engines.capabilities import Capabilities
 from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, ResourceExhausted
-from openreel.media.thumbnail import first_frame_jpeg
+from openreel.media.thumbnail import first_frame_jpeg, spritesheet_jpeg
 from openreel.observability.logs import bind
 from openreel.observability.metrics import Metrics
 from openreel.observability.tracing import current_traceparent, span
@@ -74,13 +75,17 @@ class OperationService:
         self.destinations = destinations  # the buckets a Vertex storageUri may name
 
     def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
-               body: dict[str, Any], idempotency_key: str | None = None) -> Operation:
+               body: dict[str, Any], idempotency_key: str | None = None,
+               front_options: dict[str, str] | None = None) -> Operation:
+        """Create an operation from a native create body; `front_options` is what the front that
+        translated the call keeps to answer in its own shape (GenerationRequest.front_options)."""
         # The operation's trace starts here; its worker continues it (observability/tracing.py).
         with span("openreel.submit", model=model_id, project=principal.project):
-            return self._submit(principal, surface, model_resource, model_id, body, idempotency_key)
+            return self._submit(principal, surface, model_resource, model_id, body, idempotency_key,
+                                front_options or {})
 
     def _submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
-                body: dict[str, Any], idempotency_key: str | None) -> Operation:
+                body: dict[str, Any], idempotency_key: str | None, front_options: dict[str, str]) -> Operation:
         """Validate fully (every bad field of `body`, the JSON object as sent, in one
         InvalidArgument), store the inputs, then admit against the quotas and insert as one
         atomic step, and dispatch. Bad input and refused requests leave nothing stored (so they
@@ -97,6 +102,8 @@ class OperationService:
             body, TargetModel(spec.id, self.capabilities(spec)), self.limits, seed_if_absent=secrets.randbelow(2**32),
             video_exists=lambda file_id: self._extendable(principal, file_id),
             audio_if_absent=surface.has_audio_by_default)
+        if front_options:
+            request = dataclasses.replace(request, front_options=dict(front_options))
         self._check_destinations(request)
         self.storage.check_free_space(self.min_free_bytes)
         # Refuse early, without the lock, what would be refused anyway: an over-quota caller must
@@ -173,6 +180,18 @@ class OperationService:
         except ValueError as exc:
             raise InvalidArgument.for_field("pageToken", str(exc)) from exc
 
+    def list_front(self, principal: Principal, surface: Surface, limit: int, after: str | None,
+                   newest_first: bool) -> tuple[Sequence[Operation], bool]:
+        """One front's operations of the caller's, after the operation `after` (an id), and
+        whether more follow; InvalidArgument naming `after` when it names none of them."""
+        if after is not None and operation_id_from(after) != after:
+            raise InvalidArgument.for_field("after", "must be the id of a video from an earlier page")
+        try:
+            return self.store.list_surface_operations(principal.project, surface, max(1, min(limit, 100)), after,
+                                                      newest_first)
+        except ValueError as exc:
+            raise InvalidArgument.for_field("after", str(exc)) from exc
+
     def cancel(self, principal: Principal, name_or_id: str) -> Operation:
         op = self.get(principal, name_or_id)
         if op.is_done and op.state is not OperationState.CANCELLED:
@@ -219,13 +238,30 @@ class OperationService:
             return self.storage.read_bytes(thumbnail_key(file.storage_key))
         except FileNotFoundError:
             pass
+        with self._local_copy(file) as path:
+            return first_frame_jpeg(path)
+
+    def first_frame(self, file: VideoFile) -> bytes:
+        """The first frame at full size, as JPEG (what a remix starts from)."""
+        with self._local_copy(file) as path:
+            return first_frame_jpeg(path, width=None)
+
+    def spritesheet(self, file: VideoFile) -> bytes:
+        """A JPEG grid of frames across the video, for scrubbing previews."""
+        with self._local_copy(file) as path:
+            return spritesheet_jpeg(path)
+
+    @contextmanager
+    def _local_copy(self, file: VideoFile) -> Iterator[Path]:
+        """The video as a local file: where local storage keeps it, or a temporary download."""
         with self._missing_as_not_found(file):
             path = self.storage.local_path(file.storage_key)
             if path is not None:
-                return first_frame_jpeg(path)
+                yield path
+                return
             with tempfile.NamedTemporaryFile(suffix=".mp4") as copy:
                 self.storage.download_to(file.storage_key, Path(copy.name))
-                return first_frame_jpeg(Path(copy.name))
+                yield Path(copy.name)
 
     @contextmanager
     def _missing_as_not_found(self, file: VideoFile) -> Iterator[None]:

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from openreel.domain.operation import Operation, OperationError, VideoFile
+from openreel.domain.operation import Operation, OperationError, Surface, VideoFile
 from openreel.errors import Cancelled
 from openreel.store.connection import Database
 
@@ -40,6 +40,9 @@ class OperationStore(Database, Protocol):
 
     def list_operations(self, project: str, limit: int,
                         page_token: str | None) -> tuple[list[Operation], str | None]: ...
+
+    def list_surface_operations(self, project: str, surface: Surface, limit: int, after: str | None,
+                                newest_first: bool) -> tuple[list[Operation], bool]: ...
 
     def cancel(self, op_id: str) -> bool: ...
 

@@ -62,7 +62,7 @@ def request_to_json(r: GenerationRequest) -> dict[str, Any]:
         "resizeMode": r.resize_mode.value, "fps": r.fps, "labels": r.labels,
         "webhook": None if r.webhook is None else {"uris": list(r.webhook.uris),
                                                      "userMetadata": r.webhook.user_metadata},
-        "pubsubTopic": r.pubsub_topic,
+        "pubsubTopic": r.pubsub_topic, "frontOptions": r.front_options,
     }
 
 
@@ -84,5 +84,5 @@ def request_from_json(j: dict[str, Any]) -> GenerationRequest:
         resize_mode=ResizeMode(j["resizeMode"]), fps=j["fps"], labels=dict(j["labels"]),
         webhook=None if webhook is None else WebhookConfig(tuple(webhook["uris"]),
                                                            dict(webhook["userMetadata"])),
-        pubsub_topic=j["pubsubTopic"],
+        pubsub_topic=j["pubsubTopic"], front_options=dict(j.get("frontOptions") or {}),
     )

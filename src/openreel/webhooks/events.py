@@ -1,6 +1,7 @@
 """Which deliveries an operation's outcome makes, and what they say.
 
-The payload follows Standard Webhooks' recommended envelope, {"type", "timestamp", "data"}. It is
+The payload follows Standard Webhooks' recommended envelope, {"type", "timestamp", "data"} (an
+OpenAI video's is OpenAI's event, {"id", "object", "created_at", "type", "data": {"id"}}). It is
 stored without video URLs: the dispatcher adds each video's `uri` when it sends, so that a
 presigned URL is fresh on every attempt rather than expired by the fifth retry a day later."""
 
@@ -12,14 +13,21 @@ from sqlalchemy import Connection
 
 from openreel.billing.report import usage_metadata
 from openreel.domain.naming import vertex_gcs_uri
-from openreel.domain.operation import Operation
+from openreel.domain.operation import Operation, Surface
 from openreel.domain.webhooks import Delivery, DeliveryState, EventType
+from openreel.protocol import interactions, openai_videos
 from openreel.protocol.rpc import operation_error, rfc3339
 from openreel.store.webhooks import WebhookStore
 from openreel.webhooks.signing import new_message_id
 
 
 def outcome_payload(op: Operation, event: EventType) -> dict[str, Any]:
+    """The event in the shape of the front the operation was made through: OpenAI's event for a
+    /v1/videos video, an interaction event for an interaction, else openreel's own."""
+    if op.surface is Surface.OPENAI:
+        return openai_videos.event(op, event_id="evt_" + op.id)
+    if op.surface is Surface.INTERACTIONS:
+        return interactions.event(op)
     data: dict[str, Any] = {"name": op.name, "model": op.model, "state": op.state.value, "done": True,
                             "createTime": rfc3339(op.created_at)}
     if op.finished_at is not None:
