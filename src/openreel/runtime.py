@@ -25,6 +25,7 @@ from openreel.queue.local import LocalQueue
 from openreel.quota.limits import LimitResolver
 from openreel.quota.tiers import tier_limits
 from openreel.quota.utilization import project_utilization
+from openreel.provenance.credentials import ContentCredentials
 from openreel.safety.filter import SafetyFilter
 from openreel.service.keys import KeyService
 from openreel.service.models import ModelService
@@ -77,6 +78,8 @@ class Runtime:
     rate_limits: LimitResolver
     metrics: Metrics
     safety: SafetyFilter
+    # Signs every video this process's workers make (None: OPENREEL_CONTENT_CREDENTIALS is off).
+    credentials: ContentCredentials | None
     # Set once the process is going down: workers stop claiming, progress streams end.
     stopping: threading.Event = field(default_factory=threading.Event)
     pool: WorkerPool | None = None
@@ -100,6 +103,7 @@ class Runtime:
             queue = queue_from_url(settings.queue_url, settings.queue_visibility_timeout_seconds)
             metrics = Metrics()
             safety = SafetyFilter.from_settings(settings, metrics)
+            credentials = ContentCredentials.from_settings(settings)
         except (ValueError, OverflowError, OSError) as exc:
             raise FailedPrecondition(f"Settings cannot be used: {exc}") from None
         catalog = Catalog.load(settings.catalog_path)
@@ -138,7 +142,7 @@ class Runtime:
                    engines=engines, models=ModelService(catalog, engines), operations=operations,
                    keys=KeyService(store), webhooks=webhooks,
                    destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits,
-                   metrics=metrics, safety=safety)
+                   metrics=metrics, safety=safety, credentials=credentials)
 
     def start_background(self, runs_engines: bool = False) -> None:
         """The threads of every process: webhook delivery and retention (an API-only replica's
@@ -183,7 +187,7 @@ class Runtime:
 
     def worker(self, worker_id: str, tmp_dir: Path) -> Worker:
         return Worker(worker_id, self.store, self.storage, self.queue, self.catalog, self.engines,
-                      self.settings, tmp_dir, self.destinations, self.metrics, self.safety)
+                      self.settings, tmp_dir, self.destinations, self.metrics, self.safety, self.credentials)
 
     def begin_shutdown(self) -> None:
         """The first step of a graceful stop, safe to call from a signal handler: claim nothing

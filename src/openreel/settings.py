@@ -125,6 +125,17 @@ class Settings(BaseSettings):
     # The output stage's frame classifier: "auto" (nudenet when the [safety-frames] extra is
     # installed), "off", or a name registered under the openreel.frame_classifiers entry points.
     safety_frame_classifier: str = "auto"
+    # Content credentials: every generated MP4 carries a signed C2PA manifest stating that it was
+    # made by AI, by which model and engine, with which openreel, and when (openreel/provenance).
+    content_credentials: bool = True
+    # The signing certificate chain (PEM, the signer's certificate first) and its private key. Unset:
+    # a development certificate made at first start under data_dir/c2pa, which readers report as
+    # valid but untrusted.
+    c2pa_cert: Path | None = None
+    c2pa_key: Path | None = None
+    # An RFC 3161 timestamp authority, so that manifests stay valid after the certificate expires.
+    # Empty: none, and signing needs no network.
+    c2pa_tsa_url: str = ""
     # Log lines as JSON objects, one per line (structlog), or as text for a terminal.
     log_format: Literal["json", "text"] = "text"
 

@@ -27,6 +27,7 @@ from openreel.engines.catalog import Catalog, ModelSpec
 from openreel.engines.registry import EngineRegistry
 from openreel.errors import FailedPrecondition
 from openreel.observability.metrics import Metrics
+from openreel.provenance.credentials import ContentCredentials
 from openreel.safety.filter import SafetyFilter
 from openreel.safety.output import OutputScreen
 from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
@@ -42,6 +43,7 @@ def generate_locally(jobs: list[tuple[str, Path]], model: str, options: dict[str
     with reported_errors():
         # The same safety filter as a server's, under this machine's policy, before any rendering.
         safety = _safety_filter(settings)
+        credentials = _content_credentials(settings)
         spec = Catalog.load(settings.catalog_path).get(model)
         target = TargetModel(spec.id, engines.capabilities(spec))
         requests = [read_generation_request(generation_request(prompt, **options), target, limits,
@@ -51,7 +53,8 @@ def generate_locally(jobs: list[tuple[str, Path]], model: str, options: dict[str
             safety.check_request(request, None)
         try:
             for request, (_, output) in zip(requests, jobs):
-                _render(engines, spec, request, output, settings.generation_timeout_seconds, safety)
+                _render(engines, spec, request, output, settings.generation_timeout_seconds, safety,
+                        credentials)
         finally:
             engines.close()
 
@@ -68,8 +71,15 @@ def _safety_filter(settings: Settings) -> SafetyFilter:
         raise FailedPrecondition(str(exc)) from None
 
 
+def _content_credentials(settings: Settings) -> ContentCredentials | None:
+    try:
+        return ContentCredentials.from_settings(settings)
+    except (ValueError, OSError) as exc:
+        raise FailedPrecondition(f"Content credentials cannot be signed: {exc}") from None
+
+
 def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest, output: Path,
-            timeout_seconds: float, safety: SafetyFilter) -> None:
+            timeout_seconds: float, safety: SafetyFilter, credentials: ContentCredentials | None) -> None:
     paths = [sample_path(output, index, request.sample_count) for index in range(request.sample_count)]
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
                   TextColumn("{task.fields[phase]}"), TimeRemainingColumn(),
@@ -84,7 +94,8 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
             written: list[Path] = []
             filtered: list[str] = []
             checked_enhanced_prompt(engine, request, safety, None, "local")
-            for rendered in _when_ready(engine, request, control, safety.output_screen(None, "local")):
+            for rendered in _when_ready(engine, request, control, safety.output_screen(None, "local"),
+                                        credentials):
                 if isinstance(rendered, FilteredOut):
                     filtered.append(rendered.reason)
                     continue
@@ -99,13 +110,13 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
         typer.echo(f"a video was filtered out: {reason}")
 
 
-def _when_ready(engine: Engine, request: GenerationRequest, control: RunControl,
-                screen: OutputScreen | None) -> Iterator[Path | FilteredOut]:
+def _when_ready(engine: Engine, request: GenerationRequest, control: RunControl, screen: OutputScreen | None,
+                credentials: ContentCredentials | None) -> Iterator[Path | FilteredOut]:
     """render_samples, waiting here as long as the engine defers (a remote API's limits): there is
     no queue to go back to in this process."""
     while True:
         try:
-            yield from render_samples(engine, request, control, screen)
+            yield from render_samples(engine, request, control, screen, credentials)
             return
         except Deferred as wait:
             control.report(control.fraction, f"waiting {wait.seconds:.0f} s: {wait.reason}")

@@ -20,9 +20,12 @@ from openreel.engines.base import Clip, EncodedVideo, Engine, FilteredOut
 from openreel.errors import InternalError
 from openreel.media.encode import Mp4Encoder
 from openreel.media.probe import UnreadableVideo, frames_at, probe_video
+from openreel.provenance.credentials import ContentCredentials
+from openreel.provenance.manifest import Generation
 from openreel.safety.filter import SafetyFilter
 from openreel.safety.frames import classifier_sized
 from openreel.safety.output import OutputScreen
+from openreel.store.clock import utcnow
 from openreel.worker.control import RunControl
 
 # An engine's own MP4 may differ from the asked duration by container rounding: up to a frame
@@ -31,11 +34,13 @@ DURATION_TOLERANCE_SECONDS = 0.1
 
 
 def render_samples(engine: Engine, request: GenerationRequest, control: RunControl,
-                   screen: OutputScreen | None = None) -> Iterator[Path | FilteredOut]:
-    """Yield one MP4 per sample, in order, each ready to store (files go in control.scratch_dir),
-    or the FilteredOut of a withheld one: withheld by the engine, or by the output safety check
-    (`screen`, which sees a few of each video's frames). Raises what control raises when the run
-    must stop, and InternalError for an engine's output that does not match the request."""
+                   screen: OutputScreen | None = None,
+                   credentials: ContentCredentials | None = None) -> Iterator[Path | FilteredOut]:
+    """Yield one MP4 per sample, in order, each ready to store (files go in control.scratch_dir)
+    and signed with content credentials (unless `credentials` is None), or the FilteredOut of a
+    withheld one: withheld by the engine, or by the output safety check (`screen`, which sees a
+    few of each video's frames). Raises what control raises when the run must stop, and
+    InternalError for an engine's output that does not match the request."""
     with control.times.timing("generate"):
         samples = engine.generate(request, control)
     if len(samples) != request.sample_count:
@@ -60,6 +65,11 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
             path.unlink(missing_ok=True)
             yield withheld
             continue
+        if credentials is not None:
+            with control.times.timing("encode"):
+                # An engine that does not say whether it samples a trained model is taken for one.
+                credentials.sign(path, Generation(model=request.model, engine=engine.name, created=utcnow(),
+                                                  trained_model=getattr(engine, "trained_model", True)))
         yield path
 
 

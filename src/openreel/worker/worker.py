@@ -35,6 +35,7 @@ from openreel.observability.metrics import Metrics
 from openreel.observability.tracing import continued, span
 from openreel.queue.base import WorkQueue
 from openreel.queue.handoff import dispatch
+from openreel.provenance.credentials import ContentCredentials
 from openreel.safety.filter import SafetyFilter
 from openreel.settings import Settings
 from openreel.storage.base import Storage
@@ -59,8 +60,10 @@ MAX_OUTAGE_WAIT_SECONDS = 120.0
 class Worker:
     def __init__(self, worker_id: str, store: OperationStore, storage: Storage, queue: WorkQueue,
                  catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path,
-                 destinations: Destinations | None, metrics: Metrics, safety: SafetyFilter) -> None:
+                 destinations: Destinations | None, metrics: Metrics, safety: SafetyFilter,
+                 credentials: ContentCredentials | None = None) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
+        self.credentials = credentials  # signs every video before it is stored (None: off)
         self.metrics = metrics  # its owner counts it among the idle workers (Metrics.add_workers)
         self.safety = safety  # an enhanced prompt, and every video before it is stored
         # Where a Vertex storageUri delivers its videos (None: no bucket is writable).
@@ -272,7 +275,8 @@ class Worker:
         engine = self.engines.loaded(spec)
         enhanced = checked_enhanced_prompt(engine, request, self.safety, op.project, op.name)
         control.start_clock()  # the deadline is for generating, not for loading weights
-        for sample in render_samples(engine, request, control, self.safety.output_screen(op.project, op.name)):
+        for sample in render_samples(engine, request, control, self.safety.output_screen(op.project, op.name),
+                                     self.credentials):
             if isinstance(sample, FilteredOut):
                 filtered.append(sample.reason)
                 continue

@@ -28,6 +28,7 @@ DEFAULT_TEMPERATURE = 0.5
 
 class ProceduralEngine:
     name = "procedural"
+    trained_model = False  # it draws by rule: its content credentials say algorithmicMedia
     description = ("openreel's built-in procedural renderer: layered 2.5D scenes drawn from the "
                    "prompt on the CPU. Deterministic, not an AI model.")
     max_concurrent_jobs = None
