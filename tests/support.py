@@ -190,3 +190,51 @@ def decode_mp4(data: bytes, keep_frames: bool = False) -> DecodedVideo:
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def media_packets(mp4: bytes) -> list[tuple[int, bytes]]:
+    """Every packet of every stream, (stream index, bytes), in file order: what a decoder is fed."""
+    with av.open(io.BytesIO(mp4)) as container:
+        return [(packet.stream.index, bytes(packet)) for packet in container.demux() if packet.size]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What c2pa's own Reader makes of a video's content credentials."""
+
+    state: str  # Trusted, Valid or Invalid
+    failures: list[str]  # the validation failure codes (signingCredential.untrusted for a development certificate)
+    source_types: list[str]  # the digitalSourceType of each action
+    generation: dict[str, Any]  # openreel's org.openreel.generation assertion
+    claim_generator: list[dict[str, Any]]
+
+
+def content_credentials(mp4: bytes, trust_anchors: bytes | None = None) -> Credentials | None:
+    """The video's content credentials as c2pa reads them, or None when it carries none."""
+    import tempfile
+
+    from openreel.provenance.credentials import read_manifest
+
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as file:
+        file.write(mp4)
+        file.flush()
+        store = read_manifest(Path(file.name), trust_anchors)
+    if store is None:
+        return None
+    manifest = store["manifests"][store["active_manifest"]]
+    assertions = {a["label"]: a["data"] for a in manifest["assertions"]}
+    actions = assertions.get("c2pa.actions.v2", assertions.get("c2pa.actions", {})).get("actions", [])
+    results = (store.get("validation_results") or {}).get("activeManifest") or {}
+    return Credentials(state=store["validation_state"], failures=[f["code"] for f in results.get("failure", [])],
+                       source_types=[a.get("digitalSourceType", "") for a in actions],
+                       generation=assertions.get("org.openreel.generation", {}),
+                       claim_generator=manifest.get("claim_generator_info", []))
+
+
+def assert_signed_copy(stored: bytes, made: bytes, engine: str, model: str) -> None:
+    """`stored` is the engine's MP4 `made`, every packet unchanged, with openreel's content
+    credentials naming the engine and model."""
+    assert media_packets(stored) == media_packets(made)
+    credentials = content_credentials(stored)
+    assert credentials is not None and credentials.state in ("Valid", "Trusted"), credentials
+    assert (credentials.generation["engine"], credentials.generation["model"]) == (engine, model)

@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from openreel.provenance.manifest import TRAINED_ALGORITHMIC_MEDIA
 from tests.images import png_bytes
 from tests.inprocess import InProcessClient, InProcessServer, explicit_settings
 from tests.prometheus_samples import parse_samples, value
-from tests.support import DecodedVideo, decode_mp4
+from tests.support import DecodedVideo, content_credentials, decode_mp4
 from tests.tiny_models import TINY_OPTIONS, toml_entry, write_catalog
 
 
@@ -61,6 +62,11 @@ def _video(served: InProcessServer, http: InProcessClient, model: str, instance:
     for sample in done["response"]["generateVideoResponse"]["generatedSamples"]:
         file_id = re.search(r"files/([a-z0-9]+)", sample["video"]["uri"]).group(1)  # type: ignore[union-attr]
         data = http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).content
+        # Every video states, in content credentials c2pa verifies, that a trained model made it.
+        credentials = content_credentials(data)
+        assert credentials is not None and credentials.state == "Valid", credentials
+        assert credentials.source_types == [TRAINED_ALGORITHMIC_MEDIA]
+        assert (credentials.generation["engine"], credentials.generation["model"]) == ("diffusers", model)
         videos.append(decode_mp4(data, keep_frames=True))
     return videos
 

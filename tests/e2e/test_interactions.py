@@ -19,7 +19,7 @@ from google.genai import _interactions as interaction_errors
 from PIL import Image
 
 from tests.gates import MODEL, Gates
-from tests.support import LiveServer, decode_mp4
+from tests.support import LiveServer, content_credentials, decode_mp4
 from tests.webhook_receiver import WebhookReceiver
 
 VEO = "veo-3.1-generate-001"
@@ -71,8 +71,11 @@ def test_text_to_video_inline_is_polled_and_decoded(live: LiveServer) -> None:
     assert created.status in ("queued", "in_progress") and created.id
     done = finished(client, created.id)
     assert done.status == "completed" and done.output_video.mime_type == "video/mp4"
-    video = decode_mp4(base64.b64decode(done.output_video.data))
+    data = base64.b64decode(done.output_video.data)
+    video = decode_mp4(data)
     assert (video.width, video.height, video.frame_count, video.audio_codec) == (1280, 720, 96, "aac")
+    credentials = content_credentials(data)
+    assert credentials is not None and credentials.generation["model"] == VEO
     # It is an operation like any other: in the native list, with the same seed.
     listed = httpx.get(f"{live.url}/v1beta/operations", headers={"x-goog-api-key": key}).json()["operations"]
     assert [op["name"] for op in listed] == [f"operations/{created.id}"]

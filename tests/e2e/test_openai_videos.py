@@ -21,7 +21,7 @@ from openai import OpenAI
 from PIL import Image
 
 from tests.gates import MODEL, Gates
-from tests.support import LiveServer, client_python, decode_mp4
+from tests.support import LiveServer, client_python, content_credentials, decode_mp4
 from tests.webhook_receiver import WebhookReceiver
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -68,8 +68,11 @@ def test_the_sdk_creates_polls_and_downloads_a_video_and_its_stills(live: LiveSe
     assert video.id.startswith("video_") and video.error is None
     assert video.created_at <= video.completed_at < video.expires_at
     assert video.prompt == "a lighthouse on a cliff at dusk, slow pan"
-    mp4 = decode_mp4(client.videos.download_content(video.id).read())
+    data = client.videos.download_content(video.id).read()
+    mp4 = decode_mp4(data)
     assert (mp4.width, mp4.height, mp4.frame_count, mp4.codec) == (1280, 720, 96, "h264")
+    credentials = content_credentials(data)  # signed like every video openreel makes
+    assert credentials is not None and credentials.generation["model"] == "sora-2"
     assert mp4.audio_codec == "aac"  # Sora's videos have sound, and so do these
     thumbnail = Image.open(io.BytesIO(client.videos.download_content(video.id, variant="thumbnail").read()))
     assert thumbnail.format == "WEBP" and thumbnail.width == 320

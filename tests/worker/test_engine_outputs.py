@@ -1,5 +1,5 @@
 """What the worker does with what an engine hands back, and with what an engine declares: MP4s an
-engine encoded itself are checked and stored byte for byte, mismatched ones fail the operation,
+engine encoded itself are checked and stored packet for packet (signed with content credentials), mismatched ones fail the operation,
 running out of memory is retried, capabilities refuse requests before they are queued, and a
 worker told to serve some models loads them first and takes only their operations.
 
@@ -20,6 +20,7 @@ from openreel.engines.registry import EngineRegistry
 from tests.gates import Gates
 from tests.images import png_bytes
 from tests.inprocess import InProcessClient, InProcessServer, explicit_settings
+from tests.support import assert_signed_copy
 from tests.tiny_models import catalog_table
 
 MODELS = {
@@ -65,13 +66,14 @@ def _run(served: InProcessServer, http: InProcessClient, gates: Gates, model: st
     return served.wait_done(http, f"/v1beta/{response.json()['name']}", timeout=120)
 
 
-def test_an_engines_own_mp4_is_stored_byte_for_byte(served: InProcessServer, gates: Gates) -> None:
+def test_an_engines_own_mp4_is_stored_as_made_with_its_content_credentials(served: InProcessServer,
+                                                                           gates: Gates) -> None:
     http = served.client(served.create_key())
     done = _run(served, http, gates, "gated-mp4", "made")
     uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
     file_id = re.search(r"files/([a-z0-9]+)", uri).group(1)  # type: ignore[union-attr]
     stored = http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).content
-    assert stored == (gates.dir / "made.0.made.mp4").read_bytes()
+    assert_signed_copy(stored, (gates.dir / "made.0.made.mp4").read_bytes(), engine="gated", model="gated-mp4")
 
 
 def test_an_mp4_that_does_not_match_the_request_fails_the_operation(served: InProcessServer, gates: Gates) -> None:
