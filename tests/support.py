@@ -207,6 +207,8 @@ class Credentials:
     source_types: list[str]  # the digitalSourceType of each action
     generation: dict[str, Any]  # openreel's org.openreel.generation assertion
     claim_generator: list[dict[str, Any]]
+    # The credentials the video came with, kept as ingredients: relationship, and their generation assertion.
+    ingredients: list[dict[str, Any]]
 
 
 def content_credentials(mp4: bytes, trust_anchors: bytes | None = None) -> Credentials | None:
@@ -225,16 +227,23 @@ def content_credentials(mp4: bytes, trust_anchors: bytes | None = None) -> Crede
     assertions = {a["label"]: a["data"] for a in manifest["assertions"]}
     actions = assertions.get("c2pa.actions.v2", assertions.get("c2pa.actions", {})).get("actions", [])
     results = (store.get("validation_results") or {}).get("activeManifest") or {}
+    ingredients = []
+    for ingredient in manifest.get("ingredients", []):
+        kept = store["manifests"].get(ingredient.get("active_manifest"), {})
+        generation = {a["label"]: a["data"] for a in kept.get("assertions", [])}.get("org.openreel.generation")
+        ingredients.append({"relationship": ingredient.get("relationship"), "generation": generation})
     return Credentials(state=store["validation_state"], failures=[f["code"] for f in results.get("failure", [])],
                        source_types=[a.get("digitalSourceType", "") for a in actions],
                        generation=assertions.get("org.openreel.generation", {}),
-                       claim_generator=manifest.get("claim_generator_info", []))
+                       claim_generator=manifest.get("claim_generator_info", []), ingredients=ingredients)
 
 
-def assert_signed_copy(stored: bytes, made: bytes, engine: str, model: str) -> None:
+def assert_signed_copy(stored: bytes, made: bytes, engine: str, model: str, came_from: str | None = None) -> None:
     """`stored` is the engine's MP4 `made`, every packet unchanged, with openreel's content
-    credentials naming the engine and model."""
+    credentials naming the engine and model; with `came_from`, keeping as an ingredient the
+    credentials of the (remote openreel's) engine it arrived signed by."""
     assert media_packets(stored) == media_packets(made)
     credentials = content_credentials(stored)
     assert credentials is not None and credentials.state in ("Valid", "Trusted"), credentials
     assert (credentials.generation["engine"], credentials.generation["model"]) == (engine, model)
+    assert [i["generation"]["engine"] for i in credentials.ingredients] == ([came_from] if came_from else [])

@@ -229,8 +229,9 @@ def test_usage_and_openai_shaped_webhooks_follow_the_video(live: LiveServer, gat
     assert (event.type, event.data.id, event.object) == ("video.completed", done.id, "event")
     assert client.webhooks.unwrap(failed.body, failed.headers, secret=secret).data.id == refused.id
     assert finished(client, refused.id).error.code == "invalid_argument"
+    another_secret = "whsec_" + base64.b64encode(bytes(32)).decode()
     with pytest.raises(openai.InvalidWebhookSignatureError):
-        client.webhooks.unwrap(completed.body, completed.headers, secret="whsec_" + base64.b64encode(bytes(32)).decode())
+        client.webhooks.unwrap(completed.body, completed.headers, secret=another_secret)
     # Metered like any operation: the finished video is charged, the failed one is not.
     records = httpx.get(f"{live.url}/v1/usage", headers=http).json()["records"]
     charged = {r["operation"]: r["cost_usd"] for r in records}

@@ -68,7 +68,8 @@ def _deliver_one(remote: Remote, tmp_path: Path, entry: str, tag: str) -> None:
         with gateway.client(key) as http:
             done = gateway.wait_done(http, f"/v1beta/{_submit(http, 'veo', tag)}", timeout=120)
             assert "response" in done, done
-            assert_signed_copy(_video(http, done), remote.made(tag), engine="upstream", model="veo")
+            assert_signed_copy(_video(http, done), remote.made(tag), engine="upstream", model="veo",
+                               came_from="gated")
     finally:
         gateway.stop()
 
@@ -153,7 +154,8 @@ def test_a_gateway_restarted_mid_flight_polls_the_same_remote_operation(remote: 
             done = gateway.wait_done(http, f"/v1beta/{name}", timeout=120)
             assert "response" in done, done
             assert done["metadata"]["attempt"] == 2
-            assert_signed_copy(_video(http, done), remote.made("restart-a"), engine="upstream", model="veo")
+            assert_signed_copy(_video(http, done), remote.made("restart-a"), engine="upstream", model="veo",
+                               came_from="gated")
     finally:
         gateway.stop()
     assert remote.calls("restart-a") == 1 and len(remote.operations(remote_key)) == 1
@@ -284,7 +286,7 @@ def test_vertex_with_a_service_account_token_and_a_cancel_that_reaches_the_remot
                 done = gateway.wait_done(http, f"/v1beta/{finished}", timeout=120)
                 assert "response" in done, done
                 assert_signed_copy(_video(http, done), remote.made("vertexok"), engine="upstream",
-                                   model="veo-vertex")
+                                   model="veo-vertex", came_from="gated")
                 minted = len(tokens.minted)
                 time.sleep(1.5)  # the token is stale now
                 cancelled = _submit(http, "veo-vertex", "vertexcancel")

@@ -98,13 +98,17 @@ def test_a_changed_byte_in_the_media_makes_the_manifest_invalid(clip: Path, tmp_
     assert any("mismatch" in code for code in read.failures)
 
 
-def test_a_video_that_arrives_signed_is_signed_anew_as_openreels(clip: Path, tmp_path: Path,
-                                                                 credentials: ContentCredentials) -> None:
-    upstream = signed_copy(clip, credentials, tmp_path, Generation("veo-3.1-generate-001", "gated", WHEN))
+def test_a_video_that_arrives_signed_keeps_its_credentials_as_an_ingredient_of_openreels(
+        clip: Path, tmp_path: Path, credentials: ContentCredentials) -> None:
+    upstream = signed_copy(clip, credentials, tmp_path, Generation("veo-3.1-generate-001", "remote", WHEN))
     credentials.sign(upstream, Generation("veo", "upstream", WHEN))
     read = content_credentials(upstream.read_bytes())
-    assert read is not None and read.state == "Valid"
+    assert read is not None and read.state == "Valid" and read.failures == ["signingCredential.untrusted"]
     assert (read.generation["engine"], read.generation["model"]) == ("upstream", "veo")
+    assert read.source_types == [TRAINED_ALGORITHMIC_MEDIA]
+    [ingredient] = read.ingredients
+    assert ingredient["relationship"] == "componentOf"
+    assert ingredient["generation"] == read.generation | {"engine": "remote", "model": "veo-3.1-generate-001"}
 
 
 def test_an_operator_certificate_signs_and_a_mismatched_or_unsupported_key_is_refused(

@@ -1,6 +1,6 @@
 """What the worker does with what an engine hands back, and with what an engine declares: MP4s an
-engine encoded itself are checked and stored packet for packet (signed with content credentials), mismatched ones fail the operation,
-running out of memory is retried, capabilities refuse requests before they are queued, and a
+engine encoded itself are checked and stored packet for packet (signed with content credentials),
+mismatched ones fail the operation, running out of memory is retried, capabilities refuse requests before they are queued, and a
 worker told to serve some models loads them first and takes only their operations.
 
 The gated test engine plays each part (tests/plugins/openreel-gated), in an app in this process."""

@@ -5,8 +5,9 @@ Signing adds one `uuid` box after `ftyp` and moves nothing else but the chunk of
 the media bytes, and so every decoded frame and audio sample, stay as they were, and the moov
 box stays before the media (faststart). It is offline: no timestamp authority unless the
 operator names one (OPENREEL_C2PA_TSA_URL), and no network. A video that already carried a
-manifest (from an upstream API, or another openreel) is signed anew as openreel's output; its
-earlier manifest is replaced."""
+manifest (from an upstream API, or another openreel) is signed as openreel's output, with the
+manifest it came with kept as a componentOf ingredient: the chain back to its maker stays
+readable."""
 
 from __future__ import annotations
 
@@ -63,13 +64,26 @@ class ContentCredentials:
         signer, context = self._ready()
         staged = Path(tempfile.mkstemp(prefix=".c2pa-", suffix=".mp4", dir=path.parent)[1])
         try:
-            with c2pa.Builder(manifest_definition(generation), context=context) as builder, \
-                    path.open("rb") as source, staged.open("w+b") as target:
-                builder.sign(signer, "video/mp4", source, target)
+            with c2pa.Builder(manifest_definition(generation), context=context) as builder:
+                if self._carries_manifest(path, context):
+                    # Credentials it came with (an upstream API's) are kept, as an ingredient.
+                    with path.open("rb") as delivered:
+                        builder.add_ingredient({"title": "the video as its engine delivered it",
+                                                "relationship": "componentOf"}, "video/mp4", delivered)
+                with path.open("rb") as source, staged.open("w+b") as target:
+                    builder.sign(signer, "video/mp4", source, target)
             os.replace(staged, path)
         except c2pa.C2paError as exc:
             staged.unlink(missing_ok=True)
             raise InternalError(f"The video could not be signed with content credentials: {exc}") from exc
+
+    @staticmethod
+    def _carries_manifest(path: Path, context: c2pa.Context) -> bool:
+        reader = c2pa.Reader.try_create(str(path), context=context)
+        if reader is None:
+            return False
+        reader.close()
+        return True
 
     def _ready(self) -> tuple[c2pa.Signer, c2pa.Context]:
         with self._lock:
