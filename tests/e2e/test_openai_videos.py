@@ -114,6 +114,9 @@ def test_list_pages_by_cursor_in_either_order(live: LiveServer) -> None:
     with pytest.raises(openai.BadRequestError) as refused:
         client.videos.list(after="video_" + "0" * 32)
     assert refused.value.param == "after"
+    with pytest.raises(openai.BadRequestError) as too_many:
+        client.videos.list(limit=1000)
+    assert too_many.value.param == "limit"
     for video_id in made:
         client.videos.delete(video_id)
 

@@ -217,13 +217,20 @@ def test_every_recent_operation_opens_plays_and_downloads_whichever_surface_made
     vertex = _create(server, key, "/v1/projects/surfaces/locations/us-central1/publishers/google/models/"
                                   f"{GATED}:predictLongRunning", gated_body("viavertex"))
     assert vertex.startswith("projects/surfaces/locations/us-central1/publishers/google/models/gated/operations/")
+    gates.open("viaopenai", 0)
+    openai = httpx.post(f"{server.url}/v1/videos", headers={"Authorization": f"Bearer {key}"},
+                        files={"prompt": (None, "viaopenai flat test frames"), "model": (None, GATED),
+                               "seconds": (None, "4"), "size": (None, "1280x720")}).json()
+    via_openai = "operations/" + openai["id"].removeprefix("video_")
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+        server.wait_done(http, f"/v1beta/{via_openai}")
 
     failed: list[str] = []  # answers to requests made with the key (before it, the page gets 401s)
     page = browser.new_page()
     page.on("response", lambda response: response.status >= 400 and "x-goog-api-key" in response.request.headers
             and failed.append(f"{response.status} {response.url}"))
     _enter_key(page, server, key)
-    for name in (gemini, vertex):
+    for name in (gemini, vertex, via_openai):
         item = f'#recent li[data-operation="{name}"]'
         page.wait_for_function(f"(i => i && i.complete && i.naturalWidth > 0)(document.querySelector('{item} img'))")
         before = page.get_attribute("#result", "src")
@@ -236,5 +243,6 @@ def test_every_recent_operation_opens_plays_and_downloads_whichever_surface_made
         if name == vertex:
             assert saved == _vertex_video(server, key, vertex)
     assert "Vertex" in page.inner_text(f'#recent li[data-operation="{vertex}"]')
+    assert "OpenAI" in page.inner_text(f'#recent li[data-operation="{via_openai}"]')
     assert failed == []
     page.close()

@@ -64,9 +64,10 @@ def install_error_handlers(app: FastAPI) -> None:
             if error["type"] == "json_invalid":
                 violations = []
                 break
-            # FastAPI puts where a value came from first; a body field is named as on the wire.
+            # FastAPI puts where a value came from first; a body field or query parameter is
+            # named as on the wire.
             loc = tuple(error["loc"])
-            located = {**error, "loc": loc[1:] if loc[:1] == ("body",) else loc}
+            located = {**error, "loc": loc[1:] if loc[:1] in (("body",), ("query",)) and loc[1:] else loc}
             violations.append(FieldViolation(*describe_error(located)))
         refusal = (InvalidArgument.from_violations(violations) if violations
                    else InvalidArgument("Invalid JSON payload received."))

@@ -26,6 +26,8 @@ def metadata(op: Operation) -> dict[str, Any]:
         "createTime": rfc3339(op.created_at), "updateTime": rfc3339(op.updated_at),
         "model": op.model, "attempt": op.attempt,
     }
+    if op.surface in (Surface.OPENAI, Surface.INTERACTIONS):
+        body["front"] = op.surface.value  # made through OpenAI's /v1/videos or the Interactions API
     if op.queue_position is not None:
         body["queuePosition"] = op.queue_position
     if op.state is OperationState.QUEUED and op.wait_reason:

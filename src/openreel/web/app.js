@@ -1,8 +1,8 @@
 // openreel playground: makes videos through this server's Gemini-shaped API with the key from the
-// box, follows their progress, and lists recent operations of either surface (Gemini or Vertex).
+// box, follows their progress, and lists recent operations of every front (Gemini, Vertex, OpenAI's /v1/videos, Interactions).
 // Videos and thumbnails are fetched with the key header into blob: URLs (see api.js for why).
 import { api, key, keyProblem, readEvents } from "./api.js";
-import { fileId, geminiFile, isVertex, operationVideo } from "./videos.js";
+import { fileId, frontLabel, geminiFile, operationVideo } from "./videos.js";
 
 const $ = (id) => document.getElementById(id);
 $("api-key").value = localStorage.getItem("openreel-key") || "";
@@ -90,7 +90,8 @@ async function loadRecent() {
 }
 
 function recentItem(op, { video, thumbnail }) {
-  const label = `${op.metadata.model}${isVertex(op.name) ? " · Vertex" : ""} · ${new Date(op.metadata.createTime).toLocaleString()}`;
+  const front = frontLabel(op);
+  const label = `${op.metadata.model}${front ? ` · ${front}` : ""} · ${new Date(op.metadata.createTime).toLocaleString()}`;
   const li = document.createElement("li");
   li.dataset.operation = op.name;
   const button = document.createElement("button");

@@ -6,6 +6,8 @@
 //           POST M:fetchPredictOperation; the response carries the MP4 inline as base64, or a
 //           gs:// URI when the caller set storageUri (which a browser cannot read; the
 //           metadata's videoFiles name openreel's own copy, fetched like a Gemini file).
+//   OpenAI's /v1/videos and the Interactions API: operations/ID, which the native API renders
+//           as Gemini renders its own.
 // A video is {filename, blob(), thumbnail()}: blob() resolves to the MP4, thumbnail() to an
 // object URL of a still image.
 import { api, send } from "./api.js";
@@ -23,7 +25,13 @@ export function geminiFile(id) {
   };
 }
 
-export const isVertex = (name) => !name.startsWith("models/");
+export const isVertex = (name) => !name.startsWith("models/") && !name.startsWith("operations/");
+
+// Which API made the operation, for its label: "Vertex", "OpenAI", "Interactions", or "" (Gemini).
+export function frontLabel(op) {
+  const front = { openai: "OpenAI", interactions: "Interactions" }[op.metadata?.front];
+  return front || (isVertex(op.name) ? "Vertex" : "");
+}
 
 // The operation's video, or null when it has none the page can fetch (filtered, or in gs://).
 export async function operationVideo(name) {
