@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 import openreel
 from openreel.api import (admin, files, gemini, interactions, openai_videos, operations, quota, stream, usage, vertex,
                           webhooks)
-from openreel.api.body_limit import BodyLimitMiddleware, request_size_limit
+from openreel.api.body_limit import BodyLimitMiddleware, image_request_size_limit, request_size_limit
 from openreel.api.deps import RuntimeDep
 from openreel.api.errors import install_error_handlers
 from openreel.api.json_body import JsonBodyMiddleware
@@ -54,7 +54,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(JsonBodyMiddleware)
     # Added late, so it runs early: no body is read before the key is checked.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=request_size_limit(settings))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=request_size_limit(settings),
+                       image_max_bytes=image_request_size_limit(settings))
     # Outermost: every line a request causes, refusals and the access line too, has its id.
     app.add_middleware(RequestContextMiddleware)
     # Outside even that: errors under /v1/videos, wherever they arose, leave in OpenAI's envelope.

@@ -23,6 +23,8 @@ paths and cannot name the limit, which is why this one exists.
 
 from __future__ import annotations
 
+import re
+
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
@@ -31,11 +33,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from openreel.api.admin import check_admin, is_admin_path
 from openreel.api.deps import PRINCIPAL_STATE, resolve_principal
 from openreel.api.errors import error_response
+from openreel.domain.request import MAX_REFERENCE_IMAGES
 from openreel.errors import OpenreelError
 from openreel.observability.logs import bind
 from openreel.protocol.rpc import error_envelope, error_info
 from openreel.runtime import Runtime
-from openreel.service.wire_request import MAX_REFERENCE_IMAGES
 from openreel.settings import Settings
 
 # Routes that need no key: the playground, its files, health checks and the API docs.
@@ -44,6 +46,7 @@ PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz", "/metrics", "/openapi.json
 PUBLIC_PREFIXES = ("/static/",)
 # Room for everything in a create request besides the inline media: prompts, parameters, labels.
 JSON_SLACK_BYTES = 1024 * 1024
+_INTERACTIONS = re.compile(r"^/[^/]+/interactions(/|$)")
 
 
 def request_size_limit(settings: Settings) -> int:
@@ -54,6 +57,18 @@ def request_size_limit(settings: Settings) -> int:
     images = 2 + MAX_REFERENCE_IMAGES  # image, lastFrame and the reference images
     return (_base64_size(settings.max_video_bytes) + images * _base64_size(settings.max_image_bytes)
             + JSON_SLACK_BYTES)
+
+
+def image_request_size_limit(settings: Settings) -> int:
+    """The largest body of the fronts that take images but no video (OpenAI's /v1/videos, the
+    Interactions API): their largest legal create request, three images as base64 plus JSON."""
+    largest = MAX_REFERENCE_IMAGES * _base64_size(settings.max_image_bytes) + JSON_SLACK_BYTES
+    return min(largest, request_size_limit(settings))
+
+
+def takes_no_video(path: str) -> bool:
+    """Whether a path is one of the fronts whose requests carry at most images."""
+    return path == "/v1/videos" or path.startswith("/v1/videos/") or _INTERACTIONS.match(path) is not None
 
 
 def _base64_size(raw_bytes: int) -> int:
@@ -75,9 +90,11 @@ def too_large_response(limit: int) -> JSONResponse:
 class BodyLimitMiddleware:
     """Pure ASGI middleware: authenticate from headers, then let at most `max_bytes` of body in."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, image_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # The limit of the fronts that take no video (takes_no_video).
+        self.image_max_bytes = max_bytes if image_max_bytes is None else image_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_public(scope["path"]):
@@ -95,11 +112,12 @@ class BodyLimitMiddleware:
             runtime.metrics.reject(exc.metric_reason, exc.metric_category)
             await error_response(exc)(scope, receive, send)
             return
-        if (_declared_length(scope) or 0) > self.max_bytes:
+        limit = self.image_max_bytes if takes_no_video(scope["path"]) else self.max_bytes
+        if (_declared_length(scope) or 0) > limit:
             runtime.metrics.reject("INVALID_ARGUMENT")
-            await too_large_response(self.max_bytes)(scope, receive, send)
+            await too_large_response(limit)(scope, receive, send)
             return
-        await _CountedBody(self.max_bytes, send).run(self.app, scope, receive)
+        await _CountedBody(limit, send).run(self.app, scope, receive)
 
 
 def _declared_length(scope: Scope) -> int | None:

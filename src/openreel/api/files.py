@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from openreel.api.deps import PrincipalDep, PublicUrlDep, RuntimeDep, gemini_version
+from openreel.api.errors import error_response
 from openreel.auth import Principal
 from openreel.domain.naming import file_id_from_uri, gemini_file_uri
 from openreel.errors import NotFound
@@ -15,6 +19,24 @@ from openreel.runtime import Runtime
 
 router = APIRouter(tags=["Files"])
 Version = Annotated[str, Depends(gemini_version)]
+
+
+class StoredFileResponse(FileResponse):
+    """A stored video sent from local disk (with Range support), or a 404 when it was deleted
+    between its lookup and the send (its operation deleted at that moment, or retention)."""
+
+    def __init__(self, path: Path, file_id: str, **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self.file_id = file_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except RuntimeError:
+            # Starlette reports a missing file before it sends a byte; anything else is re-raised.
+            if await run_in_threadpool(Path(self.path).exists):
+                raise
+            await error_response(NotFound(f"File 'files/{self.file_id}' was not found."))(scope, receive, send)
 
 
 def video_download(runtime: Runtime, principal: Principal, file_id: str) -> Response:
@@ -29,7 +51,7 @@ def video_download(runtime: Runtime, principal: Principal, file_id: str) -> Resp
             return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
     path = runtime.storage.local_path(file.storage_key)
     if path is not None:
-        return FileResponse(path, media_type=file.mime_type, filename=filename)
+        return StoredFileResponse(path, file_id, media_type=file.mime_type, filename=filename)
     return StreamingResponse(runtime.operations.open_video(file), media_type=file.mime_type,
                              headers={"Content-Disposition": f'attachment; filename="{filename}"',
                                       "Content-Length": str(file.size_bytes)})

@@ -36,7 +36,7 @@ async def json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
         body = json.loads(raw or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested past the parser, a 5000-digit number
         raise InvalidArgument("Invalid JSON payload received.") from None
     if not isinstance(body, dict):
         raise InvalidArgument("The request body must be a JSON object.")

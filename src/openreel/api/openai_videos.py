@@ -37,6 +37,9 @@ async def create_video(request: Request, principal: PrincipalDep, runtime: Runti
     fields, upload = await _create_fields(request)
     try:
         model, body = wire.create_body(fields, upload)
+        if runtime.catalog.find(model) is None:  # OpenAI names an unknown model as a bad field
+            known = ", ".join(sorted(runtime.catalog.ids()))
+            raise InvalidArgument.for_field("model", f"no such model: the known models are {known}")
         op = await run_in_threadpool(runtime.operations.submit, principal, Surface.OPENAI, f"models/{model}",
                                      model, body, idempotency_key)
     except InvalidArgument as exc:
@@ -90,8 +93,8 @@ async def remix_video(video_id: str, request: Request, principal: PrincipalDep, 
                       idempotency_key: IdempotencyKeyDep) -> dict[str, Any]:
     """A new video from a finished one and a new prompt: the same model, length, size and seed,
     starting from the source's first frame where the model animates images."""
-    fields = await json_object(request)
     source, file = await run_in_threadpool(_remix_source, runtime, principal, video_id)
+    fields = await json_object(request)
     unknown = sorted(set(fields) - {"prompt"})
     if unknown:
         raise InvalidArgument.for_field(unknown[0], "unknown field: a remix takes a prompt only")
@@ -138,7 +141,7 @@ def _remix_source(runtime: Runtime, principal: Principal, video_id: str) -> tupl
 
 async def _create_fields(request: Request) -> tuple[dict[str, Any], wire.Upload | None]:
     """The create call's fields and its input_reference file, whichever encoding it came in."""
-    content_type = request.headers.get("content-type", "")
+    content_type = request.headers.get("content-type", "").lower()
     if not content_type.startswith("multipart/form-data"):
         return await json_object(request), None
     form = await request.form(max_files=1, max_fields=_MAX_FORM_FIELDS)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 FPS = 24
+# A video takes at most this many reference images (Veo's limit), whichever front asks.
+MAX_REFERENCE_IMAGES = 3
 
 
 class AspectRatio(StrEnum):

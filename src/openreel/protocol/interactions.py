@@ -10,16 +10,21 @@ step, inline (base64 `data`) or as a `uri`. A refused field is named as the call
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from openreel.domain.naming import gemini_file_uri
 from openreel.domain.operation import Operation, OperationState, VideoFile
+from openreel.domain.request import MAX_REFERENCE_IMAGES
 from openreel.errors import FieldViolation, InvalidArgument
 from openreel.protocol.rpc import code_name, rfc3339
 
 TASKS = ("text_to_video", "image_to_video", "reference_to_video")
+# A video takes a prompt and at most three images; more than this many blocks is not a video request.
+MAX_INPUT_ITEMS = 16
+MAX_IMAGES = MAX_REFERENCE_IMAGES
 DELIVERIES = ("uri", "inline")
 # What the front remembers in the request (GenerationRequest.front_options).
 DELIVERY = "delivery"
@@ -103,10 +108,20 @@ def create_body(raw: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, 
             violations.append(FieldViolation("webhook_config", "an object with uris and user_metadata"))
         else:
             metadata = webhook.get("user_metadata") or {}
-            body["webhookConfig"] = {"uris": webhook.get("uris"),
-                                     "userMetadata": {k: str(v) for k, v in dict(metadata).items()}}
-    if isinstance(raw.get("labels"), dict):
-        body["labels"] = raw["labels"]
+            if not isinstance(metadata, dict):
+                violations.append(FieldViolation("webhook_config.user_metadata", "an object of names and values"))
+                metadata = {}
+            # Values may be any JSON; each is kept as its JSON text (a string stays as it is).
+            body["webhookConfig"] = {"uris": webhook.get("uris"), "userMetadata": {
+                k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for k, v in metadata.items()}}
+    if "labels" in raw:
+        if isinstance(raw["labels"], dict):
+            body["labels"] = raw["labels"]
+        else:
+            violations.append(FieldViolation("labels", "an object of label names and values"))
+    if raw.get("store") is False:
+        violations.append(FieldViolation("store", "a video interaction is kept until it is deleted (or retention "
+                                                  "deletes its files): leave store out or true"))
     if violations:
         raise InvalidArgument.from_violations(violations)
     return str(model), body, {DELIVERY: delivery}
@@ -151,6 +166,9 @@ def _input(value: Any, violations: list[FieldViolation]) -> tuple[str, list[dict
         violations.append(FieldViolation("input", "required: the prompt, as a string or content blocks"))
         return "", []
     blocks: list[tuple[str, Any]] = []
+    if len(value) > MAX_INPUT_ITEMS:
+        violations.append(FieldViolation("input", f"at most {MAX_INPUT_ITEMS} content blocks or steps"))
+        return "", []
     for index, item in enumerate(value):
         if isinstance(item, dict) and item.get("type") == "user_input":
             content = item.get("content")
@@ -158,6 +176,9 @@ def _input(value: Any, violations: list[FieldViolation]) -> tuple[str, list[dict
                        for i, block in enumerate(content if isinstance(content, list) else [])]
         else:
             blocks.append((f"input[{index}]", item))
+    if len(blocks) > MAX_INPUT_ITEMS:
+        violations.append(FieldViolation("input", f"at most {MAX_INPUT_ITEMS} content blocks"))
+        return "", []
     texts, images = [], []
     for field, block in blocks:
         kind = block.get("type") if isinstance(block, dict) else None
@@ -173,6 +194,10 @@ def _input(value: Any, violations: list[FieldViolation]) -> tuple[str, list[dict
                                                               "does not fetch images from URIs"))
         else:
             violations.append(FieldViolation(field, "a video interaction takes text and image content"))
+    if len(images) > MAX_IMAGES:
+        # Refused before any is decoded: a video takes at most three.
+        violations.append(FieldViolation("input", f"at most {MAX_IMAGES} images"))
+        return "\n".join(texts), []
     return "\n".join(texts), images
 
 

@@ -65,23 +65,24 @@ def create_body(fields: Mapping[str, Any], upload: Upload | None, seed: int | No
     InvalidArgument names every OpenAI field that cannot be read."""
     violations = [FieldViolation(name, "unknown field") for name in fields if name not in _CREATE_FIELDS
                   and not name.startswith("input_reference[")]
-    model = fields.get("model") or DEFAULT_MODEL
-    if not isinstance(model, str):
+    model = fields.get("model", DEFAULT_MODEL)
+    if not isinstance(model, str) or not model:
         violations.append(FieldViolation("model", "must be a model id such as sora-2"))
     prompt = fields.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         violations.append(FieldViolation("prompt", "required: describe the video to generate"))
     seconds = fields.get("seconds", DEFAULT_SECONDS)
-    duration = int(seconds) if isinstance(seconds, (str, int)) and re.fullmatch(r"\d{1,3}", str(seconds)) else None
+    duration = (int(seconds) if isinstance(seconds, (str, int)) and not isinstance(seconds, bool)
+                and re.fullmatch(r"[0-9]{1,3}", str(seconds)) else None)
     if duration is None:
         violations.append(FieldViolation("seconds", 'a whole number of seconds as a string, e.g. "4" or "8"'))
     size = fields.get("size", DEFAULT_SIZE)
-    if size not in SIZES:
+    if not isinstance(size, str) or size not in SIZES:
         violations.append(FieldViolation("size", f"must be one of {', '.join(SIZES)}"))
     reference = _reference(fields, upload, violations)
     if violations:
         raise InvalidArgument.from_violations(violations)
-    resolution, aspect = SIZES[size]
+    resolution, aspect = SIZES[str(size)]
     instance: dict[str, Any] = {"prompt": prompt}
     if image is None and reference is not None:
         image = (reference, "")  # its type is read from its bytes

@@ -9,9 +9,21 @@ from typing import Any
 
 def error_envelope(http_code: int, status: str, message: str,
                    details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """HTTP error body every Google API uses: error.code is the HTTP status."""
-    return {"error": {"code": http_code, "message": message, "status": status,
-                      "details": details or []}}
+    """HTTP error body every Google API uses: error.code is the HTTP status. Text a caller sent
+    and an error repeats (a field name, a model id) may hold lone surrogates, which JSON cannot
+    carry as UTF-8: they are written as U+FFFD."""
+    envelope = {"error": {"code": http_code, "message": message, "status": status, "details": details or []}}
+    return _encodable(envelope)  # type: ignore[no-any-return]
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encodable(v) for v in value]
+    return value
 
 
 def operation_error(grpc_code: int, message: str) -> dict[str, Any]:

@@ -42,10 +42,16 @@ from openreel.store.sql import IDEMPOTENCY_WINDOW, IdempotentCreate
 log = logging.getLogger(__name__)
 
 
-def request_sha256(model_resource: str, body: dict[str, Any]) -> str:
-    """What makes two create calls the same request: the model and the body, key order aside."""
-    canonical = json.dumps([model_resource, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def request_sha256(surface: Surface, model_resource: str, body: dict[str, Any],
+                   front_options: dict[str, str]) -> str:
+    """What makes two create calls the same request: the front, the model and the body, key order
+    aside (a Google front's hash is the model and body alone, as it was before the other fronts).
+    Lone surrogates are hashed as they came: the body is hashed before it is validated."""
+    identity: list[Any] = [model_resource, body]
+    if surface not in (Surface.GEMINI, Surface.VERTEX):
+        identity = [surface.value, model_resource, body, front_options]
+    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,8 @@ class OperationService:
         With an Idempotency-Key, the same key and body within IDEMPOTENCY_WINDOW give the same
         operation (admitted and charged once), and the same key with another body is refused."""
         keyed = None if idempotency_key is None else IdempotentRequest(idempotency_key,
-                                                                         request_sha256(model_resource, body))
+                                                                         request_sha256(surface, model_resource, body,
+                                                                                        front_options))
         if keyed is not None and (earlier := self.store.idempotent_create(principal.project, keyed.key)) is not None:
             return self._replay(principal, keyed, earlier)
         spec = self.catalog.get(model_id)

@@ -14,9 +14,9 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from openreel.domain.naming import file_id_from_uri
-from openreel.domain.request import (FPS, AspectRatio, CompressionQuality, GenerationRequest, ImageInput,
-                                     PersonGeneration, ReferenceImage, ReferenceType, ResizeMode, Resolution,
-                                     VideoInput, WebhookConfig)
+from openreel.domain.request import (FPS, MAX_REFERENCE_IMAGES, AspectRatio, CompressionQuality, GenerationRequest,
+                                     ImageInput, PersonGeneration, ReferenceImage, ReferenceType, ResizeMode,
+                                     Resolution, VideoInput, WebhookConfig)
 from openreel.engines.capabilities import Capabilities
 from openreel.errors import FieldViolation, InvalidArgument
 from openreel.media.images import SUPPORTED_MIME_TYPES, BadImage, load_image
@@ -25,7 +25,6 @@ from openreel.protocol.rpc import describe_error
 from openreel.protocol.veo import PredictLongRunningRequest, WireImage, WireVideo, parse_create_body
 
 MAX_PROMPT_CHARS = 4000
-MAX_REFERENCE_IMAGES = 3
 # One create call makes one outcome delivery per URI.
 MAX_WEBHOOK_URIS = 5
 MAX_SEED = 2**32 - 1
@@ -194,7 +193,7 @@ def _generation_request(body: PredictLongRunningRequest, model: TargetModel, lim
         # Every delivery repeats it, and one is stored per URI: keep it to what a job id needs.
         if len(metadata) > 32 or sum(len(k) + len(v) for k, v in metadata.items()) > 4096:
             errors.add("webhookConfig.userMetadata", "at most 32 entries and 4096 characters in all")
-        webhook = WebhookConfig(tuple(uris), metadata)
+        webhook = WebhookConfig(tuple(dict.fromkeys(uris)), metadata)  # one delivery per distinct URI
 
     return GenerationRequest(
         model=model.id, prompt=prompt, seed=seed, duration_seconds=duration, aspect_ratio=aspect,
