@@ -59,17 +59,16 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
                 looked_at = [classifier_sized(f) for f in _decoded_frames(path, indices)] if indices else []
             else:
                 path, looked_at = _encoded(engine, sample, request, control, index, indices)
+            if credentials is not None:  # part of making the file: a few milliseconds
+                # An engine that does not say whether it samples a trained model is taken for one.
+                credentials.sign(path, Generation(model=request.model, engine=engine.name, created=utcnow(),
+                                                  trained_model=getattr(engine, "trained_model", True)))
         control.raise_if_cancelled()
         withheld = screen.check(looked_at, len(indices)) if screen else None
         if withheld is not None:
             path.unlink(missing_ok=True)
             yield withheld
             continue
-        if credentials is not None:
-            with control.times.timing("encode"):
-                # An engine that does not say whether it samples a trained model is taken for one.
-                credentials.sign(path, Generation(model=request.model, engine=engine.name, created=utcnow(),
-                                                  trained_model=getattr(engine, "trained_model", True)))
         yield path
 
 
