@@ -19,6 +19,7 @@ from openreel.domain.naming import gemini_file_uri
 from openreel.domain.operation import Operation, OperationState, VideoFile
 from openreel.domain.request import MAX_REFERENCE_IMAGES
 from openreel.errors import FieldViolation, InvalidArgument
+from openreel.protocol.field_names import FieldNames, renamed
 from openreel.protocol.rpc import code_name, rfc3339
 
 TASKS = ("text_to_video", "image_to_video", "reference_to_video")
@@ -35,7 +36,7 @@ _FIELDS = frozenset({"model", "input", "background", "stream", "store", "respons
 _GENERATION_FIELDS = frozenset({"seed", "temperature", "video_config"})
 _FORMAT_FIELDS = frozenset({"type", "aspect_ratio", "resolution", "duration", "delivery", "gcs_uri"})
 # Native wire fields, as validation names them, and the Interactions field each one came from.
-_FIELD_NAMES = (("instances[0].prompt", "input"), ("instances[0].image", "input"),
+_FIELD_NAMES: FieldNames = (("instances[0].prompt", "input"), ("instances[0].image", "input"),
                 ("instances[0].lastFrame", "input"), ("instances[0].referenceImages", "input"),
                 ("parameters.durationSeconds", "response_format.duration"),
                 ("parameters.resolution", "response_format.resolution"),
@@ -203,14 +204,7 @@ def _input(value: Any, violations: list[FieldViolation]) -> tuple[str, list[dict
 
 def renamed_fields(error: InvalidArgument) -> InvalidArgument:
     """The same refusal, its fields named as the Interactions caller sent them."""
-    return error.with_fields_renamed(_interactions_field)
-
-
-def _interactions_field(native: str) -> str:
-    for prefix, name in _FIELD_NAMES:
-        if native == prefix or native.startswith((prefix + ".", prefix + "[")):
-            return name
-    return native
+    return renamed(error, _FIELD_NAMES)
 
 
 def status(op: Operation) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from openreel.domain.operation import Operation, OperationState
 from openreel.domain.request import AspectRatio, Resolution
 from openreel.errors import FieldViolation, InvalidArgument
+from openreel.protocol.field_names import FieldNames, renamed
 from openreel.protocol.rpc import code_name
 
 VIDEO_ID_PREFIX = "video_"
@@ -34,7 +35,7 @@ REMIXED_FROM = "remixed_from_video_id"
 # Create fields this front reads; LiteLLM also forwards `user` (an end-user id), which is ignored.
 _CREATE_FIELDS = frozenset({"prompt", "model", "seconds", "size", "input_reference", "user"})
 # Native wire fields, as validation names them, and the OpenAI field each one came from.
-_FIELD_NAMES = (("instances[0].prompt", "prompt"), ("instances[0].image", "input_reference"),
+_FIELD_NAMES: FieldNames = (("instances[0].prompt", "prompt"), ("instances[0].image", "input_reference"),
                 ("parameters.durationSeconds", "seconds"), ("parameters.resolution", "size"),
                 ("parameters.aspectRatio", "size"))
 # google.rpc status -> OpenAI's error type.
@@ -110,14 +111,7 @@ def _reference(fields: Mapping[str, Any], upload: Upload | None, violations: lis
 
 def renamed_fields(error: InvalidArgument) -> InvalidArgument:
     """The same refusal, its fields named as the OpenAI caller sent them."""
-    return error.with_fields_renamed(_openai_field)
-
-
-def _openai_field(native: str) -> str:
-    for prefix, name in _FIELD_NAMES:
-        if native == prefix or native.startswith((prefix + ".", prefix + "[")):
-            return name
-    return native
+    return renamed(error, _FIELD_NAMES)
 
 
 def status(op: Operation) -> str:
