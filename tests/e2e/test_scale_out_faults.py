@@ -108,7 +108,7 @@ def test_killing_api_processes_during_keyed_creates_makes_one_operation_per_key(
         deployment = Deployment(tmp_path, url, catalog_path=gates.write_catalog(tmp_path / "catalog.json"),
                                 max_queued=100_000, safety_classifier="off")
         try:
-            replicas = [deployment.api() for _ in range(4)]
+            replicas = [deployment.api() for _ in range(3)]
             submitter = KeyedSubmitter(replicas, replicas[0].create_key(tier="enterprise"), gates).start()
             rng = random.Random(7)
             restarts: list[threading.Thread] = []
