@@ -154,6 +154,10 @@ class Runtime:
         # Say at start what checks prompts and videos here: loudly when an optional model is missing.
         log.log(logging.INFO if layers.semantic and layers.frames else logging.WARNING,
                 "safety: %s", "; ".join(layers.notes))
+        if self.credentials is not None and self.credentials.certificate.is_development:
+            log.warning("content credentials: videos are signed with a development certificate (%s), which "
+                        "readers report as untrusted; set OPENREEL_C2PA_CERT and OPENREEL_C2PA_KEY for production",
+                        self.credentials.certificate.root)
         retention = RetentionSweeper(self.store, self.storage)
         sweep_interval = max(self.settings.lease_seconds / 3, 0.5)
         sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts, self.settings.queue_resend_seconds,
