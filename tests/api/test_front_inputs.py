@@ -106,10 +106,14 @@ def test_an_idempotency_key_names_one_request_on_one_front(http: InProcessClient
         "instances": [{"prompt": "a cat"}], "parameters": {"durationSeconds": 4, "resolution": "720p",
                                                           "aspectRatio": "16:9"}})
     assert native.status_code == 409, native.text
+    http.delete(f"{VIDEOS}/{first.json()['id']}")
+
+
+def test_a_keyed_create_with_a_lone_surrogate_is_answered_not_a_500(http: InProcessClient) -> None:
     surrogate = http.post(INTERACTIONS, headers={"Idempotency-Key": "other"},
                           content=json.dumps({"model": "\ud800", "input": "a cat", "background": True}))
-    assert surrogate.status_code in (400, 404), surrogate.text
-    http.delete(f"{VIDEOS}/{first.json()['id']}")
+    assert surrogate.status_code == 404, surrogate.text  # no such model, named as U+FFFD
+    assert "\ufffd" in surrogate.json()["error"]["message"]
 
 
 def png() -> str:

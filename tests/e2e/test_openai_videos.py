@@ -99,7 +99,7 @@ def test_a_json_create_and_an_image_reference_give_videos_of_that_image(live: Li
     # openai < 2.27 and raw clients send JSON.
     created = httpx.post(f"{live.url}/v1/videos", headers={"Authorization": f"Bearer {key}"},
                          json={"prompt": "a quiet harbour", "seconds": "4", "size": "1280x720"})
-    assert created.status_code == 200 and created.json()["status"] == "queued"
+    assert created.status_code == 200 and created.json()["status"] in ("queued", "in_progress")
     assert finished(client, created.json()["id"]).status == "completed"
 
 
@@ -111,13 +111,17 @@ def test_list_pages_by_cursor_in_either_order(live: LiveServer) -> None:
     page = client.videos.list(limit=2)
     assert [v.id for v in page.data] == made[::-1][:2] and page.has_more is True
     assert [v.id for v in client.videos.list(after=made[1], order="asc")] == [made[2]]
+    # A cursor still works once its video is deleted (ids are time-ordered): the SDK's
+    # list-and-delete loop pages on.
+    client.videos.delete(made[0])
+    assert [v.id for v in client.videos.list(after=made[0], order="asc")] == made[1:]
     with pytest.raises(openai.BadRequestError) as refused:
-        client.videos.list(after="video_" + "0" * 32)
+        client.videos.list(after="video_not-an-id")
     assert refused.value.param == "after"
     with pytest.raises(openai.BadRequestError) as too_many:
         client.videos.list(limit=1000)
     assert too_many.value.param == "limit"
-    for video_id in made:
+    for video_id in made[1:]:
         client.videos.delete(video_id)
 
 
@@ -215,7 +219,11 @@ def test_usage_and_openai_shaped_webhooks_follow_the_video(live: LiveServer, gat
     receiver = WebhookReceiver()
     try:
         hook = httpx.post(f"{live.url}/v1beta/webhooks", headers=http, json={
-            "uri": receiver.url, "subscribedEvents": ["video.generated", "video.failed", "video.cancelled"]}).json()
+            "uri": receiver.url, "subscribedEvents": ["video.completed", "video.failed"]}).json()
+        # A hook subscribed to Gemini's event gets no OpenAI-shaped ones.
+        gemini_receiver = WebhookReceiver()
+        httpx.post(f"{live.url}/v1beta/webhooks", headers=http, json={"uri": gemini_receiver.url,
+                                                                        "subscribedEvents": ["video.generated"]})
         secret = hook["newSigningSecret"]
         client = sdk(live, key)
         done = client.videos.create(prompt=f"{MODEL}-hooked done", model=MODEL, seconds="4", size="1280x720")
@@ -227,6 +235,8 @@ def test_usage_and_openai_shaped_webhooks_follow_the_video(live: LiveServer, gat
         failed = receiver.wait_for("video.failed")[0]
     finally:
         receiver.close()
+        gemini_receiver.close()
+    assert gemini_receiver.received == []
     # The openai SDK verifies the Standard Webhooks signature made with the webhook's secret.
     event = client.webhooks.unwrap(completed.body, completed.headers, secret=secret)
     assert (event.type, event.data.id, event.object) == ("video.completed", done.id, "event")

@@ -4,14 +4,17 @@ faststart), that tampering shows, and which certificates sign."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import openreel
 from openreel.media.encode import AUDIO_RATE, Mp4Encoder
@@ -145,3 +148,41 @@ def test_the_development_certificate_is_made_once_and_kept(tmp_path: Path) -> No
 
 def test_switched_off_there_is_nothing_to_sign_with(tmp_path: Path) -> None:
     assert ContentCredentials.from_settings(explicit_settings(tmp_path, content_credentials=False)) is None
+
+
+def test_signing_holds_no_file_open_and_leaves_no_temporary_file(clip: Path, tmp_path: Path,
+                                                                 credentials: ContentCredentials) -> None:
+    copy = tmp_path / "signed.mp4"
+    shutil.copyfile(clip, copy)
+    credentials.sign(copy, Generation("m", "diffusers", WHEN))
+    open_before = len(os.listdir("/proc/self/fd"))
+    for _ in range(30):
+        credentials.sign(copy, Generation("m", "diffusers", WHEN))
+    assert len(os.listdir("/proc/self/fd")) <= open_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["signed.mp4"]
+
+
+def test_an_operator_certificate_c2pa_would_refuse_is_refused_at_start(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "a TLS server certificate")])
+    server_only = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now)
+                   .not_valid_after(now + timedelta(days=30))
+                   .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), True)
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+                   .sign(key, hashes.SHA256()))
+    (tmp_path / "chain.pem").write_bytes(server_only.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    with pytest.raises(ValueError, match="neither emailProtection nor documentSigning"):
+        operator_certificate(tmp_path / "chain.pem", tmp_path / "key.pem")
+    chain = development_certificate(tmp_path / "dev")
+    (tmp_path / "dev.pem").write_bytes(chain.chain_pem)
+    encrypted = serialization.load_pem_private_key(chain.key_pem, None).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"secret"))
+    (tmp_path / "encrypted.pem").write_bytes(encrypted)
+    with pytest.raises(ValueError, match="unencrypted"):
+        operator_certificate(tmp_path / "dev.pem", tmp_path / "encrypted.pem")
+    assert "PRIVATE KEY" not in repr(chain)  # the key never reaches a log line

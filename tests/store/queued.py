@@ -10,10 +10,10 @@ from openreel.domain.request import GenerationRequest
 from openreel.store.sql import SqlStore
 
 
-def queue_one(store: SqlStore, project: str = "p") -> Operation:
+def queue_one(store: SqlStore, project: str = "p", surface: Surface = Surface.GEMINI) -> Operation:
     op_id = new_operation_id()
     now = datetime.now(UTC)
-    op = Operation(id=op_id, name=f"models/m/operations/{op_id}", surface=Surface.GEMINI, model="m",
+    op = Operation(id=op_id, name=f"models/m/operations/{op_id}", surface=surface, model="m",
                    project=project, state=OperationState.QUEUED,
                    request=GenerationRequest(model="m", prompt="p", seed=1), created_at=now, updated_at=now)
     store.add_operation(op)

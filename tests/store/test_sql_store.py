@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 import openreel.store
-from openreel.domain.operation import OperationError, OperationState, VideoFile
+from openreel.domain.operation import OperationError, OperationState, Surface, VideoFile
 from openreel.store.codec import request_to_json
 from openreel.store.dispatch import QueuedWork
 from openreel.store.sql import HEAD_REVISION, SqlStore
@@ -134,3 +134,24 @@ def test_rows_written_before_inputs_moved_to_storage_still_load(store: SqlStore)
     loaded = store.get_operation(op.id)
     assert loaded is not None and loaded.request.image is not None and loaded.request.video is not None
     assert loaded.request.image.content == b"png" and loaded.request.video.data == b"mp4"
+
+
+def test_one_fronts_operations_page_by_id_even_past_a_deleted_cursor(store: SqlStore) -> None:
+    made = []
+    for _ in range(4):
+        made.append(queue_one(store, project="fronts", surface=Surface.OPENAI).id)
+        time.sleep(0.002)  # ids are time-ordered to the millisecond
+    queue_one(store, project="fronts", surface=Surface.GEMINI)  # another front's: never listed
+    queue_one(store, project="elsewhere", surface=Surface.OPENAI)  # another project's: never listed
+    assert made == sorted(made)
+
+    def ids(after: str | None, newest_first: bool, limit: int = 10) -> tuple[list[str], bool]:
+        ops, more = store.list_surface_operations("fronts", Surface.OPENAI, limit, after, newest_first)
+        return [op.id for op in ops], more
+
+    assert ids(None, False) == (made, False)
+    assert ids(None, True, limit=3) == (made[::-1][:3], True)
+    assert ids(made[1], False) == (made[2:], False)
+    assert ids(made[2], True) == (made[:2][::-1], False)
+    store.delete_operation(made[1])
+    assert ids(made[1], False) == (made[2:], False)  # the cursor's operation is gone; paging goes on

@@ -42,7 +42,7 @@ def test_a_dead_worker_thread_is_restarted_until_the_pool_stops(tmp_path: Path) 
     metrics = Metrics()
     worker = CrashingWorker(2, "w0", store, LocalStorage(tmp_path / "videos"), queue, Catalog.load(None),
                             EngineRegistry(), settings, tmp_path / "tmp", None, metrics,
-                            SafetyFilter.from_settings(settings, metrics))
+                            SafetyFilter.from_settings(settings, metrics), None)
     pool = WorkerPool([worker], queue, threading.Event(), check_interval=0.05)
     pool.start()
     try:

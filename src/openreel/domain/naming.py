@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 import uuid
 
 from openreel.domain.operation import Surface
@@ -15,7 +16,13 @@ _URI_FILE_ID = re.compile(r"(?:^|/)files/([a-z0-9]+)(?::download)?(?:\?.*)?$")
 
 
 def new_operation_id() -> str:
-    return uuid.uuid4().hex
+    """A UUIDv7 (RFC 9562) in hex: 48 bits of Unix milliseconds, then random bits. Ids sort in
+    creation order to the millisecond, so an id alone is a list cursor (OpenAI's `after`) that
+    still works once its operation is deleted."""
+    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # the RFC 4122 variant
+    return f"{value:032x}"
 
 
 def operation_name(surface: Surface, model_resource: str, op_id: str) -> str:

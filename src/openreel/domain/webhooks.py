@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from openreel.domain.operation import OperationState
+from openreel.domain.operation import OperationState, Surface
 
 
 class WebhookState(StrEnum):
@@ -18,17 +18,27 @@ class WebhookState(StrEnum):
 
 class EventType(StrEnum):
     VIDEO_GENERATED = "video.generated"  # Gemini's own event
-    VIDEO_FAILED = "video.failed"  # openreel's: Google sends no event for these
+    VIDEO_FAILED = "video.failed"  # openreel's (Google sends no event for these), and OpenAI's
     VIDEO_CANCELLED = "video.cancelled"
+    VIDEO_COMPLETED = "video.completed"  # OpenAI's, for videos made through /v1/videos
+    INTERACTION_COMPLETED = "interaction.completed"  # the Interactions API's
+    INTERACTION_FAILED = "interaction.failed"
     PING = "webhook.ping"  # what :ping sends
 
     @classmethod
-    def for_outcome(cls, state: OperationState) -> EventType:
+    def for_outcome(cls, state: OperationState, surface: Surface) -> EventType:
+        """The event of an outcome, named as the front the operation was made through names it:
+        an endpoint receives only the events (and so the payload shapes) it subscribed to."""
+        if surface is Surface.OPENAI:  # OpenAI's videos are completed or failed (a cancelled one failed)
+            return cls.VIDEO_COMPLETED if state is OperationState.SUCCEEDED else cls.VIDEO_FAILED
+        if surface is Surface.INTERACTIONS:
+            return cls.INTERACTION_COMPLETED if state is OperationState.SUCCEEDED else cls.INTERACTION_FAILED
         return {OperationState.SUCCEEDED: cls.VIDEO_GENERATED, OperationState.FAILED: cls.VIDEO_FAILED,
                 OperationState.CANCELLED: cls.VIDEO_CANCELLED}[state]
 
 
-SUBSCRIBABLE_EVENTS = (EventType.VIDEO_GENERATED, EventType.VIDEO_FAILED, EventType.VIDEO_CANCELLED)
+SUBSCRIBABLE_EVENTS = (EventType.VIDEO_GENERATED, EventType.VIDEO_FAILED, EventType.VIDEO_CANCELLED,
+                       EventType.VIDEO_COMPLETED, EventType.INTERACTION_COMPLETED, EventType.INTERACTION_FAILED)
 
 
 class DeliveryState(StrEnum):

@@ -146,10 +146,10 @@ class Engine(Protocol):
     # How many jobs one instance runs at once (a GPU pipeline: 1); None: as many as there are
     # workers. Workers do not claim operations for an instance that is at this limit.
     max_concurrent_jobs: int | None
-    # Optional: False for a renderer that draws by rule rather than sampling a trained model
-    # (procedural). Its videos' content credentials then say algorithmicMedia, not
-    # trainedAlgorithmicMedia; an engine that does not say is taken for a trained model.
-    # trained_model: bool
+    # An engine may also set `trained_model = False`: a renderer that draws by rule rather than
+    # sampling a trained model (procedural). Its videos' content credentials then say
+    # algorithmicMedia, not trainedAlgorithmicMedia. It is optional (engines written before it
+    # need not change): one that does not say is taken for a trained model.
 
     def __init__(self, options: dict[str, Any]) -> None:
         """Read the catalog entry's options; cheap (see the module docstring)."""

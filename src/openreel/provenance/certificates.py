@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -30,8 +30,8 @@ DEV_DIR = "c2pa"
 @dataclass(frozen=True)
 class SigningCertificate:
     chain_pem: bytes  # the signer's certificate first, then its issuers
-    key_pem: bytes
-    algorithm: str  # the COSE algorithm its key signs with: es256, es384, es512 or ed25519
+    key_pem: bytes = field(repr=False)  # a secret: never in a log line or a traceback
+    algorithm: str = "es256"  # the COSE algorithm its key signs with: es256, es384, es512 or ed25519
     root: Path | None = None  # the development root: the trust anchor that makes its manifests trusted
 
     @property
@@ -44,7 +44,12 @@ def operator_certificate(chain: Path, key: Path) -> SigningCertificate:
     is wrong otherwise."""
     chain_pem, key_pem = chain.read_bytes(), key.read_bytes()
     leaf = x509.load_pem_x509_certificates(chain_pem)[0]
-    private = serialization.load_pem_private_key(key_pem, password=None)
+    if (problem := _profile_problem(leaf)) is not None:
+        raise ValueError(f"{chain}: the first certificate cannot sign content credentials: {problem}")
+    try:
+        private = serialization.load_pem_private_key(key_pem, password=None)
+    except TypeError:  # encrypted: there is no one at start-up to type its password
+        raise ValueError(f"{key}: give the private key unencrypted (protect the file instead)") from None
     algorithm = _algorithm(private)
     if algorithm is None:
         raise ValueError(f"{key}: give an ECDSA key on P-256, P-384 or P-521, or an Ed25519 key")
@@ -52,6 +57,32 @@ def operator_certificate(chain: Path, key: Path) -> SigningCertificate:
     if private.public_key().public_bytes(*spki) != leaf.public_key().public_bytes(*spki):
         raise ValueError(f"{key} is not the key of the first certificate in {chain}")
     return SigningCertificate(chain_pem, key_pem, algorithm)
+
+
+def _profile_problem(leaf: x509.Certificate) -> str | None:
+    """What C2PA's certificate profile refuses in a signing certificate, or None."""
+    extensions = leaf.extensions
+    try:
+        if extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return "it is a CA certificate; sign with an end-entity certificate it issued"
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        if not extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature:
+            return "its key usage lacks digitalSignature"
+    except x509.ExtensionNotFound:
+        return "it has no key usage extension (digitalSignature is needed)"
+    try:
+        usages = set(extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        return "it has no extended key usage (emailProtection or documentSigning is needed)"
+    if not usages & {ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING}:
+        return "its extended key usage has neither emailProtection nor documentSigning"
+    try:
+        extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+    except x509.ExtensionNotFound:
+        return "it has no authority key identifier"
+    return None
 
 
 def _algorithm(key: object) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import c2pa
 
-from openreel.errors import InternalError
+from openreel.errors import InternalError, ServiceUnavailable
 from openreel.provenance.certificates import SigningCertificate, development_certificate, operator_certificate
 from openreel.provenance.manifest import Generation, manifest_definition
 from openreel.settings import Settings
@@ -62,7 +62,8 @@ class ContentCredentials:
         """Replace the MP4 at `path` with the same video carrying a signed manifest of `generation`.
         InternalError if it cannot be signed: an unsigned video is never passed on."""
         signer, context = self._ready()
-        staged = Path(tempfile.mkstemp(prefix=".c2pa-", suffix=".mp4", dir=path.parent)[1])
+        descriptor, name = tempfile.mkstemp(prefix=".c2pa-", suffix=".mp4", dir=path.parent)
+        staged = Path(name)
         try:
             with c2pa.Builder(manifest_definition(generation), context=context) as builder:
                 if self._carries_manifest(path, context):
@@ -70,12 +71,20 @@ class ContentCredentials:
                     with path.open("rb") as delivered:
                         builder.add_ingredient({"title": "the video as its engine delivered it",
                                                 "relationship": "componentOf"}, "video/mp4", delivered)
-                with path.open("rb") as source, staged.open("w+b") as target:
+                with path.open("rb") as source, os.fdopen(descriptor, "w+b") as target:
+                    descriptor = -1  # the file object owns it now
                     builder.sign(signer, "video/mp4", source, target)
             os.replace(staged, path)
         except c2pa.C2paError as exc:
-            staged.unlink(missing_ok=True)
+            if self.tsa_url and "http" in str(exc).lower():
+                # The timestamp authority did not answer: another attempt may find it up.
+                raise ServiceUnavailable(f"The timestamp authority for content credentials did not answer: {exc}") \
+                    from exc
             raise InternalError(f"The video could not be signed with content credentials: {exc}") from exc
+        finally:
+            if descriptor != -1:
+                os.close(descriptor)
+            staged.unlink(missing_ok=True)  # gone already once it replaced the video
 
     @staticmethod
     def _carries_manifest(path: Path, context: c2pa.Context) -> bool:

@@ -189,15 +189,12 @@ class OperationService:
 
     def list_front(self, principal: Principal, surface: Surface, limit: int, after: str | None,
                    newest_first: bool) -> tuple[Sequence[Operation], bool]:
-        """One front's operations of the caller's, after the operation `after` (an id), and
-        whether more follow; InvalidArgument naming `after` when it names none of them."""
+        """One front's operations of the caller's, after the operation `after` (an id, whether or
+        not that operation still exists), and whether more follow."""
         if after is not None and operation_id_from(after) != after:
             raise InvalidArgument.for_field("after", "must be the id of a video from an earlier page")
-        try:
-            return self.store.list_surface_operations(principal.project, surface, max(1, min(limit, 100)), after,
-                                                      newest_first)
-        except ValueError as exc:
-            raise InvalidArgument.for_field("after", str(exc)) from exc
+        return self.store.list_surface_operations(principal.project, surface, max(1, min(limit, 100)), after,
+                                                  newest_first)
 
     def cancel(self, principal: Principal, name_or_id: str) -> Operation:
         op = self.get(principal, name_or_id)

@@ -239,24 +239,15 @@ class SqlStore:
 
     def list_surface_operations(self, project: str, surface: Surface, limit: int, after: str | None,
                                 newest_first: bool) -> tuple[list[Operation], bool]:
-        """One front's operations in creation order (or newest first), after the operation `after`
-        (an id, as OpenAI's cursors are), and whether more follow. An `after` that names no
-        operation of the project's on this front is a ValueError."""
-        order = (operations.c.created_at.desc(), operations.c.id.desc()) if newest_first else (
-            operations.c.created_at, operations.c.id)
+        """One front's operations in id order, which is creation order to the millisecond (ids are
+        UUIDv7), or newest first; those after the id `after` (OpenAI's cursor, which need not name
+        an operation that still exists), and whether more follow."""
         query = select(operations).where(operations.c.project == project, operations.c.surface == surface.value)
+        if after is not None:
+            query = query.where(operations.c.id < after if newest_first else operations.c.id > after)
+        order = operations.c.id.desc() if newest_first else operations.c.id
         with self.reading() as conn:
-            if after is not None:
-                cursor = conn.execute(select(operations.c.created_at, operations.c.id).where(
-                    operations.c.id == after, operations.c.project == project,
-                    operations.c.surface == surface.value)).one_or_none()
-                if cursor is None:
-                    raise ValueError("names no video of this project")
-                beyond = operations.c.created_at < cursor.created_at if newest_first else (
-                    operations.c.created_at > cursor.created_at)
-                same_time = operations.c.id < cursor.id if newest_first else operations.c.id > cursor.id
-                query = query.where(or_(beyond, and_(operations.c.created_at == cursor.created_at, same_time)))
-            rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+            rows = conn.execute(query.order_by(order).limit(limit + 1)).all()
             return self._load(conn, rows[:limit]), len(rows) > limit
 
     def cancel(self, op_id: str) -> bool:

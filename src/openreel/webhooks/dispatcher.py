@@ -78,7 +78,8 @@ class WebhookDispatcher:
                 trace_context = self.webhooks.trace_context_of(delivery.operation_id)
             except Exception:  # the database is away: the attempt below fails and is retried anyway
                 pass
-        operation = delivery.payload.get("data", {}).get("name")
+        # The operation's name where the payload carries it (openreel's own shape), else its id.
+        operation = delivery.payload.get("data", {}).get("name") or delivery.operation_id
         with log_context(operation=operation, project=delivery.project), continued(trace_context), \
                 span("openreel.webhook", event=delivery.event_type.value, attempt=delivery.attempts + 1):
             self._attempt(delivery, retry)

@@ -53,7 +53,7 @@ def outcome_payload(op: Operation, event: EventType) -> dict[str, Any]:
 def outcome_deliveries(conn: Connection, op: Operation) -> list[Delivery]:
     """One delivery per endpoint that wants this outcome: the project's webhooks subscribed to
     the event, and every URI of the request's own webhookConfig."""
-    event = EventType.for_outcome(op.state)
+    event = EventType.for_outcome(op.state, op.surface)
     payload = outcome_payload(op, event)
     now = op.finished_at or op.updated_at
     targets: list[tuple[str | None, str]] = list(WebhookStore.subscribers(conn, op.project, event))

@@ -61,9 +61,10 @@ class Worker:
     def __init__(self, worker_id: str, store: OperationStore, storage: Storage, queue: WorkQueue,
                  catalog: Catalog, engines: EngineRegistry, settings: Settings, tmp_dir: Path,
                  destinations: Destinations | None, metrics: Metrics, safety: SafetyFilter,
-                 credentials: ContentCredentials | None = None) -> None:
+                 credentials: ContentCredentials | None) -> None:
         self.id, self.store, self.storage, self.queue = worker_id, store, storage, queue
-        self.credentials = credentials  # signs every video before it is stored (None: off)
+        # Signs every video before it is stored; None only where OPENREEL_CONTENT_CREDENTIALS is off.
+        self.credentials = credentials
         self.metrics = metrics  # its owner counts it among the idle workers (Metrics.add_workers)
         self.safety = safety  # an enhanced prompt, and every video before it is stored
         # Where a Vertex storageUri delivers its videos (None: no bucket is writable).
