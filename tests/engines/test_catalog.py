@@ -71,11 +71,19 @@ def test_a_broken_catalog_is_refused_naming_the_file_and_the_problem(tmp_path: P
 
 
 def test_an_entry_narrows_its_engines_capabilities_and_never_widens_them() -> None:
-    engine = Capabilities(durations=(4, 5), resolutions=(Resolution.HD, Resolution.FULL_HD), audio=False, max_samples=2)
+    engine = Capabilities(durations=(4, 5), resolutions=(Resolution.HD, Resolution.FULL_HD), audio=False,
+                          max_samples=2, extension=False)
     narrowed = engine.narrowed(CatalogLimits(durations=(5, 8), resolutions=(Resolution.UHD, Resolution.HD),
                                              max_samples=4, audio=True))
     assert narrowed.durations == (5,) and narrowed.resolutions == (Resolution.HD,)
     assert narrowed.max_samples == 2 and narrowed.audio is False
+
+
+def test_an_entry_may_ask_for_videos_longer_than_the_engines_clips_only_where_it_extends_videos() -> None:
+    limits = CatalogLimits(durations=(3, 5, 12, 30))
+    # Longer than its longest clip: made of clips that each continue the one before.
+    assert Capabilities(durations=(4, 5, 8)).narrowed(limits).durations == (5, 12, 30)
+    assert Capabilities(durations=(4, 5, 8), extension=False).narrowed(limits).durations == (5,)
 
 
 @pytest.mark.parametrize("text, named", [

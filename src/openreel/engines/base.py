@@ -32,6 +32,7 @@ import numpy as np
 from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
 from openreel.domain.request import GenerationRequest
 from openreel.engines.capabilities import Capabilities
+from openreel.media.audio_feed import AudioFeed
 
 
 class RunContext(Protocol):
@@ -79,8 +80,9 @@ class Clip:
     fps: int
     frame_count: int
     frames: Iterator[np.ndarray]
-    # float32, shape (2, samples) at 48 kHz, in [-1, 1]; None for a silent clip.
-    audio: np.ndarray | None = None
+    # float32, shape (2, samples) at 48 kHz, in [-1, 1]; None for a silent clip. A clip made of
+    # several engine calls gives an AudioFeed that fills while its frames are drawn.
+    audio: np.ndarray | AudioFeed | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,16 @@ class FilteredOut:
 
 
 Sample = Clip | EncodedVideo | FilteredOut
+
+
+class SampleWithheld(Exception):
+    """Raised while a Clip's frames are drawn, by a clip made of several engine calls (a long
+    video's segments) when one of its parts came back FilteredOut: the whole sample is withheld
+    for `reason`, as if the engine had returned FilteredOut for it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Deferred(Exception):

@@ -31,9 +31,12 @@ class Capabilities:
 
     def narrowed(self, limits: CatalogLimits) -> Capabilities:
         """These capabilities, limited further by what an operator's catalog entry allows (an
-        entry can take capabilities away, never add one the engine lacks)."""
+        entry can take capabilities away, never add one the engine lacks). The one thing an entry
+        adds is length: on an engine that extends videos, durations longer than its longest clip
+        are made of several clips (sequence/long_video.py)."""
+        longer = tuple(d for d in limits.durations or () if d > max(self.durations)) if self.extension else ()
         return replace(
-            self, durations=_within(self.durations, limits.durations),
+            self, durations=_within(self.durations, limits.durations) + longer,
             resolutions=_within(self.resolutions, limits.resolutions),
             aspect_ratios=_within(self.aspect_ratios, limits.aspect_ratios),
             max_samples=min(self.max_samples, limits.max_samples or self.max_samples),
@@ -61,3 +64,11 @@ class CatalogLimits:
 
 def _within(mine: tuple[T, ...], allowed: tuple[T, ...] | None) -> tuple[T, ...]:
     return mine if allowed is None else tuple(value for value in allowed if value in mine)
+
+
+def seconds_allowed(durations: tuple[int, ...]) -> str:
+    """The durations in words: "one of 4, 6, 8", or "a whole number of seconds from 4 to 60"."""
+    ordered = sorted(durations)
+    if len(ordered) > 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"a whole number of seconds from {ordered[0]} to {ordered[-1]}"
+    return f"one of {', '.join(map(str, ordered))}"

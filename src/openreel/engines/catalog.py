@@ -86,6 +86,11 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
     ModelSpec(id="sora-2-pro", engine="procedural", display_name="Sora 2 Pro (procedural stand-in)", version="2",
               description="OpenAI's sora-2-pro id, served by openreel's procedural renderer (not an AI model)",
               limits=CatalogLimits(durations=(4, 8), resolutions=HD_RESOLUTIONS)),
+    # The renderer under its own name, for scripts and tests that want it whatever the Veo ids
+    # are pointed at, and for long videos: any whole number of seconds from 4 to 60.
+    ModelSpec(id="procedural", engine="procedural", display_name="openreel procedural renderer", version="1",
+              description="openreel's procedural renderer (not an AI model): 4-60 s videos, every size",
+              limits=CatalogLimits(durations=tuple(range(4, 61)), resolutions=UHD_RESOLUTIONS)),
     *(ModelSpec(id=m.id, engine="diffusers", display_name=m.display_name, version="1",
                 description=m.description, license=m.license, options=dict(m.options),
                 timeout_seconds=m.timeout_seconds) for m in OPEN_MODELS),

@@ -4,6 +4,7 @@ H.264 yuv420p tagged BT.709 (limited range), 24 fps, AAC 48 kHz, moov atom first
 
 from __future__ import annotations
 
+import io
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -13,6 +14,7 @@ import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 
 from openreel.domain.request import CompressionQuality
+from openreel.media.audio_feed import AudioFeed
 
 AUDIO_RATE = 48_000
 _AAC_FRAME = 1024
@@ -28,10 +30,11 @@ _BT709 = 1
 
 
 class Mp4Encoder:
-    """Write frames one at a time; audio, if given up front, is interleaved with the video."""
+    """Write frames one at a time; audio, whole up front or arriving as a feed, is interleaved
+    with the video."""
 
     def __init__(self, path: Path, width: int, height: int, fps: int,
-                 audio: np.ndarray | None = None,
+                 audio: np.ndarray | AudioFeed | None = None,
                  quality: CompressionQuality = CompressionQuality.OPTIMIZED,
                  preset: str = _PRESET) -> None:
         self._container = av.open(str(path), mode="w", format="mp4",
@@ -48,7 +51,7 @@ class Mp4Encoder:
         self._video = stream
         self._fps = fps
         self._frames_written = 0
-        self._audio = None if audio is None else np.ascontiguousarray(audio, dtype=np.float32)
+        self._audio = audio if audio is None or isinstance(audio, AudioFeed) else _whole(audio)
         self._audio_written = 0
         if self._audio is not None:
             self._audio_stream = self._container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
@@ -65,14 +68,14 @@ class Mp4Encoder:
         self._frames_written += 1
         if self._audio is not None:
             due = int(self._frames_written * AUDIO_RATE / self._fps)
-            self._write_audio_until(min(due, self._audio.shape[1]))
+            self._write_audio_until(min(due, self._audio.available))
 
     def _write_audio_until(self, end: int) -> None:
         assert self._audio is not None
         while self._audio_written + _AAC_FRAME <= end or (
-            end == self._audio.shape[1] and self._audio_written < end
+            end == self._audio.length and self._audio_written < end
         ):
-            chunk = self._audio[:, self._audio_written:self._audio_written + _AAC_FRAME]
+            chunk = self._audio.read(self._audio_written, min(end, self._audio_written + _AAC_FRAME))
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp",
                                                layout="stereo")
             frame.sample_rate = AUDIO_RATE
@@ -82,7 +85,7 @@ class Mp4Encoder:
 
     def close(self) -> None:
         if self._audio is not None:
-            self._write_audio_until(self._audio.shape[1])
+            self._write_audio_until(self._audio.length)
             self._container.mux(self._audio_stream.encode(None))
         self._container.mux(self._video.encode(None))
         self._container.close()
@@ -96,3 +99,28 @@ class Mp4Encoder:
             self.close()
         else:
             self._container.close()
+
+
+def _whole(samples: np.ndarray) -> AudioFeed:
+    """A whole track as a feed that has already arrived."""
+    feed = AudioFeed(samples.shape[1])
+    feed.append(samples)
+    return feed
+
+
+def exact_rgb_mp4(frames: list[np.ndarray], fps: int) -> bytes:
+    """`frames` as an MP4 whose decoded pixels are exactly these (lossless H.264 in RGB): what
+    one engine call hands the next to continue from, where a YUV round trip would shift every
+    colour a little and show as a jump. Not for delivery: few players play it."""
+    height, width = frames[0].shape[:2]
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264rgb", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "rgb24"
+        stream.codec_context.options = {"qp": "0", "preset": "ultrafast"}
+        for index, rgb in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()

@@ -17,7 +17,7 @@ from openreel.domain.naming import file_id_from_uri
 from openreel.domain.request import (FPS, MAX_REFERENCE_IMAGES, AspectRatio, CompressionQuality, GenerationRequest,
                                      ImageInput, PersonGeneration, ReferenceImage, ReferenceType, ResizeMode,
                                      Resolution, VideoInput, WebhookConfig)
-from openreel.engines.capabilities import Capabilities
+from openreel.engines.capabilities import Capabilities, seconds_allowed
 from openreel.errors import FieldViolation, InvalidArgument
 from openreel.media.images import SUPPORTED_MIME_TYPES, BadImage, load_image
 from openreel.media.probe import UnreadableVideo, probe_video
@@ -147,8 +147,7 @@ def _generation_request(body: PredictLongRunningRequest, model: TargetModel, lim
     # 8 s unless asked otherwise, as Veo's are, where the model makes clips that long.
     duration = p.get("duration_seconds", 8 if 8 in caps.durations else max(caps.durations))
     if duration not in caps.durations:
-        errors.add("parameters.durationSeconds",
-                   f"must be one of {', '.join(map(str, caps.durations))} for {model.id}")
+        errors.add("parameters.durationSeconds", f"must be {seconds_allowed(caps.durations)} for {model.id}")
     samples = p.get("sample_count", 1)
     if not 1 <= samples <= caps.max_samples:
         errors.add("parameters.sampleCount", f"must be between 1 and {caps.max_samples}")

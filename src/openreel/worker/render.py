@@ -16,13 +16,14 @@ import numpy as np
 
 from openreel.concurrency import prefetch
 from openreel.domain.request import CompressionQuality, GenerationRequest
-from openreel.engines.base import Clip, EncodedVideo, Engine, FilteredOut
+from openreel.engines.base import Clip, EncodedVideo, Engine, FilteredOut, SampleWithheld
 from openreel.errors import InternalError
 from openreel.media.encode import Mp4Encoder
 from openreel.media.probe import UnreadableVideo, frames_at, probe_video
 from openreel.provenance.credentials import ContentCredentials
 from openreel.provenance.manifest import Generation
 from openreel.safety.filter import SafetyFilter
+from openreel.sequence.long_video import SegmentedEngine, needs_segments
 from openreel.safety.frames import classifier_sized
 from openreel.safety.output import OutputScreen
 from openreel.store.clock import utcnow
@@ -41,8 +42,10 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
     withheld one: withheld by the engine, or by the output safety check (`screen`, which sees a
     few of each video's frames). Raises what control raises when the run must stop, and
     InternalError for an engine's output that does not match the request."""
+    # A video longer than the engine's clips is made of several, each continuing the one before.
+    maker = SegmentedEngine(engine) if needs_segments(engine, request) else engine
     with control.times.timing("generate"):
-        samples = engine.generate(request, control)
+        samples = maker.generate(request, control)
     if len(samples) != request.sample_count:
         raise InternalError(f"Engine '{engine.name}' made {len(samples)} videos; "
                             f"{request.sample_count} were asked for.")
@@ -58,7 +61,11 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
                 path = _checked(engine, sample, request, control.scratch_dir)
                 looked_at = [classifier_sized(f) for f in _decoded_frames(path, indices)] if indices else []
             else:
-                path, looked_at = _encoded(engine, sample, request, control, index, indices)
+                try:
+                    path, looked_at = _encoded(engine, sample, request, control, index, indices)
+                except SampleWithheld as held:  # a part of a joined video was filtered out
+                    yield FilteredOut(held.reason)
+                    continue
             if credentials is not None:  # part of making the file: a few milliseconds
                 # An engine that does not say whether it samples a trained model is taken for one.
                 credentials.sign(path, Generation(model=request.model, engine=engine.name, created=utcnow(),

@@ -18,6 +18,7 @@ from openreel.domain.request import FPS, GenerationRequest, ReferenceType, Resiz
 from openreel.engines.base import Clip, RunContext, Sample, SamplesOnDemand
 from openreel.engines.capabilities import Capabilities
 from openreel.engines.procedural.audio import ambient
+from openreel.engines.procedural.options import SHORTEST_CLIP_SECONDS, ProceduralOptions
 from openreel.engines.procedural.render import RAIN_ONSET_SECONDS, Shot, ShotInputs
 from openreel.engines.procedural.scene import SceneDescription, describe, enhanced_prompt
 from openreel.media.images import fit_image
@@ -34,10 +35,12 @@ class ProceduralEngine:
     max_concurrent_jobs = None
 
     def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
+        self.options = ProceduralOptions.parse(options)
 
     def capabilities(self) -> Capabilities:
-        return Capabilities()  # every duration, size and input the Veo API has; the catalog narrows them
+        # Every size and input the Veo API has, and any whole number of seconds up to its longest
+        # clip; the catalog narrows them.
+        return Capabilities(durations=tuple(range(SHORTEST_CLIP_SECONDS, self.options.longest_clip_seconds + 1)))
 
     def load(self) -> None:
         pass  # nothing to load: it draws with numpy

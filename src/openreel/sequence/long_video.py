@@ -1,0 +1,102 @@
+"""Long videos on engines that make short clips: one clip after another, each continuing from the
+last second of the one before (the engine's video extension), joined into one video.
+
+Each later segment starts on the frame the one before ended on, so that frame is dropped, and
+the last segment is cut where the video reaches its length: the video has exactly the frames
+asked for. Segments run lazily, one at a time, while the worker encodes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from itertools import islice
+
+import numpy as np
+
+from openreel.domain.request import GenerationRequest, VideoInput
+from openreel.engines.base import Clip, Engine, RunContext, Sample, SamplesOnDemand
+from openreel.media.audio_feed import AudioFeed
+from openreel.media.encode import AUDIO_RATE, exact_rgb_mp4
+from openreel.sequence.join import Joiner, Part
+from openreel.sequence.parts import PartContext, part_of
+
+# How much of a segment the next one is given to continue from: Veo's extension takes a clip,
+# and an engine that continues from the last frame alone reads only its end.
+TAIL_SECONDS = 1
+_SEGMENT_SEED_STEP = 0x632BE5AB
+
+
+def needs_segments(engine: Engine, request: GenerationRequest) -> bool:
+    """Whether the engine cannot make the request's length in one clip."""
+    return request.duration_seconds not in engine.capabilities().durations
+
+
+def segment_seconds(total_frames: int, clip_seconds: Sequence[int], fps: int) -> list[int]:
+    """The segments' lengths in whole seconds: the longest clip the engine makes, until the
+    shortest one that reaches the end will do. Every segment after the first gives one frame
+    less (its first frame repeats the last one before it)."""
+    choices = sorted(clip_seconds)
+    plan: list[int] = []
+    left = total_frames
+    while left > 0:
+        overlap = 1 if plan else 0
+        seconds = next((s for s in choices if s * fps - overlap >= left), choices[-1])
+        plan.append(seconds)
+        left -= seconds * fps - overlap
+    return plan
+
+
+class SegmentedEngine:
+    """Makes a request longer than `engine`'s clips from several of its clips. It is an Engine
+    itself, so the worker encodes, screens and signs the result like any other sample."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.name, self.description = engine.name, engine.description
+        self.max_concurrent_jobs = engine.max_concurrent_jobs
+        self.trained_model = getattr(engine, "trained_model", True)
+
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
+        return SamplesOnDemand(request.sample_count, lambda index: self._sample(request, index, ctx))
+
+    def _sample(self, request: GenerationRequest, index: int, ctx: RunContext) -> Clip:
+        width, height = request.size
+        per_frame = AUDIO_RATE // request.fps
+        feed = AudioFeed(request.frame_count * per_frame) if request.generate_audio else None
+        plan = segment_seconds(request.frame_count, self.engine.capabilities().durations, request.fps)
+        joiner = Joiner([0] * (len(plan) - 1), per_frame, feed)
+        frames = joiner.frames(self._parts(request, index, plan, ctx))
+        return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count,
+                    frames=islice(frames, request.frame_count), audio=feed)
+
+    def _parts(self, request: GenerationRequest, index: int, plan: list[int], ctx: RunContext) -> Iterator[Part]:
+        seed = request.sample_seed(index)
+        tail: deque[np.ndarray] = deque(maxlen=TAIL_SECONDS * request.fps)
+        done = index / request.sample_count
+        share = 1 / (request.sample_count * len(plan))
+        which = f"video {index + 1} of {request.sample_count}, " if request.sample_count > 1 else ""
+        for number, seconds in enumerate(plan):
+            last = number == len(plan) - 1
+            continued = VideoInput(data=exact_rgb_mp4(list(tail), request.fps)) if number else request.video
+            segment = replace(request, duration_seconds=seconds, sample_count=1,
+                              seed=(seed + number * _SEGMENT_SEED_STEP) % 2**32,
+                              image=None if number else request.image, video=continued,
+                              last_frame=request.last_frame if last else None)
+            part_ctx = PartContext(ctx, done + number * share, share, f"{which}segment {number + 1} of {len(plan)}",
+                                   ctx.scratch_dir / f"segment-{index}-{number}")
+            sample = self.engine.generate(segment, part_ctx)[0]
+            part = part_of(sample, segment, AUDIO_RATE // request.fps, skip=1 if number else 0)
+            frames = part.frames if last else _remembering(part.frames, part.frame_count, tail)
+            yield Part(frames=frames, frame_count=part.frame_count, audio=part.audio)
+            part_ctx.discard()
+
+
+def _remembering(frames: Iterator[np.ndarray], count: int, tail: deque[np.ndarray]) -> Iterator[np.ndarray]:
+    """The frames, with copies of the last ones kept in `tail` (an engine may reuse its buffer)."""
+    first_kept = count - (tail.maxlen or 0)
+    for number, frame in enumerate(frames):
+        if number >= first_kept:
+            tail.append(frame.copy())
+        yield frame
