@@ -61,14 +61,16 @@ def request_size_limit(settings: Settings) -> int:
 
 def image_request_size_limit(settings: Settings) -> int:
     """The largest body of the fronts that take images but no video (OpenAI's /v1/videos, the
-    Interactions API): their largest legal create request, three images as base64 plus JSON."""
+    Interactions API, storyboards): their largest legal create request, three images as base64
+    plus JSON."""
     largest = MAX_REFERENCE_IMAGES * _base64_size(settings.max_image_bytes) + JSON_SLACK_BYTES
     return min(largest, request_size_limit(settings))
 
 
 def takes_no_video(path: str) -> bool:
     """Whether a path is one of the fronts whose requests carry at most images."""
-    return path == "/v1/videos" or path.startswith("/v1/videos/") or _INTERACTIONS.match(path) is not None
+    return (path == "/v1/videos" or path.startswith("/v1/videos/") or _INTERACTIONS.match(path) is not None
+            or path.endswith(":generateStoryboard"))
 
 
 def _base64_size(raw_bytes: int) -> int:

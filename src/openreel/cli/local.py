@@ -30,13 +30,25 @@ from openreel.observability.metrics import Metrics
 from openreel.provenance.credentials import ContentCredentials
 from openreel.safety.filter import SafetyFilter
 from openreel.safety.output import OutputScreen
-from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
+from openreel.service.storyboard_request import read_storyboard_request
+from openreel.service.wire_request import InputLimits, RequestReader, TargetModel, read_generation_request
 from openreel.settings import Settings
 from openreel.worker.control import RunControl
 from openreel.worker.render import checked_enhanced_prompt, render_samples
 
 
 def generate_locally(jobs: list[tuple[str, Path]], model: str, options: dict[str, Any]) -> None:
+    _run_locally(model, [(generation_request(prompt, **options), output) for prompt, output in jobs],
+                 read_generation_request)
+
+
+def storyboard_locally(body: dict[str, Any], model: str, output: Path) -> None:
+    """A storyboard's video, its body checked exactly as a server checks it."""
+    _run_locally(model, [(body, output)], read_storyboard_request)
+
+
+def _run_locally(model: str, jobs: list[tuple[dict[str, Any], Path]], reader: RequestReader) -> None:
+    """Read every body as a server would (`reader`), then render each to its output."""
     settings = settings_from()
     limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
     engines = EngineRegistry()
@@ -46,9 +58,8 @@ def generate_locally(jobs: list[tuple[str, Path]], model: str, options: dict[str
         credentials = _content_credentials(settings)
         spec = Catalog.load(settings.catalog_path).get(model)
         target = TargetModel(spec.id, engines.capabilities(spec))
-        requests = [read_generation_request(generation_request(prompt, **options), target, limits,
-                                            seed_if_absent=secrets.randbelow(2**32), video_exists=lambda _: False)
-                    for prompt, _ in jobs]
+        requests = [reader(body, target, limits, seed_if_absent=secrets.randbelow(2**32), video_exists=lambda _: False)
+                    for body, _ in jobs]
         for request in requests:
             safety.check_request(request, None)
         try:

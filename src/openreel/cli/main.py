@@ -24,6 +24,7 @@ from openreel.cli.remote import list_models, operations_app
 from openreel.cli.safety import safety_app
 from openreel.cli.stats import HELP as STATS_HELP
 from openreel.cli.stats import stats
+from openreel.cli.storyboard import storyboard
 from openreel.cli.usage import usage
 from openreel.cli.webhooks import webhooks_app
 from openreel.cli.worker import worker
@@ -32,6 +33,8 @@ app = typer.Typer(cls=Group, help="openreel: self-hosted video generation that s
                   epilog=SUMMARY, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_show_locals=False)  # locals would print API keys
 app.command(cls=Command, help="Generate a video with a progress bar: locally, or on a server with --server.")(generate)
+app.command("storyboard", cls=Command, help="Make one video from a storyboard file (YAML or JSON): scenes with "
+                                           "cuts or dissolves, locally or on a server with --server.")(storyboard)
 app.command("models", cls=Command, help="The models a server offers and the engine behind each.")(list_models)
 app.add_typer(keys_app, name="keys")
 app.add_typer(limits_app, name="limits")

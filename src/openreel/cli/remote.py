@@ -89,15 +89,7 @@ def generate_remote(jobs: list[tuple[str, Path]], model: str, options: dict[str,
     with Progress(*columns, console=Console(stderr=True)) as progress:
         def run(job: tuple[str, Path]) -> list[Path]:
             prompt, output = job
-            label = f"[bold]{output.name}"
-            op = generator.generate_video(prompt=prompt, **options)
-            task = progress.add_task(label, total=100)
-            _follow(op, progress, task, label, poll)
-            videos = op.result().videos
-            paths = [sample_path(output, n, len(videos)) for n in range(len(videos))]
-            for video, path in zip(videos, paths):
-                write_output("-o", path, video.video_bytes)
-            return paths
+            return _saved(generator.generate_video(prompt=prompt, **options), progress, output, poll)
 
         try:
             with reported_errors(config.base_url), ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
@@ -107,6 +99,41 @@ def generate_remote(jobs: list[tuple[str, Path]], model: str, options: dict[str,
             raise
     for path in written:
         typer.echo(f"wrote {path}")
+
+
+def storyboard_remote(scenes: list[dict[str, Any]], options: dict[str, Any], model: str, output: Path,
+                      server: str | None, api_key: str | None, poll: float = 0.5) -> None:
+    """Submit a storyboard, follow it with a progress bar, and save its video."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from openreel.client.model import VideoGenerationModel
+
+    config = client_config(server, api_key)
+    with reported_errors(config.base_url):
+        generator = VideoGenerationModel(model, config)
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        try:
+            with reported_errors(config.base_url):
+                written = _saved(generator.generate_storyboard(scenes, **options), progress, output, poll)
+        except typer.Exit:
+            progress.live.transient = True  # the error line alone is what the user should see
+            raise
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def _saved(op: Operation, progress: Progress, output: Path, poll: float) -> list[Path]:
+    """Follow `op` with a progress bar of its own, then write each of its videos."""
+    label = f"[bold]{output.name}"
+    task = progress.add_task(label, total=100)
+    _follow(op, progress, task, label, poll)
+    videos = op.result().videos
+    paths = [sample_path(output, n, len(videos)) for n in range(len(videos))]
+    for video, path in zip(videos, paths):
+        write_output("-o", path, video.video_bytes)
+    return paths
 
 
 @operations_app.command("list", cls=Command, help="Recent operations of your project, newest first.")
@@ -182,7 +209,13 @@ def _capabilities(caps: dict[str, Any]) -> str:
     inputs = [name for name, key in (("text", "textToVideo"), ("image", "imageToVideo"), ("last frame", "lastFrame"),
                                      ("extension", "videoExtension")) if caps.get(key)]
     inputs += [f"{kind} references" for kind in caps.get("referenceImageTypes", [])]
-    parts = [", ".join(map(str, caps.get("durationsSeconds", []))) + " s",
+    parts = [_seconds(caps.get("durationsSeconds", [])),
              ", ".join(caps.get("resolutions", [])), ", ".join(caps.get("aspectRatios", [])), ", ".join(inputs),
              "audio" if caps.get("audio") else "silent", f"1-{caps.get('maxSamples', 1)} samples"]
     return " · ".join(parts)
+
+def _seconds(durations: list[int]) -> str:
+    """'4, 6, 8 s', or '4-60 s' for a run of whole seconds."""
+    if len(durations) > 3 and durations == list(range(durations[0], durations[-1] + 1)):
+        return f"{durations[0]}-{durations[-1]} s"
+    return ", ".join(map(str, durations)) + " s"

@@ -25,13 +25,14 @@ from openreel.client.exceptions import (Aborted, Cancelled, DeadlineExceeded, Fa
 if TYPE_CHECKING:
     from openreel.client.aio import AsyncOperation, AsyncVideoGenerationModel
     from openreel.client.model import GeneratedVideo, GenerationResponse, Image, Operation, VideoGenerationModel
+    from openreel.client.storyboard import Scene
 
 # The models pull in httpx and the wire schemas; they load on first use, so that importing the
 # exceptions or the config (as the CLI does to print help) stays cheap.
 _LAZY = {"AsyncOperation": "openreel.client.aio", "AsyncVideoGenerationModel": "openreel.client.aio",
          "GeneratedVideo": "openreel.client.model", "GenerationResponse": "openreel.client.model",
          "Image": "openreel.client.model", "Operation": "openreel.client.model",
-         "VideoGenerationModel": "openreel.client.model"}
+         "VideoGenerationModel": "openreel.client.model", "Scene": "openreel.client.storyboard"}
 
 
 def __getattr__(name: str) -> Any:
@@ -46,6 +47,6 @@ __all__ = [
     "Aborted", "AsyncOperation", "AsyncVideoGenerationModel", "Cancelled", "ClientConfig", "DeadlineExceeded",
     "FailedPrecondition", "GeneratedVideo", "GenerationResponse", "Image", "InternalServerError",
     "InvalidArgument", "NotFound", "OpenreelAPIError", "Operation", "PermissionDenied", "ResourceExhausted",
-    "RetryPolicy", "ServiceUnavailable", "Unauthenticated", "UnexpectedResponse", "VideoGenerationModel", "exceptions",
+    "RetryPolicy", "Scene", "ServiceUnavailable", "Unauthenticated", "UnexpectedResponse", "VideoGenerationModel", "exceptions",
     "init",
 ]

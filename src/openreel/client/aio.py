@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from openreel.client import config as client_config
 from openreel.client.exceptions import OpenreelAPIError
 from openreel.client.model import GeneratedVideo, GenerationResponse, OperationState, generation_request
+from openreel.client.storyboard import Scene, storyboard_body
 from openreel.client.transport import AsyncTransport
-from openreel.client.wire import Route, VideoRef, download_path, parse_operation, route_for
+from openreel.client.wire import Route, VideoRef, download_path, parse_operation, route_for, storyboard_route
 
 
 class AsyncOperation(OperationState):
@@ -69,3 +71,9 @@ class AsyncVideoGenerationModel:
         body = await self._transport.request("POST", self._route.create_path,
                                              json=generation_request(prompt, **options))
         return AsyncOperation(body, self._route, self._transport)
+
+    async def generate_storyboard(self, scenes: Sequence[Scene | dict[str, Any]], **options: Any) -> AsyncOperation:
+        """One video made of `scenes` in order (see VideoGenerationModel.generate_storyboard)."""
+        route = storyboard_route(self._route)
+        body = await self._transport.request("POST", route.create_path, json=storyboard_body(scenes, **options))
+        return AsyncOperation(body, route, self._transport)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from openreel.client import config as client_config
 from openreel.client.exceptions import DeadlineExceeded, OpenreelAPIError, from_operation_error
+from openreel.client.storyboard import Scene, storyboard_body
 from openreel.client.transport import Transport
 from openreel.client.wire import (ParsedOperation, Route, VideoRef, download_path, parse_operation,
-                                  request_body, route_for)
+                                  request_body, route_for, storyboard_route)
 
 _MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 
@@ -172,4 +174,11 @@ class VideoGenerationModel:
         """Submit a generation; the arguments are the seed guide's (see generation_request)."""
         body = self._transport.request("POST", self._route.create_path, json=generation_request(prompt, **options))
         return Operation(body, self._route, self._transport)
+
+    def generate_storyboard(self, scenes: Sequence[Scene | dict[str, Any]], **options: Any) -> Operation:
+        """Submit one video made of `scenes` in order; the options are what they share (see
+        storyboard_body): style, aspect_ratio, resolution, seed, generate_audio, ..."""
+        route = storyboard_route(self._route)
+        body = self._transport.request("POST", route.create_path, json=storyboard_body(scenes, **options))
+        return Operation(body, route, self._transport)
 

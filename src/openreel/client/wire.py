@@ -52,6 +52,13 @@ def route_for(config: ClientConfig, model: str) -> Route:
     return Route(f"/v1beta/models/{model}:predictLongRunning", f"models/{model}", False, "")
 
 
+def storyboard_route(route: Route) -> Route:
+    """Where a storyboard for `route`'s model goes: openreel's own call, Gemini-shaped on either
+    surface, so its operation is polled and cancelled the Gemini way."""
+    model = route.resource.rsplit("/", 1)[-1]
+    return Route(f"/v1beta/models/{model}:generateStoryboard", f"models/{model}", False, "")
+
+
 def path_segment(value: str) -> str:
     """`value` as one URL path segment: '/', '?', '#' and '%' escaped, and '.' or '..' spelled so
     that no client or proxy takes it for a step up the path."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from openreel.domain.storyboard import Scene
+
 FPS = 24
 # A video takes at most this many reference images (Veo's limit), whichever front asks.
 MAX_REFERENCE_IMAGES = 3
@@ -114,6 +116,9 @@ class GenerationRequest:
     # What the front that took the request keeps to answer in its own shape (OpenAI's
     # remixed_from_video_id, an interaction's delivery and response_format); engines ignore it.
     front_options: dict[str, str] = field(default_factory=dict)
+    # A storyboard's scenes, in order (their durations add up to duration_seconds, and `prompt`
+    # holds their prompts, one per line); empty for a single-shot request.
+    scenes: tuple[Scene, ...] = ()
 
     @property
     def size(self) -> tuple[int, int]:

@@ -98,7 +98,11 @@ class SafetyFilter:
         prompt, then the input images."""
         policy = self.policy.for_project(project)
         people = request.person_generation is not PersonGeneration.DONT_ALLOW
-        self._screen_text(request.prompt, "instances[0].prompt", "prompt", policy, project, people_allowed=people)
+        # A storyboard's scenes are read one by one, each named by its own field.
+        texts = ([(scene.prompt, f"scenes[{index}].prompt") for index, scene in enumerate(request.scenes)]
+                 or [(request.prompt, "instances[0].prompt")])
+        for text, field in texts:
+            self._screen_text(text, field, "prompt", policy, project, people_allowed=people)
         self._screen_negative(request.negative_prompt, policy, project)
         if self.frames is None:
             return

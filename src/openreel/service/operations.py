@@ -31,7 +31,7 @@ from openreel.queue.handoff import dispatch
 from openreel.quota.admission import admit
 from openreel.quota.tiers import TierLimits
 from openreel.safety.filter import SafetyFilter
-from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
+from openreel.service.wire_request import InputLimits, RequestReader, TargetModel, read_generation_request
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
@@ -82,16 +82,19 @@ class OperationService:
 
     def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
                body: dict[str, Any], idempotency_key: str | None = None,
-               front_options: dict[str, str] | None = None) -> Operation:
-        """Create an operation from a native create body; `front_options` is what the front that
-        translated the call keeps to answer in its own shape (GenerationRequest.front_options)."""
+               front_options: dict[str, str] | None = None,
+               reader: RequestReader = read_generation_request) -> Operation:
+        """Create an operation from a native create body (a storyboard's, with
+        reader=read_storyboard_request); `front_options` is what the front that translated the
+        call keeps to answer in its own shape (GenerationRequest.front_options)."""
         # The operation's trace starts here; its worker continues it (observability/tracing.py).
         with span("openreel.submit", model=model_id, project=principal.project):
             return self._submit(principal, surface, model_resource, model_id, body, idempotency_key,
-                                front_options or {})
+                                front_options or {}, reader)
 
     def _submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
-                body: dict[str, Any], idempotency_key: str | None, front_options: dict[str, str]) -> Operation:
+                body: dict[str, Any], idempotency_key: str | None, front_options: dict[str, str],
+                reader: RequestReader) -> Operation:
         """Validate fully (every bad field of `body`, the JSON object as sent, in one
         InvalidArgument), store the inputs, then admit against the quotas and insert as one
         atomic step, and dispatch. Bad input and refused requests leave nothing stored (so they
@@ -105,7 +108,7 @@ class OperationService:
         if keyed is not None and (earlier := self.store.idempotent_create(principal.project, keyed.key)) is not None:
             return self._replay(principal, keyed, earlier)
         spec = self.catalog.get(model_id)
-        request = read_generation_request(
+        request = reader(
             body, TargetModel(spec.id, self.capabilities(spec)), self.limits, seed_if_absent=secrets.randbelow(2**32),
             video_exists=lambda file_id: self._extendable(principal, file_id),
             audio_if_absent=surface.has_audio_by_default)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from openreel.domain.naming import file_id_from_uri
 from openreel.domain.request import (FPS, MAX_REFERENCE_IMAGES, AspectRatio, CompressionQuality, GenerationRequest,
@@ -72,6 +72,13 @@ class TargetModel:
 
     id: str
     capabilities: Capabilities
+
+
+class RequestReader(Protocol):
+    """What reads one kind of create body (a single shot's, a storyboard's) into a request."""
+
+    def __call__(self, raw: dict[str, Any], model: TargetModel, limits: InputLimits, seed_if_absent: int,
+                 video_exists: Callable[[str], bool], *, audio_if_absent: bool = False) -> GenerationRequest: ...
 
 
 def read_generation_request(raw: dict[str, Any], model: TargetModel, limits: InputLimits, seed_if_absent: int,

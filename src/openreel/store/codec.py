@@ -12,6 +12,7 @@ from typing import Any
 from openreel.domain.request import (AspectRatio, CompressionQuality, GenerationRequest, ImageInput,
                                      PersonGeneration, ReferenceImage, ReferenceType, ResizeMode,
                                      Resolution, VideoInput, WebhookConfig)
+from openreel.domain.storyboard import CameraDirection, Scene, Transition
 
 
 def _image_to_json(image: ImageInput | None) -> dict[str, str] | None:
@@ -63,6 +64,8 @@ def request_to_json(r: GenerationRequest) -> dict[str, Any]:
         "webhook": None if r.webhook is None else {"uris": list(r.webhook.uris),
                                                      "userMetadata": r.webhook.user_metadata},
         "pubsubTopic": r.pubsub_topic, "frontOptions": r.front_options,
+        "scenes": [{"prompt": s.prompt, "durationSeconds": s.duration_seconds, "transition": s.transition.value,
+                    "camera": None if s.camera is None else s.camera.value} for s in r.scenes],
     }
 
 
@@ -85,4 +88,7 @@ def request_from_json(j: dict[str, Any]) -> GenerationRequest:
         webhook=None if webhook is None else WebhookConfig(tuple(webhook["uris"]),
                                                            dict(webhook["userMetadata"])),
         pubsub_topic=j["pubsubTopic"], front_options=dict(j.get("frontOptions") or {}),
+        scenes=tuple(Scene(s["prompt"], s["durationSeconds"], Transition(s["transition"]),
+                           None if s["camera"] is None else CameraDirection(s["camera"]))
+                     for s in j.get("scenes") or ()),
     )

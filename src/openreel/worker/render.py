@@ -23,7 +23,7 @@ from openreel.media.probe import UnreadableVideo, frames_at, probe_video
 from openreel.provenance.credentials import ContentCredentials
 from openreel.provenance.manifest import Generation
 from openreel.safety.filter import SafetyFilter
-from openreel.sequence.long_video import SegmentedEngine, needs_segments
+from openreel.sequence import joined_maker
 from openreel.safety.frames import classifier_sized
 from openreel.safety.output import OutputScreen
 from openreel.store.clock import utcnow
@@ -42,8 +42,7 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
     withheld one: withheld by the engine, or by the output safety check (`screen`, which sees a
     few of each video's frames). Raises what control raises when the run must stop, and
     InternalError for an engine's output that does not match the request."""
-    # A video longer than the engine's clips is made of several, each continuing the one before.
-    maker = SegmentedEngine(engine) if needs_segments(engine, request) else engine
+    maker = joined_maker(engine, request)
     with control.times.timing("generate"):
         samples = maker.generate(request, control)
     if len(samples) != request.sample_count:

@@ -1,0 +1,70 @@
+"""Storyboards: one engine call per scene, joined into one video with a cut or a dissolve where
+each scene begins, every boundary on the frame the scene durations put it.
+
+The scenes share the request's settings (size, seed, audio, reference images), so an engine that
+draws from the seed and the references keeps one look across them. A scene longer than the
+engine's clips is itself made of segments (long_video.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from itertools import islice
+
+from openreel.domain.request import GenerationRequest
+from openreel.domain.storyboard import Scene, Transition
+from openreel.engines.base import Clip, Engine, RunContext, Sample, SamplesOnDemand
+from openreel.media.audio_feed import AudioFeed
+from openreel.media.encode import AUDIO_RATE
+from openreel.sequence.join import Joiner, Part
+from openreel.sequence.long_video import SegmentedEngine, needs_segments
+from openreel.sequence.parts import PartContext, part_of
+
+# A dissolve blends this many frames of each scene: half a second in all at 24 fps.
+DISSOLVE_HALF_FRAMES = 6
+
+
+class StoryboardEngine:
+    """Makes a storyboard's video from `engine`'s clips, one per scene. It is an Engine itself,
+    so the worker encodes, screens and signs the result like any other sample."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.name, self.description = engine.name, engine.description
+        self.max_concurrent_jobs = engine.max_concurrent_jobs
+        self.trained_model = getattr(engine, "trained_model", True)
+
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
+        return SamplesOnDemand(request.sample_count, lambda index: self._sample(request, index, ctx))
+
+    def _sample(self, request: GenerationRequest, index: int, ctx: RunContext) -> Clip:
+        width, height = request.size
+        per_frame = AUDIO_RATE // request.fps
+        feed = AudioFeed(request.frame_count * per_frame) if request.generate_audio else None
+        seams = [DISSOLVE_HALF_FRAMES if scene.transition is Transition.DISSOLVE else 0
+                 for scene in request.scenes[1:]]
+        frames = Joiner(seams, per_frame, feed).frames(self._parts(request, index, ctx))
+        return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count,
+                    frames=islice(frames, request.frame_count), audio=feed)
+
+    def _parts(self, request: GenerationRequest, index: int, ctx: RunContext) -> Iterator[Part]:
+        total = request.sample_count * request.duration_seconds
+        done = index * request.duration_seconds
+        which = f"video {index + 1} of {request.sample_count}, " if request.sample_count > 1 else ""
+        for number, scene in enumerate(request.scenes):
+            shot = _scene_request(request, scene, index)
+            maker = SegmentedEngine(self.engine) if needs_segments(self.engine, shot) else self.engine
+            part_ctx = PartContext(ctx, done / total, scene.duration_seconds / total,
+                                   f"{which}scene {number + 1} of {len(request.scenes)}",
+                                   ctx.scratch_dir / f"scene-{index}-{number}")
+            yield part_of(maker.generate(shot, part_ctx)[0], shot, AUDIO_RATE // request.fps)
+            part_ctx.discard()
+            done += scene.duration_seconds
+
+
+def _scene_request(request: GenerationRequest, scene: Scene, index: int) -> GenerationRequest:
+    """One scene as a single-shot request: its prompt and length, the storyboard's settings, and
+    the same seed for every scene, so what the seed decides (a palette, a subject) holds across them."""
+    return replace(request, prompt=scene.engine_prompt, duration_seconds=scene.duration_seconds, scenes=(),
+                   sample_count=1, seed=request.sample_seed(index))
