@@ -246,3 +246,38 @@ def test_every_recent_operation_opens_plays_and_downloads_whichever_surface_made
     assert "OpenAI" in page.inner_text(f'#recent li[data-operation="{via_openai}"]')
     assert failed == []
     page.close()
+
+
+def test_the_storyboard_editor_makes_one_video_of_its_scenes(browser, server: LiveServer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1100, "height": 1300})
+    _enter_key(page, server, server.create_key(project="boards"))
+    page.select_option("#model", "procedural")
+    page.select_option("#resolution", "720p")
+    page.click("#storyboard-editor summary")
+    # Two scenes are there to start from; make them 4 s each, add a third that dissolves in.
+    prompts = ["A sunny beach at noon, static shot", "A city skyline at night, static shot",
+               "A mountain lake at sunset, static shot"]
+    page.click("#add-scene")
+    rows = page.locator("#scenes li")
+    assert rows.count() == 3
+    for index, prompt in enumerate(prompts):
+        rows.nth(index).locator(".scene-prompt").fill(prompt)
+        rows.nth(index).locator(".scene-seconds").fill("4")
+    rows.nth(2).locator(".scene-transition").select_option("dissolve")
+    rows.nth(1).locator(".scene-camera").select_option("dolly_in")
+    page.fill("#style", "warm film look")
+    with page.expect_request(lambda r: r.url.endswith(":generateStoryboard")) as sent:
+        page.click("#make-storyboard")
+    body = sent.value.post_data_json
+    assert [s["prompt"] for s in body["scenes"]] == prompts and body["style"] == "warm film look"
+    assert body["scenes"][2]["transition"] == "dissolve" and body["scenes"][1]["camera"] == "dolly_in"
+    page.wait_for_selector("#download", state="visible", timeout=300_000)
+    page.wait_for_function(f"({VIDEO_PLAYS})(document.querySelector('#result'))")
+    assert abs(page.eval_on_selector("#result", "v => v.duration") - 12) < 0.1
+    assert decode_mp4(_download(page, tmp_path)).frame_count == 12 * 24
+    # A bad scene is refused with the field named, in the page's error line.
+    rows.nth(0).locator(".scene-seconds").fill("2")
+    page.click("#make-storyboard")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "scenes[0].durationSeconds" in page.inner_text("#error")
+    page.close()

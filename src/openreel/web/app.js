@@ -2,6 +2,7 @@
 // box, follows their progress, and lists recent operations of every front (Gemini, Vertex, OpenAI's /v1/videos, Interactions).
 // Videos and thumbnails are fetched with the key header into blob: URLs (see api.js for why).
 import { api, key, keyProblem, readEvents } from "./api.js";
+import { storyboardBody } from "./storyboard.js";
 import { fileId, frontLabel, geminiFile, operationVideo } from "./videos.js";
 
 const $ = (id) => document.getElementById(id);
@@ -128,36 +129,53 @@ function describe(meta) {
   return meta.state;
 }
 
-async function generate() {
-  // No model means the list never loaded (no key, or a refused one): ask again, which shows why.
+// What every video from this page shares: the settings row of the generate form.
+function sharedParameters() {
+  const parameters = { aspectRatio: $("aspect").value, resolution: $("resolution").value, generateAudio: $("audio").checked };
+  if ($("negative-prompt").value) parameters.negativePrompt = $("negative-prompt").value;
+  if ($("seed").value !== "") parameters.seed = Number($("seed").value);
+  return parameters;
+}
+
+// No model means the list never loaded (no key, or a refused one): ask again, which shows why.
+async function modelChosen() {
   if (!$("model").value) await loadModels();
-  if (!$("model").value) return;
+  return $("model").value;
+}
+
+async function generate() {
+  if (!await modelChosen()) return;
   const instance = { prompt: $("prompt").value };
   const image = await imageField();
   if (image) instance.image = image;
-  const parameters = {
-    durationSeconds: Number($("duration").value), aspectRatio: $("aspect").value,
-    resolution: $("resolution").value, generateAudio: $("audio").checked,
-  };
-  if ($("negative-prompt").value) parameters.negativePrompt = $("negative-prompt").value;
-  if ($("seed").value !== "") parameters.seed = Number($("seed").value);
+  const parameters = { ...sharedParameters(), durationSeconds: Number($("duration").value) };
   const op = await api(`/v1beta/models/${encodeURIComponent($("model").value)}:predictLongRunning`,
     { method: "POST", body: JSON.stringify({ instances: [instance], parameters }) });
   await follow(op);
 }
 
-$("generate").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  showError("");
-  $("submit").disabled = true;
-  try {
-    await generate();
-  } catch (e) {
-    showError(explain(e));
-  } finally {
-    $("submit").disabled = false;
-  }
-});
+async function storyboard() {
+  if (!await modelChosen()) return;
+  const op = await api(`/v1beta/models/${encodeURIComponent($("model").value)}:generateStoryboard`,
+    { method: "POST", body: JSON.stringify(storyboardBody(sharedParameters())) });
+  await follow(op);
+}
+
+// One submit handler per form; the buttons stay disabled while their video is made.
+for (const [form, button, make] of [["generate", "submit", generate], ["storyboard", "make-storyboard", storyboard]]) {
+  $(form).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("");
+    $(button).disabled = true;
+    try {
+      await make();
+    } catch (e) {
+      showError(explain(e));
+    } finally {
+      $(button).disabled = false;
+    }
+  });
+}
 
 let following = null;  // the AbortController of the progress stream being read
 
