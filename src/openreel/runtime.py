@@ -32,6 +32,7 @@ from openreel.service.models import ModelService
 from openreel.service.operations import OperationService
 from openreel.service.usage import UsageService
 from openreel.service.video_links import VideoLinks
+from openreel.service.saved_references import SavedReferenceService
 from openreel.service.webhooks import WebhookService
 from openreel.service.wire_request import InputLimits
 from openreel.settings import Settings
@@ -43,6 +44,7 @@ from openreel.store.base import store_from_url
 from openreel.store.clock import utcnow
 from openreel.store.keys import KeyStore
 from openreel.store.limits import LimitStore
+from openreel.store.saved_references import SavedReferenceStore
 from openreel.store.monitoring import MonitoringStore
 from openreel.store.sql import SqlStore
 from openreel.store.webhooks import WebhookStore
@@ -73,6 +75,7 @@ class Runtime:
     operations: OperationService
     keys: KeyService
     webhooks: WebhookService
+    saved: SavedReferenceService  # the project's characters and styles
     destinations: Destinations
     usage: UsageService
     rate_limits: LimitResolver
@@ -135,11 +138,14 @@ class Runtime:
         limits = InputLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_video_bytes)
         rate_limits = LimitResolver(LimitStore(store), tiers)
         metrics.add_collector(SharedStateCollector(partial(_shared_state, store, rate_limits), catalog.ids))
+        saved_store = SavedReferenceStore(store)
         operations = OperationService(store, storage, queue, catalog, engines.capabilities, limits,
                                       rate_limits.for_principal, settings.max_queued, settings.min_free_disk_bytes,
-                                      webhooks.check_uri, destinations, metrics, safety)
+                                      webhooks.check_uri, destinations, metrics, safety, saved_store)
+        saved = SavedReferenceService(saved_store, storage, limits, settings.min_free_disk_bytes,
+                                      operations.owned_video_bytes, safety)
         return cls(settings=settings, store=store, storage=storage, queue=queue, catalog=catalog,
-                   engines=engines, models=ModelService(catalog, engines), operations=operations,
+                   engines=engines, models=ModelService(catalog, engines), operations=operations, saved=saved,
                    keys=KeyService(store), webhooks=webhooks,
                    destinations=destinations, usage=UsageService(store, links), rate_limits=rate_limits,
                    metrics=metrics, safety=safety, credentials=credentials)

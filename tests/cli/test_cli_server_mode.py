@@ -41,8 +41,10 @@ def test_models_lists_the_catalog(live: tuple[LiveServer, dict[str, str]]) -> No
     assert "veo-3.1-generate-preview\tprocedural" in done.stdout
     lines = done.stdout.splitlines()
     veo2 = lines.index(next(line for line in lines if line.startswith("veo-2.0-generate-001\t")))
-    assert lines[veo2 + 1] == ("    5, 6, 7, 8 s · 720p, 1080p · 16:9, 9:16 · text, image, last frame, extension, "
+    assert lines[veo2 + 1] == ("    5-8 s · 720p, 1080p · 16:9, 9:16 · text, image, last frame, extension, "
                                "asset references, style references · silent · 1-4 samples")
+    procedural = lines.index(next(line for line in lines if line.startswith("procedural\t")))
+    assert lines[procedural + 1].startswith("    4-60 s · 720p, 1080p, 4k · ")  # long videos
     # An open-weight model whose license restricts use says so (its weights are not on this machine).
     ltx2 = lines.index(next(line for line in lines if line.startswith("ltx-2\tdiffusers")))
     assert any(line.startswith("    license: LTX-2 Community License") for line in lines[ltx2:ltx2 + 4])

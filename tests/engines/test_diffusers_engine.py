@@ -70,11 +70,11 @@ from pathlib import Path
 from openreel.engines.catalog import Catalog
 from openreel.engines.registry import EngineRegistry
 from openreel.service.models import ModelService
-from openreel.service.wire_request import InputLimits, TargetModel, read_generation_request
+from openreel.service.wire_request import InputLimits, Lookups, TargetModel, read_generation_request
 catalog, engines = Catalog.load(Path(sys.argv[1])), EngineRegistry()
 [info] = [i for i in ModelService(catalog, engines).all() if i.spec.id == "wan-t2v"]
 read_generation_request({"instances": [{"prompt": "a cat"}]}, TargetModel("wan-t2v", info.capabilities),
-                        InputLimits(10**7, 10**8, 10**8), seed_if_absent=1, video_exists=lambda _: False)
+                        InputLimits(10**7, 10**8, 10**8), seed_if_absent=1, lookups=Lookups())
 print(" ".join(sorted(m for m in ("torch", "diffusers", "transformers") if m in sys.modules)))
 """
 

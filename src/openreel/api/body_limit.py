@@ -47,6 +47,7 @@ PUBLIC_PREFIXES = ("/static/",)
 # Room for everything in a create request besides the inline media: prompts, parameters, labels.
 JSON_SLACK_BYTES = 1024 * 1024
 _INTERACTIONS = re.compile(r"^/[^/]+/interactions(/|$)")
+_CHARACTERS = re.compile(r"^/[^/]+/characters(/|$)")
 
 
 def request_size_limit(settings: Settings) -> int:
@@ -70,7 +71,7 @@ def image_request_size_limit(settings: Settings) -> int:
 def takes_no_video(path: str) -> bool:
     """Whether a path is one of the fronts whose requests carry at most images."""
     return (path == "/v1/videos" or path.startswith("/v1/videos/") or _INTERACTIONS.match(path) is not None
-            or path.endswith(":generateStoryboard"))
+            or path.endswith(":generateStoryboard") or _CHARACTERS.match(path) is not None)
 
 
 def _base64_size(raw_bytes: int) -> int:

@@ -31,7 +31,7 @@ from openreel.provenance.credentials import ContentCredentials
 from openreel.safety.filter import SafetyFilter
 from openreel.safety.output import OutputScreen
 from openreel.service.storyboard_request import read_storyboard_request
-from openreel.service.wire_request import InputLimits, RequestReader, TargetModel, read_generation_request
+from openreel.service.wire_request import InputLimits, Lookups, RequestReader, TargetModel, read_generation_request
 from openreel.settings import Settings
 from openreel.worker.control import RunControl
 from openreel.worker.render import checked_enhanced_prompt, render_samples
@@ -58,7 +58,7 @@ def _run_locally(model: str, jobs: list[tuple[dict[str, Any], Path]], reader: Re
         credentials = _content_credentials(settings)
         spec = Catalog.load(settings.catalog_path).get(model)
         target = TargetModel(spec.id, engines.capabilities(spec))
-        requests = [reader(body, target, limits, seed_if_absent=secrets.randbelow(2**32), video_exists=lambda _: False)
+        requests = [reader(body, target, limits, seed_if_absent=secrets.randbelow(2**32), lookups=Lookups())
                     for body, _ in jobs]
         for request in requests:
             safety.check_request(request, None)

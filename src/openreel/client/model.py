@@ -140,9 +140,15 @@ def generation_request(prompt: str | None = None, *, negative_prompt: str | None
                        last_frame: Image | None = None, reference_images: list[Image] | None = None,
                        reference_type: str = "asset", resolution: str | None = None,
                        person_generation: str | None = None, storage_uri: str | None = None,
-                       webhook_url: str | None = None) -> dict[str, Any]:
-    """The wire body for generate_video's arguments (shared by the sync and async models)."""
+                       webhook_url: str | None = None, character: str | None = None,
+                       style_reference: str | None = None) -> dict[str, Any]:
+    """The wire body for generate_video's arguments (shared by the sync and async models);
+    `character` and `style_reference` name a saved character or style (characters/ID, styles/ID)."""
     instance: dict[str, Any] = {"prompt": prompt}
+    if character is not None:
+        instance["character"] = character
+    if style_reference is not None:
+        instance["styleReference"] = style_reference
     if image is not None:
         instance["image"] = image.to_wire()
     if last_frame is not None:

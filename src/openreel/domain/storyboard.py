@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openreel.domain.request import ReferenceImage
 
 # A minute: the longest video openreel makes.
 MAX_STORYBOARD_SECONDS = 60
@@ -57,6 +61,8 @@ class Scene:
     duration_seconds: int
     transition: Transition = Transition.CUT
     camera: CameraDirection | None = None
+    # This scene's own references (a saved character it names), beside the storyboard's.
+    reference_images: tuple[ReferenceImage, ...] = ()
 
     @property
     def engine_prompt(self) -> str:

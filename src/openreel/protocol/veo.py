@@ -131,6 +131,10 @@ class WireInstance(WireModel):
     reference_images: list[WireReferenceImage] | None = None
     video: WireVideo | None = None
     mask: WireMask | None = None
+    # openreel's own: a saved character (characters/ID) and a saved style (styles/ID), whose images
+    # join referenceImages (service/saved_references.py). Google's clients never send them.
+    character: WireText | None = None
+    style_reference: WireText | None = None
 
 
 class WireWebhookConfig(WireModel):

@@ -109,6 +109,16 @@ class SafetyFilter:
         images = [("instances[0].image", request.image), ("instances[0].lastFrame", request.last_frame)]
         images += [(f"instances[0].referenceImages[{i}].image", ref.image)
                    for i, ref in enumerate(request.reference_images)]
+        images += [(f"scenes[{n}].character", ref.image) for n, scene in enumerate(request.scenes)
+                   for ref in scene.reference_images]
+        self.check_images(images, project)
+
+    def check_images(self, images: list[tuple[str, ImageInput | None]], project: str | None) -> None:
+        """Raise SafetyBlocked for the first of these (field, image) pairs the output-frame
+        classifier refuses (a saved character's images are checked when it is made, too)."""
+        if self.frames is None:
+            return
+        policy = self.policy.for_project(project)
         for field, image in images:
             if image is not None and image.data is not None:
                 self._screen_image(image, field, policy, project)

@@ -67,4 +67,5 @@ def _scene_request(request: GenerationRequest, scene: Scene, index: int) -> Gene
     """One scene as a single-shot request: its prompt and length, the storyboard's settings, and
     the same seed for every scene, so what the seed decides (a palette, a subject) holds across them."""
     return replace(request, prompt=scene.engine_prompt, duration_seconds=scene.duration_seconds, scenes=(),
-                   sample_count=1, seed=request.sample_seed(index))
+                   sample_count=1, seed=request.sample_seed(index),
+                   reference_images=request.reference_images + scene.reference_images)

@@ -31,12 +31,14 @@ from openreel.queue.handoff import dispatch
 from openreel.quota.admission import admit
 from openreel.quota.tiers import TierLimits
 from openreel.safety.filter import SafetyFilter
-from openreel.service.wire_request import InputLimits, RequestReader, TargetModel, read_generation_request
+from openreel.service.saved_references import saved_images
+from openreel.service.wire_request import InputLimits, Lookups, RequestReader, TargetModel, read_generation_request
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
 from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
+from openreel.store.saved_references import SavedReferenceStore
 from openreel.store.sql import IDEMPOTENCY_WINDOW, IdempotentCreate
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,8 @@ class OperationService:
                  capabilities: Callable[[ModelSpec], Capabilities], limits: InputLimits,
                  rate_limits: Callable[[Principal], TierLimits], max_queued: int,
                  min_free_bytes: int, check_webhook_uri: Callable[[str, str], None],
-                 destinations: Destinations, metrics: Metrics, safety: SafetyFilter) -> None:
+                 destinations: Destinations, metrics: Metrics, safety: SafetyFilter,
+                 saved_references: SavedReferenceStore) -> None:
         self.metrics = metrics  # submissions are counted here, at admission
         self.safety = safety  # the prompt and input stages, before anything is stored
         self.store, self.storage, self.queue, self.catalog, self.limits = store, storage, queue, catalog, limits
@@ -79,6 +82,7 @@ class OperationService:
         # check_webhook_uri(uri, field): a 400 naming the field for a URL webhooks may not reach.
         self.check_webhook_uri = check_webhook_uri
         self.destinations = destinations  # the buckets a Vertex storageUri may name
+        self.saved_references = saved_references  # the characters and styles a request may name
 
     def submit(self, principal: Principal, surface: Surface, model_resource: str, model_id: str,
                body: dict[str, Any], idempotency_key: str | None = None,
@@ -110,7 +114,8 @@ class OperationService:
         spec = self.catalog.get(model_id)
         request = reader(
             body, TargetModel(spec.id, self.capabilities(spec)), self.limits, seed_if_absent=secrets.randbelow(2**32),
-            video_exists=lambda file_id: self._extendable(principal, file_id),
+            lookups=Lookups(video_exists=lambda file_id: self._extendable(principal, file_id),
+                            saved_images=saved_images(self.saved_references, self.storage, principal.project)),
             audio_if_absent=surface.has_audio_by_default)
         if front_options:
             request = dataclasses.replace(request, front_options=dict(front_options))
@@ -278,6 +283,14 @@ class OperationService:
             log.error("files/%s: its video (%s) is missing from storage", file.id, file.storage_key)
             raise NotFound(f"File 'files/{file.id}' is missing from storage: its video data was deleted "
                            "or lost.") from None
+
+    def owned_video_bytes(self, principal: Principal, file_id: str) -> bytes | None:
+        """The MP4 of a video this server made for the caller's project, or None (another
+        project's, deleted by retention, or no such video)."""
+        found = self._owned_video(principal, file_id)
+        if found is None or found.expired_at is not None:
+            return None
+        return self.storage.read_bytes(found.storage_key)
 
     def _extendable(self, principal: Principal, file_id: str) -> bool:
         """Whether a request may extend this video: the caller's, and not deleted by retention."""

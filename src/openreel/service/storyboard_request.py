@@ -13,25 +13,26 @@ once, each naming its field (scenes[2].durationSeconds).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from openreel.domain.request import GenerationRequest
+from openreel.domain.request import MAX_REFERENCE_IMAGES, GenerationRequest
 from openreel.domain.storyboard import MAX_SCENES, MAX_STORYBOARD_SECONDS, CameraDirection, Scene, Transition
 from openreel.engines.capabilities import seconds_allowed
 from openreel.errors import FieldViolation, InvalidArgument
-from openreel.service.wire_request import MAX_PROMPT_CHARS, InputLimits, TargetModel, read_generation_request
+from openreel.service.wire_request import (MAX_PROMPT_CHARS, InputLimits, Lookups, TargetModel,
+                                          read_generation_request, read_saved_references)
 
-BODY_KEYS = ("scenes", "style", "referenceImages", "parameters", "webhookConfig", "labels")
-SCENE_KEYS = ("prompt", "durationSeconds", "transition", "camera")
+BODY_KEYS = ("scenes", "style", "referenceImages", "character", "styleReference", "parameters", "webhookConfig",
+             "labels")
+SCENE_KEYS = ("prompt", "durationSeconds", "transition", "camera", "character")
 MAX_STYLE_CHARS = 1000
 E = TypeVar("E", bound=StrEnum)
 
 
 def read_storyboard_request(raw: dict[str, Any], model: TargetModel, limits: InputLimits, seed_if_absent: int,
-                            video_exists: Callable[[str], bool], *, audio_if_absent: bool = False) -> GenerationRequest:
+                            lookups: Lookups, *, audio_if_absent: bool = False) -> GenerationRequest:
     """The request to run, or one InvalidArgument naming every bad field."""
     problems = [FieldViolation(key, f"unknown field; a storyboard takes {', '.join(BODY_KEYS)}")
                 for key in raw if key not in BODY_KEYS]
@@ -39,23 +40,27 @@ def read_storyboard_request(raw: dict[str, Any], model: TargetModel, limits: Inp
     if not isinstance(style, str) or len(style) > MAX_STYLE_CHARS:
         problems.append(FieldViolation("style", f"a text of at most {MAX_STYLE_CHARS} characters"))
         style = ""
-    scenes = _scenes(raw.get("scenes"), style.strip(), model, problems)
+    scenes = _scenes(raw.get("scenes"), style.strip(), model, lookups, problems)
     parameters = raw.get("parameters", {})
     if isinstance(parameters, dict) and "durationSeconds" in parameters:
         problems.append(FieldViolation("parameters.durationSeconds", "give each scene its durationSeconds instead"))
         parameters = {k: v for k, v in parameters.items() if k != "durationSeconds"}
     # The prompts are the scenes' own, checked above; this one only stands in for them.
     instance: dict[str, Any] = {"prompt": "storyboard"}
-    if "referenceImages" in raw:
-        instance["referenceImages"] = raw["referenceImages"]
+    instance |= {key: raw[key] for key in ("referenceImages", "character", "styleReference") if key in raw}
     shot: dict[str, Any] = {"instances": [instance], "parameters": parameters}
     shot |= {key: raw[key] for key in ("webhookConfig", "labels") if key in raw}
     request = None
     try:
-        request = read_generation_request(shot, model, limits, seed_if_absent, video_exists,
+        request = read_generation_request(shot, model, limits, seed_if_absent, lookups,
                                           audio_if_absent=audio_if_absent)
     except InvalidArgument as exc:
         problems += exc.with_fields_renamed(_storyboard_field).violations
+    shared = 0 if request is None else len(request.reference_images)
+    problems += [FieldViolation(f"scenes[{index}].character", f"with the storyboard's references this scene has "
+                                                              f"{shared + len(scene.reference_images)} reference "
+                                                              f"images; at most {MAX_REFERENCE_IMAGES}")
+                 for index, scene in enumerate(scenes) if shared + len(scene.reference_images) > MAX_REFERENCE_IMAGES]
     if problems or request is None:
         raise InvalidArgument.from_violations(problems)
     return replace(request, prompt="\n".join(scene.prompt for scene in scenes),
@@ -64,11 +69,15 @@ def read_storyboard_request(raw: dict[str, Any], model: TargetModel, limits: Inp
 
 def _storyboard_field(native: str) -> str:
     """A field of the single-shot body the shared settings were read as, named as the
-    storyboard's caller sent it: its reference images are its own top-level field."""
-    return native.removeprefix("instances[0].") if native.startswith("instances[0].referenceImages") else native
+    storyboard's caller sent it: its references are its own top-level fields."""
+    return native.removeprefix("instances[0].") if native.startswith(_SHARED_REFERENCES) else native
 
 
-def _scenes(raw: Any, style: str, model: TargetModel, problems: list[FieldViolation]) -> list[Scene]:
+_SHARED_REFERENCES = tuple(f"instances[0].{key}" for key in ("referenceImages", "character", "styleReference"))
+
+
+def _scenes(raw: Any, style: str, model: TargetModel, lookups: Lookups,
+            problems: list[FieldViolation]) -> list[Scene]:
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_SCENES:
         problems.append(FieldViolation("scenes", f"a list of 1 to {MAX_SCENES} scenes"))
         return []
@@ -94,8 +103,10 @@ def _scenes(raw: Any, style: str, model: TargetModel, problems: list[FieldViolat
         transition = _named(Transition, entry.get("transition", "cut"), f"{field}.transition", problems)
         camera = entry.get("camera")
         direction = None if camera is None else _named(CameraDirection, camera, f"{field}.camera", problems)
+        references, found = read_saved_references(entry.get("character"), field, model, lookups)
+        problems += found
         text = prompt.strip() if not style else f"{prompt.strip()}, {style}"
-        scenes.append(Scene(text, seconds, transition or Transition.CUT, direction))
+        scenes.append(Scene(text, seconds, transition or Transition.CUT, direction, tuple(references)))
     total = sum(scene.duration_seconds for scene in scenes)
     if total > MAX_STORYBOARD_SECONDS:
         problems.append(FieldViolation("scenes", f"at most {MAX_STORYBOARD_SECONDS} s in all; "

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
+from pydantic import ValidationError
+
 from openreel.domain.naming import file_id_from_uri
+from openreel.domain.saved_references import SavedKind
 from openreel.domain.request import (FPS, MAX_REFERENCE_IMAGES, AspectRatio, CompressionQuality, GenerationRequest,
                                      ImageInput, PersonGeneration, ReferenceImage, ReferenceType, ResizeMode,
                                      Resolution, VideoInput, WebhookConfig)
@@ -32,6 +35,8 @@ MAX_SEED = 2**32 - 1
 _BUCKET_URI = re.compile(r"^(gs|s3)://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/[A-Za-z0-9._-]+)*/?$")
 
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
+W = TypeVar("W", WireImage, WireVideo)
 
 
 @dataclass(frozen=True)
@@ -74,15 +79,32 @@ class TargetModel:
     capabilities: Capabilities
 
 
+SavedImages = Callable[[SavedKind, str], "tuple[ImageInput, ...] | None"]
+
+
+def _none_saved(kind: SavedKind, name: str) -> tuple[ImageInput, ...] | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What reading a create body asks of the server's data: whether a video to extend is one the
+    caller may extend (by file id), and the images of a saved character or style (by name; None
+    for a name the caller's project has none under)."""
+
+    video_exists: Callable[[str], bool] = lambda _file_id: False
+    saved_images: SavedImages = _none_saved
+
+
 class RequestReader(Protocol):
     """What reads one kind of create body (a single shot's, a storyboard's) into a request."""
 
     def __call__(self, raw: dict[str, Any], model: TargetModel, limits: InputLimits, seed_if_absent: int,
-                 video_exists: Callable[[str], bool], *, audio_if_absent: bool = False) -> GenerationRequest: ...
+                 lookups: Lookups, *, audio_if_absent: bool = False) -> GenerationRequest: ...
 
 
 def read_generation_request(raw: dict[str, Any], model: TargetModel, limits: InputLimits, seed_if_absent: int,
-                            video_exists: Callable[[str], bool], *,
+                            lookups: Lookups, *,
                             audio_if_absent: bool = False) -> GenerationRequest:
     """Read a create body as the caller sent it. Raise one InvalidArgument listing every bad
     field, whether the schema or the semantic checks found it (including every parameter the
@@ -94,7 +116,7 @@ def read_generation_request(raw: dict[str, Any], model: TargetModel, limits: Inp
     errors = _Violations([FieldViolation(*describe_error(problem)) for problem in problems])
     if body is None:  # nothing left to check: the schema problems are the whole answer
         raise errors.error()
-    request = _generation_request(body, model, limits, seed_if_absent, video_exists, audio_if_absent, errors)
+    request = _generation_request(body, model, limits, seed_if_absent, lookups, audio_if_absent, errors)
     _check_capabilities(request, model, errors)
     errors.raise_if_any()
     return request
@@ -116,7 +138,7 @@ def _check_capabilities(request: GenerationRequest, model: TargetModel, errors: 
 
 
 def _generation_request(body: PredictLongRunningRequest, model: TargetModel, limits: InputLimits,
-                        seed_if_absent: int, video_exists: Callable[[str], bool], audio_if_absent: bool,
+                        seed_if_absent: int, lookups: Lookups, audio_if_absent: bool,
                         errors: _Violations) -> GenerationRequest:
     caps = model.capabilities
     instance = body.instances[0]
@@ -125,7 +147,7 @@ def _generation_request(body: PredictLongRunningRequest, model: TargetModel, lim
 
     image = _image(instance.image, "instances[0].image", limits, errors)
     last_frame = _image(instance.last_frame, "instances[0].lastFrame", limits, errors)
-    video = _video(instance.video, limits, errors, video_exists)
+    video = _video(instance.video, limits, errors, lookups.video_exists)
     prompt = (instance.prompt or "").strip()
     if not prompt and image is None and video is None:
         errors.add("instances[0].prompt", "a prompt is required unless an image or video is given")
@@ -150,6 +172,8 @@ def _generation_request(body: PredictLongRunningRequest, model: TargetModel, lim
         errors.add("instances[0].referenceImages", f"at most {MAX_REFERENCE_IMAGES} reference images")
     if sum(r.reference_type is ReferenceType.STYLE for r in references) > 1:
         errors.add("instances[0].referenceImages", "at most one style reference image")
+    references += _saved_references(instance.character, instance.style_reference, "instances[0]", references,
+                                   model, lookups, errors)
 
     # 8 s unless asked otherwise, as Veo's are, where the model makes clips that long.
     duration = p.get("duration_seconds", 8 if 8 in caps.durations else max(caps.durations))
@@ -209,6 +233,70 @@ def _generation_request(body: PredictLongRunningRequest, model: TargetModel, lim
         reference_images=tuple(references), video=video, storage_uri=storage_uri,
         compression_quality=quality, resize_mode=resize, fps=FPS, labels=dict(labels),
         webhook=webhook, pubsub_topic=topic)
+
+
+def read_saved_references(character: Any, where: str, model: TargetModel,
+                          lookups: Lookups) -> tuple[list[ReferenceImage], list[FieldViolation]]:
+    """A saved character named outside a create call's instance (a storyboard scene's
+    `character`): its reference images, or what is wrong, named under `where`."""
+    if character is not None and not isinstance(character, str):
+        return [], [FieldViolation(f"{where}.character", "the name of a character of your project (characters/ID)")]
+    errors = _Violations([])
+    return _saved_references(character, None, where, [], model, lookups, errors), errors.items
+
+
+def _saved_references(character: str | None, style: str | None, where: str, given: list[ReferenceImage],
+                      model: TargetModel, lookups: Lookups, errors: _Violations) -> list[ReferenceImage]:
+    """The reference images a saved character (its images, as assets) and a saved style (its most
+    representative frame) add beside the `given` ones, each refusal named by its field under
+    `where` (instances[0].character, scenes[2].character)."""
+    added: list[ReferenceImage] = []
+    for name, kind, field, as_type, at_most in (
+            (character, SavedKind.CHARACTER, f"{where}.character", ReferenceType.ASSET, MAX_REFERENCE_IMAGES),
+            (style, SavedKind.STYLE, f"{where}.styleReference", ReferenceType.STYLE, 1)):
+        if name is None:
+            continue
+        if as_type not in model.capabilities.reference_types:
+            errors.add(field, f"{model.id} does not take {as_type} references, which a saved {kind} gives")
+            continue
+        images = lookups.saved_images(kind, name)
+        if images is None:
+            errors.add(field, f"must name a {kind} of your project ({kind.collection}/ID)")
+            continue
+        if as_type is ReferenceType.STYLE and any(r.reference_type is ReferenceType.STYLE for r in given):
+            errors.add(field, "a request takes one style reference: give referenceImages' style or this, not both")
+            continue
+        added += [ReferenceImage(image, as_type) for image in images[:at_most]]
+    if added and len(given) + len(added) > MAX_REFERENCE_IMAGES:
+        errors.add(f"{where}.character" if character else f"{where}.styleReference",
+                   f"with its images the request has {len(given) + len(added)} reference images; "
+                   f"at most {MAX_REFERENCE_IMAGES}")
+    return added
+
+
+def read_image(raw: Any, field: str, limits: InputLimits) -> tuple[ImageInput | None, list[FieldViolation]]:
+    """One image object ({bytesBase64Encoded, mimeType}) of a body other than a create call's,
+    checked as a create call's images are; or what is wrong with it, each problem named under `field`."""
+    return _read(WireImage, raw, field, lambda wire, errors: _image(wire, field, limits, errors))
+
+
+def read_video(raw: Any, field: str, limits: InputLimits,
+               video_exists: Callable[[str], bool]) -> tuple[VideoInput | None, list[FieldViolation]]:
+    """One video object (inline bytes, or the uri of a video this server made), checked as a
+    create call's video to extend is."""
+    return _read(WireVideo, raw, field, lambda wire, errors: _video(wire, limits, errors, video_exists, field))
+
+
+def _read(schema: type[W], raw: Any, field: str,
+          check: Callable[[W, _Violations], T | None]) -> tuple[T | None, list[FieldViolation]]:
+    try:
+        wire = schema.model_validate(raw)
+    except ValidationError as exc:
+        return None, [FieldViolation(f"{field}.{name}" if name else field, description)
+                      for name, description in map(describe_error, exc.errors())]
+    errors = _Violations([])
+    found = check(wire, errors)
+    return found, errors.items
 
 
 def _resolution(raw: str | None, model: TargetModel, errors: _Violations) -> Resolution:
@@ -280,8 +368,7 @@ def _image(wire: WireImage | None, field: str, limits: InputLimits, errors: _Vio
 
 
 def _video(wire: WireVideo | None, limits: InputLimits, errors: _Violations,
-           video_exists: Callable[[str], bool]) -> VideoInput | None:
-    field = "instances[0].video"
+           video_exists: Callable[[str], bool], field: str = "instances[0].video") -> VideoInput | None:
     if wire is None:
         return None
     encoded = wire.encoded_video or wire.bytes_base64_encoded

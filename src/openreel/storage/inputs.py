@@ -16,7 +16,8 @@ def input_prefix(op_id: str) -> str:
 
 
 def _images(request: GenerationRequest) -> list[ImageInput]:
-    images = [request.image, request.last_frame, *(ref.image for ref in request.reference_images)]
+    images = [request.image, request.last_frame, *(ref.image for ref in request.reference_images),
+              *(ref.image for scene in request.scenes for ref in scene.reference_images)]
     return [image for image in images if image is not None]
 
 
@@ -25,10 +26,15 @@ def _map_images(request: GenerationRequest, change: Callable[[ImageInput, str], 
     def one(image: ImageInput | None, name: str) -> ImageInput | None:
         return None if image is None else change(image, name)
 
+    def references(refs: tuple[ReferenceImage, ...], prefix: str) -> tuple[ReferenceImage, ...]:
+        return tuple(ReferenceImage(change(ref.image, f"{prefix}reference_{i}"), ref.reference_type)
+                     for i, ref in enumerate(refs))
+
     return dataclasses.replace(
         request, image=one(request.image, "image"), last_frame=one(request.last_frame, "last_frame"),
-        reference_images=tuple(ReferenceImage(change(ref.image, f"reference_{i}"), ref.reference_type)
-                               for i, ref in enumerate(request.reference_images)))
+        reference_images=references(request.reference_images, ""),
+        scenes=tuple(dataclasses.replace(scene, reference_images=references(scene.reference_images, f"scene_{n}_"))
+                     for n, scene in enumerate(request.scenes)))
 
 
 class InputBlobs:

@@ -47,6 +47,15 @@ def _video_from_json(value: dict[str, Any] | None) -> VideoInput | None:
                       mime_type=value["mimeType"], storage_key=value.get("key"))
 
 
+def _references_to_json(references: tuple[ReferenceImage, ...]) -> list[dict[str, Any]]:
+    return [{"image": _image_to_json(ref.image), "referenceType": ref.reference_type.value} for ref in references]
+
+
+def _references_from_json(values: list[dict[str, Any]]) -> tuple[ReferenceImage, ...]:
+    return tuple(ReferenceImage(_image_from_json(ref["image"]), ReferenceType(ref["referenceType"]))  # type: ignore[arg-type]
+                 for ref in values)
+
+
 def request_to_json(r: GenerationRequest) -> dict[str, Any]:
     return {
         "model": r.model, "prompt": r.prompt, "seed": r.seed,
@@ -56,8 +65,7 @@ def request_to_json(r: GenerationRequest) -> dict[str, Any]:
         "temperature": r.temperature, "enhancePrompt": r.enhance_prompt,
         "personGeneration": r.person_generation.value,
         "image": _image_to_json(r.image), "lastFrame": _image_to_json(r.last_frame),
-        "referenceImages": [{"image": _image_to_json(ref.image), "referenceType": ref.reference_type.value}
-                            for ref in r.reference_images],
+        "referenceImages": _references_to_json(r.reference_images),
         "video": _video_to_json(r.video),
         "storageUri": r.storage_uri, "compressionQuality": r.compression_quality.value,
         "resizeMode": r.resize_mode.value, "fps": r.fps, "labels": r.labels,
@@ -65,7 +73,8 @@ def request_to_json(r: GenerationRequest) -> dict[str, Any]:
                                                      "userMetadata": r.webhook.user_metadata},
         "pubsubTopic": r.pubsub_topic, "frontOptions": r.front_options,
         "scenes": [{"prompt": s.prompt, "durationSeconds": s.duration_seconds, "transition": s.transition.value,
-                    "camera": None if s.camera is None else s.camera.value} for s in r.scenes],
+                    "camera": None if s.camera is None else s.camera.value,
+                    "referenceImages": _references_to_json(s.reference_images)} for s in r.scenes],
     }
 
 
@@ -79,9 +88,7 @@ def request_from_json(j: dict[str, Any]) -> GenerationRequest:
         temperature=j["temperature"], enhance_prompt=j["enhancePrompt"],
         person_generation=PersonGeneration(j["personGeneration"]),
         image=_image_from_json(j["image"]), last_frame=_image_from_json(j["lastFrame"]),
-        reference_images=tuple(
-            ReferenceImage(_image_from_json(ref["image"]), ReferenceType(ref["referenceType"]))  # type: ignore[arg-type]
-            for ref in j["referenceImages"]),
+        reference_images=_references_from_json(j["referenceImages"]),
         video=_video_from_json(j.get("video")),
         storage_uri=j["storageUri"], compression_quality=CompressionQuality(j["compressionQuality"]),
         resize_mode=ResizeMode(j["resizeMode"]), fps=j["fps"], labels=dict(j["labels"]),
@@ -89,6 +96,7 @@ def request_from_json(j: dict[str, Any]) -> GenerationRequest:
                                                            dict(webhook["userMetadata"])),
         pubsub_topic=j["pubsubTopic"], front_options=dict(j.get("frontOptions") or {}),
         scenes=tuple(Scene(s["prompt"], s["durationSeconds"], Transition(s["transition"]),
-                           None if s["camera"] is None else CameraDirection(s["camera"]))
+                           None if s["camera"] is None else CameraDirection(s["camera"]),
+                           _references_from_json(s.get("referenceImages") or []))
                      for s in j.get("scenes") or ()),
     )

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 1.0
 # The newest revision in migrations/versions: a new migration changes it (tests/store checks that
 # it is Alembic's head).
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 # How long an Idempotency-Key names the operation it created (Stripe and Google keep a day).
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Called inside the transaction that finishes an operation (usage records, the webhook outbox),

@@ -97,6 +97,19 @@ operations = Table(
     Index("ix_operations_api_key_created", "api_key_id", "created_at"),
 )
 
+# A project's saved characters and styles (domain/saved_references.py); their images live in
+# storage under references/{id}/, listed here as [{"key", "mimeType"}].
+saved_references = Table(
+    "saved_references", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("project", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("display_name", String(128), nullable=False),
+    Column("images", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_saved_references_project_kind", "project", "kind", "id"),
+)
+
 videos = Table(
     "videos", metadata,
     Column("id", String(40), primary_key=True),

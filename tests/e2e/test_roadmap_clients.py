@@ -1,5 +1,6 @@
-"""Storyboards from a live server's clients: `openreel storyboard --server`, and the Python
-client's generate_storyboard (sync and async), each saving a decoded MP4 of the right length."""
+"""The roadmap's features from a live server's clients: `openreel storyboard --server`, the Python
+client's generate_storyboard (sync and async), each saving a decoded MP4 of the right length, and
+its saved characters and styles."""
 
 from __future__ import annotations
 
@@ -50,3 +51,21 @@ def test_the_async_client_makes_a_storyboard_and_reads_a_refusal(server: LiveSer
     assert decode_mp4(asyncio.run(run())).frame_count == 4 * FPS
     with pytest.raises(InvalidArgument, match=r"scenes\[0\]\.transition"):
         VideoGenerationModel("procedural").generate_storyboard([Scene("a lake", 5, transition="wipe")])
+
+
+def test_the_python_client_saves_a_character_and_names_it(server: LiveServer, api_key: str) -> None:
+    from openreel.client import Image
+    from openreel.client.saved import SavedReferences
+    from tests.images import png_bytes
+
+    openreel.init(base_url=server.url, api_key=api_key)
+    saved = SavedReferences()
+    character = saved.create_character("Ada", [Image(png_bytes(seed=4))])
+    assert character["name"] in [c["name"] for c in saved.list("characters")]
+    op = VideoGenerationModel("veo-3.0-generate-001").generate_video(
+        "a sunny beach at noon, static shot", character=character["name"], duration_seconds=4, resolution="720p")
+    assert decode_mp4(op.result(timeout=300).videos[0].video_bytes).frame_count == 4 * FPS
+    style = saved.create_style("from a clip", video_uri=op.result().videos[0].uri)
+    assert style["name"].startswith("styles/") and saved.get(style["name"])["images"]
+    saved.delete(character["name"])
+    assert character["name"] not in [c["name"] for c in saved.list("characters")]
