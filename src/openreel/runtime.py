@@ -164,7 +164,8 @@ class Runtime:
             log.warning("content credentials: videos are signed with a development certificate (%s), which "
                         "readers report as untrusted; set OPENREEL_C2PA_CERT and OPENREEL_C2PA_KEY for production",
                         self.credentials.certificate.root)
-        retention = RetentionSweeper(self.store, self.storage)
+        retention = RetentionSweeper(self.store, self.storage,
+                                     timedelta(seconds=self.settings.live_stream_keep_seconds))
         sweep_interval = max(self.settings.lease_seconds / 3, 0.5)
         sweeper = Sweeper(self.store, self.queue, self.settings.max_attempts, self.settings.queue_resend_seconds,
                           self.metrics)

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # keeps generated files for 2 days); 0 keeps them for good.
     retention_hours: float = Field(default=48.0, ge=0, le=24 * 365 * 100)
     retention_sweep_seconds: float = Field(default=300.0, gt=0, le=86400)
+    # A video's live-stream chunks (GET operations/{id}:live) stay this long after their operation
+    # ends, for viewers still playing them; later viewers get the finished MP4.
+    live_stream_keep_seconds: float = Field(default=600.0, ge=0, le=86400)
     # The scheme and host written into video URIs, e.g. https://videos.example.com behind a TLS proxy.
     # Empty means "the scheme and host each request came in on".
     public_url: str = ""

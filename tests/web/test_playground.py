@@ -113,7 +113,7 @@ def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: 
     page.click("#submit")
     page.wait_for_selector("#job:not([hidden])")
     deadline = time.monotonic() + 300
-    while not page.is_visible("#result") and time.monotonic() < deadline:
+    while not page.is_visible("#download") and time.monotonic() < deadline:  # shown once it is done
         seen_states.add(page.inner_text("#status").split(" ")[0])
         page.wait_for_timeout(100)
     # The video plays in the page.
@@ -143,27 +143,32 @@ def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: 
     assert key not in server.log_path.read_text()
 
 
-def test_download_shows_only_once_the_video_is_ready_and_saves_a_real_mp4(  # type: ignore[no-untyped-def]
+def test_the_video_plays_live_while_it_renders_and_downloads_once_ready(  # type: ignore[no-untyped-def]
         browser, server: LiveServer, gates: Gates, tmp_path: Path) -> None:
     page = browser.new_page()
+    requested_live: list[str] = []
+    page.on("request", lambda request: ":live" in request.url and requested_live.append(request.url))
     _enter_key(page, server, server.create_key(project="download"))
     page.select_option("#model", GATED)
     page.fill("#prompt", "held flat test frames")
     page.select_option("#duration", "4")
     page.select_option("#resolution", "720p")
     page.click("#submit")
-    gates.open("held", 0, frames=24)  # a quarter of the frames: the job renders, then waits
+    gates.open("held", 0, frames=60)  # most of the frames: the job renders, then waits
     try:
         page.wait_for_function("document.querySelector('#status').textContent.startsWith('Rendering… ') "
                                "&& document.querySelector('#progress').value > 0")
+        # The video already plays, streamed live while it is made; there is no file to download yet.
+        page.wait_for_function("document.querySelector('#result').currentTime > 0.3", timeout=60_000)
+        assert page.inner_text("#status").startswith("Rendering… ")
         assert page.is_hidden("#download")
         assert page.eval_on_selector("#download", "a => getComputedStyle(a).display") == "none"
-        assert page.is_hidden("#result")
     finally:
         gates.open("held", 0)  # even on failure: a held job would keep the module's one worker busy
     page.wait_for_selector("#download", state="visible")
     assert page.get_attribute("#download", "href").startswith("blob:")
     page.wait_for_function(f"({VIDEO_PLAYS})(document.querySelector('#result'))")
+    assert requested_live and page.is_hidden("#error")
     video = decode_mp4(_download(page, tmp_path))
     assert (video.codec, video.width, video.height, video.frame_count) == ("h264", 1280, 720, 96)
     page.close()

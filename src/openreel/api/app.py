@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
 import openreel
-from openreel.api import (admin, files, gemini, interactions, openai_videos, operations, quota, saved_references,
+from openreel.api import (admin, files, gemini, interactions, live, openai_videos, operations, quota, saved_references,
                           storyboards, stream, usage, vertex, webhooks)
 from openreel.api.body_limit import BodyLimitMiddleware, image_request_size_limit, request_size_limit
 from openreel.api.deps import RuntimeDep
@@ -87,7 +87,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     # The Gemini poll first: it is the hot path, and no other GET matches its shape. Then the
     # operations routes, whose literal /operations paths must win over the models/{model} patterns.
-    for router in (gemini.poll_router, stream.router, operations.router, files.router, vertex.router,
+    for router in (gemini.poll_router, stream.router, live.router, operations.router, files.router, vertex.router,
                    webhooks.router, usage.router, usage.admin_router, admin.router, quota.router, gemini.router,
                    openai_videos.router, interactions.router, storyboards.router, saved_references.router):
         app.include_router(router)

@@ -2,6 +2,7 @@
 // box, follows their progress, and lists recent operations of every front (Gemini, Vertex, OpenAI's /v1/videos, Interactions).
 // Videos and thumbnails are fetched with the key header into blob: URLs (see api.js for why).
 import { api, key, keyProblem, readEvents } from "./api.js";
+import { playLive } from "./live.js";
 import { storyboardBody } from "./storyboard.js";
 import { fileId, frontLabel, geminiFile, operationVideo } from "./videos.js";
 
@@ -47,12 +48,17 @@ let resultUrl = null;
 
 // Plays the video; the download link reuses the same blob, and shows only once there is one.
 async function showVideo(video) {
+  const url = await offerDownload(video);
+  $("job").hidden = false;
+  $("result").src = url; $("result").hidden = false; $("result").play().catch(() => {});
+}
+
+async function offerDownload(video) {
   const url = URL.createObjectURL(await video.blob());
   if (resultUrl) URL.revokeObjectURL(resultUrl);
   resultUrl = url;
-  $("job").hidden = false;
-  $("result").src = url; $("result").hidden = false; $("result").play().catch(() => {});
   $("download").href = url; $("download").download = video.filename; $("download").hidden = false;
+  return url;
 }
 
 // A finished operation never changes, so each is opened once; operation name -> Promise of
@@ -186,11 +192,15 @@ async function follow(op) {
   $("progress").value = 0; $("status").textContent = describe(op.metadata || {});
   const id = op.name.split("/").pop();
   let done = null;
+  let live = null;  // the live playback, started once rendering does
   try {
     await readEvents(`/v1beta/operations/${id}:stream`, (name, data) => {
       if (name === "progress") {
         $("status").textContent = describe(data.metadata);
         $("progress").value = data.metadata.progressPercent || 0;
+        if (data.metadata.state === "RUNNING" && !live) {
+          live = playLive($("result"), id, following.signal).catch(() => false);
+        }
       } else if (name === "done") {
         done = data;
       }
@@ -205,7 +215,10 @@ async function follow(op) {
   if (!samples.length) { $("status").textContent = "Filtered: no video returned"; return; }
   $("progress").value = 100;
   $("status").textContent = done.metadata.enhancedPrompt ? `Done: ${done.metadata.enhancedPrompt}` : "Done";
-  await showVideo(geminiFile(fileId(samples[0].video.uri)));
+  const finished = geminiFile(fileId(samples[0].video.uri));
+  // A video already playing live keeps playing; the download link gets the finished file.
+  if (live && await live) await offerDownload(finished);
+  else await showVideo(finished);
   loadRecent();
 }
 

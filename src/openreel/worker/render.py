@@ -9,7 +9,7 @@ a safety filter withheld is passed on as it is, for the caller to report.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from openreel.provenance.credentials import ContentCredentials
 from openreel.provenance.manifest import Generation
 from openreel.safety.filter import SafetyFilter
 from openreel.sequence import joined_maker
+from openreel.storage.live import LiveUpload
 from openreel.safety.frames import classifier_sized
 from openreel.safety.output import OutputScreen
 from openreel.store.clock import utcnow
@@ -35,13 +36,14 @@ DURATION_TOLERANCE_SECONDS = 0.1
 
 
 def render_samples(engine: Engine, request: GenerationRequest, control: RunControl,
-                   screen: OutputScreen | None = None,
-                   credentials: ContentCredentials | None = None) -> Iterator[Path | FilteredOut]:
+                   screen: OutputScreen | None = None, credentials: ContentCredentials | None = None,
+                   live: Callable[[int], LiveUpload] | None = None) -> Iterator[Path | FilteredOut]:
     """Yield one MP4 per sample, in order, each ready to store (files go in control.scratch_dir)
     and signed with content credentials (unless `credentials` is None), or the FilteredOut of a
     withheld one: withheld by the engine, or by the output safety check (`screen`, which sees a
-    few of each video's frames). Raises what control raises when the run must stop, and
-    InternalError for an engine's output that does not match the request."""
+    few of each video's frames). With `live`, each sample the worker encodes is also streamed
+    while it is encoded (live(i) uploads sample i's). Raises what control raises when the run
+    must stop, and InternalError for an engine's output that does not match the request."""
     maker = joined_maker(engine, request)
     with control.times.timing("generate"):
         samples = maker.generate(request, control)
@@ -61,7 +63,8 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
                 looked_at = [classifier_sized(f) for f in _decoded_frames(path, indices)] if indices else []
             else:
                 try:
-                    path, looked_at = _encoded(engine, sample, request, control, index, indices)
+                    path, looked_at = _encoded(engine, sample, request, control, index, indices,
+                                               None if live is None else live(index))
                 except SampleWithheld as held:  # a part of a joined video was filtered out
                     yield FilteredOut(held.reason)
                     continue
@@ -87,16 +90,19 @@ def checked_enhanced_prompt(engine: Engine, request: GenerationRequest, safety: 
     return enhanced
 
 
-def encode_clip(clip: Clip, path: Path, quality: CompressionQuality) -> None:
+def encode_clip(clip: Clip, path: Path, quality: CompressionQuality, live: LiveUpload | None = None) -> None:
     """Encode while the clip renders: frames are produced a few ahead in another thread, so
-    rendering (PIL/numpy) and x264 run on different cores."""
-    with Mp4Encoder(path, clip.width, clip.height, clip.fps, audio=clip.audio, quality=quality) as encoder:
+    rendering (PIL/numpy) and x264 run on different cores. With `live`, stream it as it goes."""
+    with Mp4Encoder(path, clip.width, clip.height, clip.fps, audio=clip.audio, quality=quality,
+                    live=live) as encoder:
         for frame in prefetch(clip.frames, depth=6):
             encoder.write_frame(frame)
+    if live is not None:
+        live.finish()
 
 
 def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: RunControl, index: int,
-             keep: list[int]) -> tuple[Path, list[np.ndarray]]:
+             keep: list[int], live: LiveUpload | None) -> tuple[Path, list[np.ndarray]]:
     """The clip encoded, and classifier-sized copies of its frames at the indices in `keep` (taken
     as they pass to the encoder: no decoding afterwards)."""
     width, height = request.size
@@ -108,7 +114,7 @@ def _encoded(engine: Engine, clip: Clip, request: GenerationRequest, control: Ru
     path = control.scratch_dir / f"sample_{index}.mp4"
     kept: list[np.ndarray] = []
     frames = _kept(_counted(engine, clip.frames, clip.frame_count, (height, width, 3)), set(keep), kept)
-    encode_clip(dataclasses.replace(clip, frames=frames), path, request.compression_quality)
+    encode_clip(dataclasses.replace(clip, frames=frames), path, request.compression_quality, live)
     return path, kept
 
 

@@ -1,19 +1,21 @@
 """RetentionSweeper: deletes the videos, thumbnails and inputs of operations past their
 retention time (Settings.retention_hours; Gemini keeps generated files for 2 days),
-Idempotency-Keys past their day, and the records of calls to remote APIs that no window counts
-any more. The operation itself stays: it reports its files as expired.
+Idempotency-Keys past their day, the records of calls to remote APIs that no window counts any
+more, and live-stream chunks (storage/live.py) a while after their operation finished. The
+operation itself stays: it reports its files as expired.
 
 Copies delivered to a caller's own bucket (Vertex storageUri) are the caller's and stay."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from openreel.domain.naming import video_blob_keys
 from openreel.domain.remote_limits import DAY
 from openreel.storage.base import Storage
 from openreel.storage.inputs import InputBlobs
+from openreel.storage.live import LIVE_ROOT, live_operations
 from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
 from openreel.store.remote_calls import RemoteCallStore
@@ -25,8 +27,9 @@ REMOTE_CALLS_SLACK = timedelta(hours=1)
 
 
 class RetentionSweeper:
-    def __init__(self, store: OperationStore, storage: Storage) -> None:
+    def __init__(self, store: OperationStore, storage: Storage, live_keep: timedelta = timedelta(minutes=10)) -> None:
         self.store, self.storage = store, storage
+        self.live_keep = live_keep  # how long live-stream chunks outlive their operation
 
     def sweep(self) -> int:
         """Delete what is due; return how many operations lost their files. A blob that cannot be
@@ -53,4 +56,17 @@ class RetentionSweeper:
                 expired += 1
         if expired:
             log.info("retention: deleted the files of %d operation(s)", expired)
+        self._sweep_live_streams(now)
         return expired
+
+    def _sweep_live_streams(self, now: datetime) -> None:
+        """Delete the live chunks of operations that finished more than `live_keep` ago (or were
+        deleted): viewers then get the finished MP4. Best effort: the next sweep retries."""
+        try:
+            for op_id in live_operations(self.storage):
+                op = self.store.get_operation(op_id)
+                if op is None or (op.finished_at is not None and now - op.finished_at >= self.live_keep):
+                    for key in list(self.storage.list_keys(f"{LIVE_ROOT}{op_id}/")):
+                        self.storage.delete(key)
+        except Exception as exc:
+            log.warning("retention: could not delete live-stream chunks (%s); next sweep retries", exc)

@@ -41,6 +41,7 @@ from openreel.settings import Settings
 from openreel.storage.base import Storage
 from openreel.storage.destinations import Destinations
 from openreel.storage.inputs import InputBlobs
+from openreel.storage.live import LiveUpload, live_prefix
 from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
 from openreel.store.sql import Claim
@@ -276,8 +277,10 @@ class Worker:
         engine = self.engines.loaded(spec)
         enhanced = checked_enhanced_prompt(engine, request, self.safety, op.project, op.name)
         control.start_clock()  # the deadline is for generating, not for loading weights
+        # Each sample is streamed live while it is encoded (api/live.py serves it).
+        live = partial(_live_upload, self.storage, op_id, token)
         for sample in render_samples(engine, request, control, self.safety.output_screen(op.project, op.name),
-                                     self.credentials):
+                                     self.credentials, live):
             if isinstance(sample, FilteredOut):
                 filtered.append(sample.reason)
                 continue
@@ -343,6 +346,10 @@ class Worker:
 
 # The error classes of failed work that are not the engine's own (docs/monitoring.md).
 _WORK_FAILURES = frozenset({"deadline", "storage", "database", "upstream"})
+
+
+def _live_upload(storage: Storage, op_id: str, token: int, sample_index: int) -> LiveUpload:
+    return LiveUpload(storage, live_prefix(op_id, token, sample_index))
 
 
 def failure_category(exc: BaseException) -> str:

@@ -13,15 +13,19 @@ from openreel.engines.procedural.scene import Weather
 
 class Precipitation:
     """Rain streaks or snowflakes drawn once on two tall sheets (far and near) that scroll down
-    the frame at their own speeds; `onset` fades them in."""
+    the frame at their own speeds; `onset` fades them in.
+
+    A sheet is sparse (streaks cover a few percent of the frame), so it is kept as the positions
+    and strengths of its drawn pixels, and each frame blends just those into the finished frame:
+    a full-frame masked paste per sheet cost more than the rest of a rainy frame's drawing."""
 
     def __init__(self, weather: Weather, size: tuple[int, int], rng: np.random.Generator,
                  energy: float) -> None:
         self.weather = weather
         self.w, self.h = size
         self.energy = energy
-        self.sheets = [self._sheet(rng, depth) for depth in (0.5, 1.0)]
-        self.colour = Image.new("RGB", size, (205, 212, 226) if weather is Weather.RAIN else (246, 248, 255))
+        self.sheets = [_Drops(self._sheet(rng, depth)) for depth in (0.5, 1.0)]
+        self.colour = np.array((205, 212, 226) if weather is Weather.RAIN else (246, 248, 255), np.float32)
 
     def _sheet(self, rng: np.random.Generator, depth: float) -> Image.Image:
         w, h = self.w, self.h
@@ -39,17 +43,31 @@ class Precipitation:
         sheet.paste(sheet.crop((0, h, w, 2 * h)), (0, 0), sheet.crop((0, h, w, 2 * h)))
         return sheet
 
-    def draw(self, canvas: Image.Image, seconds: float, onset: float = 1.0) -> None:
+    def draw(self, frame: np.ndarray, seconds: float, onset: float = 1.0,
+             colour: np.ndarray | None = None) -> None:
+        """Blend the drops into `frame` (uint8 RGB, in place), in `colour` (default: their own)."""
         speed = (2.0 if self.weather is Weather.RAIN else 0.16) * self.energy * self.h
-        for depth, sheet in zip((0.5, 1.0), self.sheets):
+        tint = self.colour if colour is None else colour
+        for depth, drops in zip((0.5, 1.0), self.sheets):
+            # The frame shows sheet rows [h - offset, 2h - offset).
             offset = int(seconds * speed * depth) % self.h
-            mask = sheet.crop((0, self.h - offset, self.w, 2 * self.h - offset))
-            if self.weather is Weather.SNOW:
-                drift = int(np.sin(seconds * 0.9 + depth) * self.w * 0.01)
-                mask = ImageChops.offset(mask, drift, 0)
-            if onset < 1.0:
-                mask = mask.point(lambda v, k=onset: int(v * k))
-            canvas.paste(self.colour, (0, 0), mask)
+            rows = drops.rows - (self.h - offset)
+            seen = (rows >= 0) & (rows < self.h)
+            cols = drops.cols[seen]
+            if self.weather is Weather.SNOW:  # a sideways sway, wrapping around the frame
+                cols = (cols + int(np.sin(seconds * 0.9 + depth) * self.w * 0.01)) % self.w
+            at = (rows[seen], cols)
+            strength = drops.strength[seen][:, None] * onset
+            frame[at] = (frame[at] + (tint - frame[at]) * strength + 0.5).astype(np.uint8)
+
+
+class _Drops:
+    """The drawn pixels of a precipitation sheet: positions and strengths in [0, 1]."""
+
+    def __init__(self, sheet: Image.Image) -> None:
+        pixels = np.asarray(sheet)
+        self.rows, self.cols = (axis.astype(np.int32) for axis in np.nonzero(pixels))
+        self.strength = pixels[self.rows, self.cols].astype(np.float32) / 255
 
 
 class Mist:

@@ -91,24 +91,34 @@ class Shot:
             canvas = self._animate_image(u)
         else:
             canvas = self._compose_layers(u, seconds)
-        if self.precipitation is not None:
-            # In image-to-video the weather arrives over the first half second, so frame 0 is the image.
-            onset = 1.0 if self.inputs.first_frame is None else min(1.0, seconds / RAIN_ONSET_SECONDS)
-            self.precipitation.draw(canvas, seconds, onset)
         return canvas
 
     def finish(self, index: int, canvas: Image.Image) -> np.ndarray:
         u = index / max(self.frame_count - 1, 1)
         rgb = canvas if self.finish_pass is None else self.finish_pass.draw(canvas, index)
         flash = self.flash_strength(index / self.fps)
+        lut = None
         if self.inputs.first_frame is None:
             lut = self.lut if flash < 0.01 else [int(v + (255 - v) * 0.85 * flash) for v in self.lut]
             rgb = rgb.point(lut)
             if self.scene.monochrome:
                 rgb = rgb.convert("L").convert("RGB")
+        frame = np.array(rgb)
+        if self.precipitation is not None:
+            seconds = index / self.fps
+            # In image-to-video the weather arrives over the first half second, so frame 0 is the image.
+            onset = 1.0 if self.inputs.first_frame is None else min(1.0, seconds / RAIN_ONSET_SECONDS)
+            self.precipitation.draw(frame, seconds, onset, self._graded(self.precipitation.colour, lut))
         if self.inputs.last_frame is not None:
-            rgb = _toward_last_frame(rgb, self.inputs.last_frame, u)
-        return np.asarray(rgb)
+            frame = np.asarray(_toward_last_frame(Image.fromarray(frame), self.inputs.last_frame, u))
+        return frame
+
+    def _graded(self, colour: np.ndarray, lut: list[int] | None) -> np.ndarray:
+        """A colour drawn after the grade, graded as the picture under it was."""
+        if lut is None:
+            return colour
+        graded = np.array([lut[channel * 256 + int(value)] for channel, value in enumerate(colour)], np.float32)
+        return np.full(3, graded.mean(), np.float32) if self.scene.monochrome else graded
 
     def flash_strength(self, seconds: float) -> float:
         """Lightning: full white-out at each flash, decaying over a few frames."""
