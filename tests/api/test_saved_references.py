@@ -152,6 +152,24 @@ def test_the_same_character_appears_in_every_clip_that_names_it(server: InProces
     assert _magenta_share(frames[48]) > 0.02
 
 
+def test_a_storyboards_character_holds_across_its_scenes(server: InProcessServer, http: InProcessClient) -> None:
+    name = http.post(f"{V}/characters", json={"displayName": "Mia", "images": [inline_image(_figure_png())]}
+                     ).json()["name"]
+    board = http.post(f"{V}/models/procedural:generateStoryboard", json={
+        "scenes": [{"prompt": f"a sunny beach at noon, {STATIC}", "durationSeconds": 4},
+                   {"prompt": f"a pine forest at dawn, {STATIC}", "durationSeconds": 4}],
+        "character": name, "parameters": {"resolution": "720p", "seed": 3}})
+    assert board.status_code == 200, board.text
+    done = server.wait_done(http, f"{V}/{board.json()['name']}")
+    uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+    file_id = re.search(r"files/([a-z0-9]+)", uri).group(1)  # type: ignore[union-attr]
+    frames = decode_mp4(http.get(f"{V}/files/{file_id}:download", params={"alt": "media"}).content,
+                        keep_frames=True).frames
+    first, second = frames[48], frames[4 * 24 + 48]  # the middle of each scene
+    assert _magenta_share(first) > 0.02 and _magenta_share(second) > 0.02
+    assert np.minimum(_subject_histogram(first), _subject_histogram(second)).sum() > 0.6
+
+
 @pytest.mark.parametrize(("model", "instance", "field"), [
     ("veo-3.0-generate-001", {"character": "characters/0123456789abcdef0123456789abcdef"}, "instances[0].character"),
     ("veo-3.0-generate-001", {"character": "../../etc/passwd"}, "instances[0].character"),

@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from itertools import islice
 
 import numpy as np
 
 from openreel.domain.request import GenerationRequest, VideoInput
-from openreel.engines.base import Clip, Engine, RunContext, Sample, SamplesOnDemand
-from openreel.media.audio_feed import AudioFeed
+from openreel.engines.base import Engine, RunContext
 from openreel.media.encode import AUDIO_RATE, exact_rgb_mp4
-from openreel.sequence.join import Joiner, Part
-from openreel.sequence.parts import PartContext, part_of
+from openreel.sequence.join import Part
+from openreel.sequence.parts import JoinedVideo, PartContext, part_of
 
 # How much of a segment the next one is given to continue from: Veo's extension takes a clip,
 # and an engine that continues from the last frame alone reads only its end.
@@ -48,30 +46,17 @@ def segment_seconds(total_frames: int, clip_seconds: Sequence[int], fps: int) ->
     return plan
 
 
-class SegmentedEngine:
-    """Makes a request longer than `engine`'s clips from several of its clips. It is an Engine
-    itself, so the worker encodes, screens and signs the result like any other sample."""
+class SegmentedEngine(JoinedVideo):
+    """Makes a request longer than `engine`'s clips from several of its clips."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.name, self.description = engine.name, engine.description
-        self.max_concurrent_jobs = engine.max_concurrent_jobs
-        self.trained_model = getattr(engine, "trained_model", True)
+    def seams(self, request: GenerationRequest) -> list[int]:
+        return [0] * (len(self._plan(request)) - 1)  # cuts: each segment continues the picture
 
-    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
-        return SamplesOnDemand(request.sample_count, lambda index: self._sample(request, index, ctx))
+    def _plan(self, request: GenerationRequest) -> list[int]:
+        return segment_seconds(request.frame_count, self.engine.capabilities().durations, request.fps)
 
-    def _sample(self, request: GenerationRequest, index: int, ctx: RunContext) -> Clip:
-        width, height = request.size
-        per_frame = AUDIO_RATE // request.fps
-        feed = AudioFeed(request.frame_count * per_frame) if request.generate_audio else None
-        plan = segment_seconds(request.frame_count, self.engine.capabilities().durations, request.fps)
-        joiner = Joiner([0] * (len(plan) - 1), per_frame, feed)
-        frames = joiner.frames(self._parts(request, index, plan, ctx))
-        return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count,
-                    frames=islice(frames, request.frame_count), audio=feed)
-
-    def _parts(self, request: GenerationRequest, index: int, plan: list[int], ctx: RunContext) -> Iterator[Part]:
+    def parts(self, request: GenerationRequest, index: int, ctx: RunContext) -> Iterator[Part]:
+        plan = self._plan(request)
         seed = request.sample_seed(index)
         tail: deque[np.ndarray] = deque(maxlen=TAIL_SECONDS * request.fps)
         done = index / request.sample_count

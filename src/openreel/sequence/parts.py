@@ -1,9 +1,11 @@
-"""What one engine call's sample becomes inside a joined video, and the context that call runs in."""
+"""What one engine call's sample becomes inside a joined video, the context that call runs in, and
+JoinedVideo: the shape every joined video's samples share (long videos, storyboards)."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -11,9 +13,40 @@ import numpy as np
 
 from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
 from openreel.domain.request import GenerationRequest
-from openreel.engines.base import EncodedVideo, FilteredOut, RunContext, Sample, SampleWithheld
+from openreel.engines.base import (Clip, EncodedVideo, Engine, FilteredOut, RunContext, Sample, SamplesOnDemand,
+                                   SampleWithheld)
+from openreel.media.audio_feed import AudioFeed
 from openreel.media.decode import decoded_audio, decoded_frames
-from openreel.sequence.join import Part
+from openreel.media.encode import AUDIO_RATE
+from openreel.sequence.join import Joiner, Part
+
+
+class JoinedVideo(ABC):
+    """Makes each sample of a request as one clip joined from parts, each an engine call: the
+    worker then encodes, screens and signs it like any other sample (a SampleMaker)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
+        return SamplesOnDemand(request.sample_count, lambda index: self._sample(request, index, ctx))
+
+    @abstractmethod
+    def seams(self, request: GenerationRequest) -> list[int]:
+        """Each seam's dissolve half-width in frames (0: a cut), between part k and part k + 1."""
+
+    @abstractmethod
+    def parts(self, request: GenerationRequest, index: int, ctx: RunContext) -> Iterator[Part]:
+        """Sample `index`'s parts, made one at a time as the joined frames reach them."""
+
+    def _sample(self, request: GenerationRequest, index: int, ctx: RunContext) -> Clip:
+        width, height = request.size
+        per_frame = AUDIO_RATE // request.fps
+        feed = AudioFeed(request.frame_count * per_frame) if request.generate_audio else None
+        frames = Joiner(self.seams(request), per_frame, feed).frames(self.parts(request, index, ctx))
+        # The last part may run past the end (a segment cut short): the video stops on its length.
+        return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count,
+                    frames=islice(frames, request.frame_count), audio=feed)
 
 
 def part_of(sample: Sample, request: GenerationRequest, samples_per_frame: int, skip: int = 0) -> Part:

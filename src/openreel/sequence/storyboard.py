@@ -8,47 +8,29 @@ engine's clips is itself made of segments (long_video.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
-from itertools import islice
 
 from openreel.domain.request import GenerationRequest
 from openreel.domain.storyboard import Scene, Transition
-from openreel.engines.base import Clip, Engine, RunContext, Sample, SamplesOnDemand
-from openreel.media.audio_feed import AudioFeed
+from openreel.engines.base import RunContext
 from openreel.media.encode import AUDIO_RATE
-from openreel.sequence.join import Joiner, Part
+from openreel.sequence.join import Part
 from openreel.sequence.long_video import SegmentedEngine, needs_segments
-from openreel.sequence.parts import PartContext, part_of
+from openreel.sequence.parts import JoinedVideo, PartContext, part_of
 
 # A dissolve blends this many frames of each scene: half a second in all at 24 fps.
 DISSOLVE_HALF_FRAMES = 6
 
 
-class StoryboardEngine:
-    """Makes a storyboard's video from `engine`'s clips, one per scene. It is an Engine itself,
-    so the worker encodes, screens and signs the result like any other sample."""
+class StoryboardEngine(JoinedVideo):
+    """Makes a storyboard's video from `engine`'s clips, one per scene."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.name, self.description = engine.name, engine.description
-        self.max_concurrent_jobs = engine.max_concurrent_jobs
-        self.trained_model = getattr(engine, "trained_model", True)
+    def seams(self, request: GenerationRequest) -> list[int]:
+        return [DISSOLVE_HALF_FRAMES if scene.transition is Transition.DISSOLVE else 0
+                for scene in request.scenes[1:]]
 
-    def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
-        return SamplesOnDemand(request.sample_count, lambda index: self._sample(request, index, ctx))
-
-    def _sample(self, request: GenerationRequest, index: int, ctx: RunContext) -> Clip:
-        width, height = request.size
-        per_frame = AUDIO_RATE // request.fps
-        feed = AudioFeed(request.frame_count * per_frame) if request.generate_audio else None
-        seams = [DISSOLVE_HALF_FRAMES if scene.transition is Transition.DISSOLVE else 0
-                 for scene in request.scenes[1:]]
-        frames = Joiner(seams, per_frame, feed).frames(self._parts(request, index, ctx))
-        return Clip(width=width, height=height, fps=request.fps, frame_count=request.frame_count,
-                    frames=islice(frames, request.frame_count), audio=feed)
-
-    def _parts(self, request: GenerationRequest, index: int, ctx: RunContext) -> Iterator[Part]:
+    def parts(self, request: GenerationRequest, index: int, ctx: RunContext) -> Iterator[Part]:
         total = request.sample_count * request.duration_seconds
         done = index * request.duration_seconds
         which = f"video {index + 1} of {request.sample_count}, " if request.sample_count > 1 else ""
