@@ -84,6 +84,8 @@ def test_an_entry_may_ask_for_videos_longer_than_the_engines_clips_only_where_it
     # Longer than its longest clip: made of clips that each continue the one before.
     assert Capabilities(durations=(4, 5, 8)).narrowed(limits).durations == (5, 12, 30)
     assert Capabilities(durations=(4, 5, 8), extension=False).narrowed(limits).durations == (5,)
+    # Google's Veo extends only its own videos, and returns them whole: no long videos from its clips.
+    assert Capabilities(durations=(4, 5, 8), continues_any_clip=False).narrowed(limits).durations == (5,)
 
 
 @pytest.mark.parametrize("text, named", [

@@ -26,6 +26,10 @@ class Capabilities:
     last_frame: bool = True  # instances[0].lastFrame: end on a given frame
     reference_types: frozenset[ReferenceType] = frozenset(ReferenceType)  # referenceImages kinds
     extension: bool = True  # instances[0].video: continue a clip
+    # Whether its extension continues any clip it is given and returns the continuation alone, so
+    # that a long video can be made of its clips (sequence/long_video.py). Google's Veo extends
+    # only videos Veo made, and returns them whole: a remote Veo cannot.
+    continues_any_clip: bool = True
     audio: bool = True  # generateAudio
     max_samples: int = 4
 
@@ -34,7 +38,8 @@ class Capabilities:
         entry can take capabilities away, never add one the engine lacks). The one thing an entry
         adds is length: on an engine that extends videos, durations longer than its longest clip
         are made of several clips (sequence/long_video.py)."""
-        longer = tuple(d for d in limits.durations or () if d > max(self.durations)) if self.extension else ()
+        can_join = self.extension and self.continues_any_clip
+        longer = tuple(d for d in limits.durations or () if d > max(self.durations)) if can_join else ()
         return replace(
             self, durations=_within(self.durations, limits.durations) + longer,
             resolutions=_within(self.resolutions, limits.resolutions),

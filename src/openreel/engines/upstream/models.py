@@ -5,6 +5,8 @@ the remote's own 400 then reaches the caller unchanged."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from openreel.domain.request import ReferenceType, Resolution
 from openreel.engines.capabilities import Capabilities
 
@@ -13,6 +15,10 @@ HD = (Resolution.HD, Resolution.FULL_HD)
 
 
 def veo_capabilities(remote_model: str, surface: str) -> Capabilities:
+    return replace(_veo_capabilities(remote_model, surface), continues_any_clip=False)
+
+
+def _veo_capabilities(remote_model: str, surface: str) -> Capabilities:
     model = remote_model.lower().removeprefix("models/")
     # The Gemini API makes one video per request for Veo 3 (two for Veo 2); Vertex up to four.
     samples = 4 if surface == "vertex" else 1
