@@ -41,6 +41,8 @@ async def live_video(version: str, operation_id: str, request: Request, principa
         op = await run_in_threadpool(runtime.operations.get, principal, operation_id)
         if sample >= op.request.sample_count:
             raise InvalidArgument.for_field("sample", f"the operation makes {op.request.sample_count} video(s)")
+        if op.is_done and op.state is not OperationState.SUCCEEDED:
+            raise _unfinished(op)
         attempt = await run_in_threadpool(_started, storage, op, sample)
         if attempt is not None:
             prefix = live_prefix(op.id, attempt, sample)
@@ -89,13 +91,17 @@ async def _chunks(request: Request, runtime: Runtime, principal: Principal, op_i
 def _finished(runtime: Runtime, op: Operation, sample: int) -> Response:
     """A done operation whose live stream is gone (or never was): its finished MP4, or why not."""
     if op.state is not OperationState.SUCCEEDED:
-        message = op.error.message if op.error is not None else op.state.value.lower()
-        raise FailedPrecondition(f"The operation did not make a video to stream: {message}")
+        raise _unfinished(op)
     video = next((v for v in op.videos if v.sample_index == sample), None)
     if video is None or op.files_expired:
         raise NotFound(f"Video {sample} of this operation is not available (withheld, or its files expired).")
     return StreamingResponse(runtime.storage.iter_chunks(video.storage_key), media_type=MP4,
                              headers={"Cache-Control": "no-store"})
+
+
+def _unfinished(op: Operation) -> FailedPrecondition:
+    message = op.error.message if op.error is not None else op.state.value.lower()
+    return FailedPrecondition(f"The operation did not make a video to stream: {message}")
 
 
 def _codecs(init: bytes, op: Operation) -> str:

@@ -9,7 +9,7 @@ import os
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Protocol
+from typing import Any, Protocol
 
 import av
 import numpy as np
@@ -17,7 +17,6 @@ from av.video.reformatter import ColorRange, Colorspace
 
 from openreel.domain.request import CompressionQuality
 from openreel.media.audio_feed import AudioFeed
-from openreel.media.remux import faststart
 
 AUDIO_RATE = 48_000
 _AAC_FRAME = 1024
@@ -55,22 +54,15 @@ class LiveOutput(Protocol):
 
 class Mp4Encoder:
     """Write frames one at a time; audio, whole up front or arriving as a feed, is interleaved
-    with the video. With `live`, the video is also streamed while it is encoded: written as
-    fragmented MP4 to `live` (and beside `path`), then rewritten, packet for packet, as the
-    faststart MP4 at `path` (media/remux.py)."""
+    with the video. With `live`, every packet is also muxed, as it is made, into a fragmented MP4
+    written to `live`: a stream a player starts on before the file at `path` is finished, of the
+    very same packets."""
 
     def __init__(self, path: Path, width: int, height: int, fps: int,
                  audio: np.ndarray | AudioFeed | None = None,
                  quality: CompressionQuality = CompressionQuality.OPTIMIZED,
                  preset: str = _PRESET, live: LiveOutput | None = None) -> None:
-        self._path = path
-        self._fragmented: Path | None = None
-        if live is None:
-            self._container = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
-        else:
-            self._fragmented = path.with_name(f"{path.stem}.fragmented.mp4")
-            self._tee = _Tee(self._fragmented.open("wb"), live)
-            self._container = av.open(self._tee, mode="w", format="mp4", options=_FRAGMENTED)
+        self._container = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
         stream = self._container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         ctx = stream.codec_context
@@ -82,6 +74,9 @@ class Mp4Encoder:
             "threads": str(_X264_THREADS),
         }
         self._video = stream
+        self._live = live
+        self._live_container: av.container.OutputContainer | None = None
+        self._live_streams: dict[int, av.stream.Stream] = {}
         self._fps = fps
         self._frames_written = 0
         self._audio = audio if audio is None or isinstance(audio, AudioFeed) else _whole(audio)
@@ -97,13 +92,13 @@ class Mp4Encoder:
                                dst_colorspace=Colorspace.ITU709,
                                src_color_range=ColorRange.JPEG, dst_color_range=ColorRange.MPEG)
         frame.pts = self._frames_written
-        self._container.mux(self._video.encode(frame))
+        self._mux(self._video.encode(frame))
         self._frames_written += 1
         if self._audio is not None:
             due = int(self._frames_written * AUDIO_RATE / self._fps)
             self._write_audio_until(min(due, self._audio.available))
-        if self._fragmented is not None:
-            self._tee.live.flush()
+        if self._live is not None:
+            self._live.flush()
 
     def _write_audio_until(self, end: int) -> None:
         assert self._audio is not None
@@ -115,19 +110,38 @@ class Mp4Encoder:
                                                layout="stereo")
             frame.sample_rate = AUDIO_RATE
             frame.pts = self._audio_written
-            self._container.mux(self._audio_stream.encode(frame))
+            self._mux(self._audio_stream.encode(frame))
             self._audio_written += chunk.shape[1]
 
     def close(self) -> None:
         if self._audio is not None:
             self._write_audio_until(self._audio.length)
-            self._container.mux(self._audio_stream.encode(None))
-        self._container.mux(self._video.encode(None))
+            self._mux(self._audio_stream.encode(None))
+        self._mux(self._video.encode(None))
         self._container.close()
-        if self._fragmented is not None:
-            self._tee.file.close()
-            faststart(self._fragmented, self._path)
-            self._fragmented.unlink()
+        if self._live_container is not None:
+            self._live_container.close()
+
+    def _mux(self, packets: list[av.Packet[Any]]) -> None:
+        for packet in packets:
+            if self._live is not None:
+                self._mux_live(packet)  # first: muxing rebases the packet's timestamps in place
+            self._container.mux(packet)
+
+    def _mux_live(self, packet: av.Packet[Any]) -> None:
+        if self._live_container is None:
+            # Opened at the first packet, when the encoders have their headers (SPS/PPS, the
+            # AAC configuration) for the stream's moov.
+            assert self._live is not None
+            self._container.start_encoding()  # opens the encoders and fills in their parameters
+            self._live_container = av.open(_Output(self._live), mode="w", format="mp4", options=_FRAGMENTED)
+            self._live_streams = {id(stream): self._live_container.add_stream_from_template(stream)
+                                  for stream in self._container.streams}
+        copy = av.Packet(bytes(packet))
+        copy.pts, copy.dts, copy.time_base = packet.pts, packet.dts, packet.time_base
+        copy.duration, copy.is_keyframe = packet.duration, packet.is_keyframe
+        copy.stream = self._live_streams[id(packet.stream)]
+        self._live_container.mux(copy)
 
     def __enter__(self) -> Mp4Encoder:
         return self
@@ -138,21 +152,16 @@ class Mp4Encoder:
             self.close()
         else:
             self._container.close()
-            if self._fragmented is not None:
-                self._tee.file.close()
-                self._fragmented.unlink(missing_ok=True)
 
 
-class _Tee:
-    """The muxer's output, written to a local file and to the live stream alike."""
+class _Output:
+    """The live muxer's output: what it writes, as bytes, to the LiveOutput."""
 
-    def __init__(self, file: BinaryIO, live: LiveOutput) -> None:
-        self.file, self.live = file, live
+    def __init__(self, live: LiveOutput) -> None:
+        self.live = live
 
     def write(self, data: bytes) -> int:
-        self.file.write(data)
-        self.live.write(bytes(data))
-        return len(data)
+        return self.live.write(bytes(data))
 
 
 def _whole(samples: np.ndarray) -> AudioFeed:

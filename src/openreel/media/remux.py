@@ -18,16 +18,3 @@ def without_audio(source: Path, target: Path) -> None:
             packet.stream = video_out
             out.mux(packet)
 
-
-def faststart(source: Path, target: Path) -> None:
-    """Rewrite `source` (e.g. a fragmented MP4) as an MP4 with its index first, every stream's
-    packets copied as they are: what players and downloads expect of a finished file."""
-    with av.open(str(source)) as src, av.open(str(target), "w", format="mp4",
-                                             options={"movflags": "+faststart"}) as out:
-        streams = {stream.index: out.add_stream_from_template(stream) for stream in src.streams
-                   if stream.type in ("video", "audio")}
-        for packet in src.demux(*[stream for stream in src.streams if stream.index in streams]):
-            if packet.dts is None:  # the demuxer's end-of-stream marker
-                continue
-            packet.stream = streams[packet.stream.index]
-            out.mux(packet)
