@@ -49,16 +49,15 @@ class Precipitation:
         speed = (2.0 if self.weather is Weather.RAIN else 0.16) * self.energy * self.h
         tint = self.colour if colour is None else colour
         for depth, drops in zip((0.5, 1.0), self.sheets):
-            # The frame shows sheet rows [h - offset, 2h - offset).
+            # The frame shows sheet rows [h - offset, 2h - offset): a slice, as drops are in row order.
             offset = int(seconds * speed * depth) % self.h
-            rows = drops.rows - (self.h - offset)
-            seen = (rows >= 0) & (rows < self.h)
-            cols = drops.cols[seen]
+            lo, hi = np.searchsorted(drops.rows, (self.h - offset, 2 * self.h - offset))
+            rows, cols = drops.rows[lo:hi] - (self.h - offset), drops.cols[lo:hi]
             if self.weather is Weather.SNOW:  # a sideways sway, wrapping around the frame
                 cols = (cols + int(np.sin(seconds * 0.9 + depth) * self.w * 0.01)) % self.w
-            at = (rows[seen], cols)
-            strength = drops.strength[seen][:, None] * onset
-            frame[at] = (frame[at] + (tint - frame[at]) * strength + 0.5).astype(np.uint8)
+            under = frame[rows, cols]
+            strength = drops.strength[lo:hi] * onset
+            frame[rows, cols] = (under + (tint - under) * strength + 0.5).astype(np.uint8)
 
 
 class _Drops:
@@ -66,8 +65,9 @@ class _Drops:
 
     def __init__(self, sheet: Image.Image) -> None:
         pixels = np.asarray(sheet)
+        # np.nonzero walks row by row: rows come sorted, so a band of rows is a slice.
         self.rows, self.cols = (axis.astype(np.int32) for axis in np.nonzero(pixels))
-        self.strength = pixels[self.rows, self.cols].astype(np.float32) / 255
+        self.strength = (pixels[self.rows, self.cols].astype(np.float32) / 255)[:, None]
 
 
 class Mist:
