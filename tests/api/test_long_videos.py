@@ -7,6 +7,7 @@ one before, and its seams must not show: neither in the picture nor in the sound
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 
@@ -85,10 +86,11 @@ def test_a_long_video_built_from_segments_has_seams_no_jumpier_than_the_rest(
     done, video = _generate(server, http, "short-clips", 30)
     assert video.frame_count == 30 * FPS
     # Where the segments meet: each segment after the first repeats the frame it starts from,
-    # which is dropped, so they meet one frame earlier each time.
+    # which is dropped, and the first gives up what the plan makes too many.
     plan = segment_seconds(30 * FPS, tuple(range(4, 9)), FPS)
     assert len(plan) >= 4
-    seams, at = [], 0
+    surplus = sum(plan) * FPS - (len(plan) - 1) - 30 * FPS
+    seams, at = [], -surplus
     for number, seconds in enumerate(plan[:-1]):
         at += seconds * FPS - (1 if number else 0)
         seams.append(at)
@@ -127,3 +129,42 @@ def test_the_model_list_offers_long_durations(http: InProcessClient) -> None:
     # Made of 8 s clips, yet offered up to a minute like the renderer it runs on.
     assert listed["models/short-clips"]["capabilities"]["durationsSeconds"] == list(range(4, 61))
     assert listed["models/veo-3.1-generate-preview"]["capabilities"]["durationsSeconds"] == [4, 6, 8]
+
+
+def test_a_storyboard_scene_longer_than_the_engines_clips_keeps_its_sound(server: InProcessServer,
+                                                                          http: InProcessClient) -> None:
+    stub = http.post("/v1beta/models/short-clips:generateStoryboard", json={
+        "scenes": [{"prompt": "a sunny beach at noon, static shot", "durationSeconds": 4},
+                   {"prompt": PROMPT, "durationSeconds": 12, "transition": "dissolve"}],
+        "parameters": {"resolution": "720p", "seed": 2, "generateAudio": True}})
+    assert stub.status_code == 200, stub.text
+    done = server.wait_done(http, f"/v1beta/{stub.json()['name']}", timeout=600)
+    uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+    file_id = re.search(r"files/([a-z0-9]+)", uri).group(1)  # type: ignore[union-attr]
+    video = decode_mp4(http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).content)
+    assert video.frame_count == 16 * FPS and video.audio is not None
+    _assert_continuous_sound(video.audio, 16, seams=[])  # the 12 s scene, made of two clips, is not silent
+
+
+def test_a_long_video_from_segments_ends_on_the_last_frame_asked_for(server: InProcessServer,
+                                                                     http: InProcessClient) -> None:
+    from PIL import Image
+
+    from tests.images import b64
+
+    target = np.zeros((720, 1280, 3), np.uint8)
+    target[:] = (200, 40, 160)
+    png = io.BytesIO()
+    Image.fromarray(target).save(png, "PNG")
+    stub = http.post("/v1beta/models/short-clips:predictLongRunning", json={
+        "instances": [{"prompt": PROMPT, "lastFrame": {"bytesBase64Encoded": b64(png.getvalue()),
+                                                       "mimeType": "image/png"}}],
+        "parameters": {"durationSeconds": 10, "resolution": "720p", "seed": 4}})
+    assert stub.status_code == 200, stub.text
+    done = server.wait_done(http, f"/v1beta/{stub.json()['name']}", timeout=600)
+    uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+    file_id = re.search(r"files/([a-z0-9]+)", uri).group(1)  # type: ignore[union-attr]
+    video = decode_mp4(http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).content,
+                       keep_frames=True)
+    assert video.frame_count == 10 * FPS
+    assert np.abs(video.frames[-1].astype(np.int16) - target).mean() < 6  # it lands on the given frame

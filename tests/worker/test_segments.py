@@ -81,3 +81,5 @@ def test_a_withheld_clip_withholds_the_whole_long_video(served: InProcessServer,
     response = done["response"]["generateVideoResponse"]
     assert response.get("generatedSamples", []) == [] and response["raiMediaFilteredCount"] == 1
     assert done["metadata"]["usage"]["videoSeconds"] == 0  # nothing delivered, nothing charged
+    op_id = done["name"].rsplit("/", 1)[1]
+    assert http.get(f"/v1beta/operations/{op_id}:live").status_code == 404  # nor streamed to anyone

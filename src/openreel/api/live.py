@@ -6,8 +6,9 @@ A player (a <video> element given a MediaSource, ffplay, VLC) starts on the firs
 a second after rendering begins, and the response ends when the video does. The Content-Type
 carries the codecs (`video/mp4; codecs="avc1.64002a, mp4a.40.2"`), which a MediaSource needs.
 Asked for while the operation waits in the queue, the response starts when rendering does; asked
-for once it is done, it sends the finished MP4 (the live chunks go a few minutes after the end).
-A video made whole by its engine (a remote API's) has no live stream: it is sent once done.
+for once it is done, it sends the finished MP4 (`sample` then counts the delivered videos). A
+video the output safety check withholds has its stream cut and deleted. A video made whole by its
+engine (a remote API's) has no live stream: it is sent once done.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ async def live_video(version: str, operation_id: str, request: Request, principa
         op = await run_in_threadpool(runtime.operations.get, principal, operation_id)
         if sample >= op.request.sample_count:
             raise InvalidArgument.for_field("sample", f"the operation makes {op.request.sample_count} video(s)")
-        if op.is_done and op.state is not OperationState.SUCCEEDED:
-            raise _unfinished(op)
+        if op.is_done:  # the stored videos: the safety check's verdict, in their final order
+            return await run_in_threadpool(_finished, runtime, op, sample)
         attempt = await run_in_threadpool(_started, storage, op, sample)
         if attempt is not None:
             prefix = live_prefix(op.id, attempt, sample)
@@ -50,8 +51,6 @@ async def live_video(version: str, operation_id: str, request: Request, principa
             return StreamingResponse(_chunks(request, runtime, principal, op.id, prefix, first),
                                      media_type=f'{MP4}; codecs="{_codecs(first, op)}"',
                                      headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-        if op.is_done:
-            return await run_in_threadpool(_finished, runtime, op, sample)
         if runtime.stopping.is_set() or await request.is_disconnected():
             return Response(status_code=503)
         await asyncio.sleep(POLL_SECONDS)

@@ -125,7 +125,10 @@ class Mp4Encoder:
     def _mux(self, packets: list[av.Packet[Any]]) -> None:
         for packet in packets:
             if self._live is not None:
-                self._mux_live(packet)  # first: muxing rebases the packet's timestamps in place
+                try:
+                    self._mux_live(packet)  # first: muxing rebases the packet's timestamps in place
+                except (av.FFmpegError, OSError, ValueError):  # the stream is best effort; the file is not
+                    self._live = None
             self._container.mux(packet)
 
     def _mux_live(self, packet: av.Packet[Any]) -> None:
@@ -152,6 +155,8 @@ class Mp4Encoder:
             self.close()
         else:
             self._container.close()
+            if self._live_container is not None:
+                self._live_container.close()
 
 
 class _Output:

@@ -2,8 +2,9 @@
 last second of the one before (the engine's video extension), joined into one video.
 
 Each later segment starts on the frame the one before ended on, so that frame is dropped, and
-the last segment is cut where the video reaches its length: the video has exactly the frames
-asked for. Segments run lazily, one at a time, while the worker encodes.
+the first segment gives up the frames the plan makes too many (under a second), so the last one
+plays whole and ends where asked (on a lastFrame): the video has exactly the frames asked for.
+Segments run lazily, one at a time, while the worker encodes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ from openreel.sequence.parts import JoinedVideo, PartContext, part_of
 # and an engine that continues from the last frame alone reads only its end.
 TAIL_SECONDS = 1
 _SEGMENT_SEED_STEP = 0x632BE5AB
+
+
+def engine_calls(clip_seconds: Sequence[int], request: GenerationRequest) -> int:
+    """How many engine calls make the request: a scene or a long video's segments count one each."""
+    shots = [scene.duration_seconds for scene in request.scenes] or [request.duration_seconds]
+    return sum(1 if seconds in clip_seconds else len(segment_seconds(seconds * request.fps, clip_seconds, request.fps))
+               for seconds in shots)
 
 
 def needs_segments(engine: Engine, request: GenerationRequest) -> bool:
@@ -57,6 +65,7 @@ class SegmentedEngine(JoinedVideo):
 
     def parts(self, request: GenerationRequest, index: int, ctx: RunContext) -> Iterator[Part]:
         plan = self._plan(request)
+        surplus = sum(plan) * request.fps - (len(plan) - 1) - request.frame_count
         seed = request.sample_seed(index)
         tail: deque[np.ndarray] = deque(maxlen=TAIL_SECONDS * request.fps)
         done = index / request.sample_count
@@ -72,7 +81,8 @@ class SegmentedEngine(JoinedVideo):
             part_ctx = PartContext(ctx, done + number * share, share, f"{which}segment {number + 1} of {len(plan)}",
                                    ctx.scratch_dir / f"segment-{index}-{number}")
             sample = self.engine.generate(segment, part_ctx)[0]
-            part = part_of(sample, segment, AUDIO_RATE // request.fps, skip=1 if number else 0)
+            part = part_of(sample, segment, AUDIO_RATE // request.fps, skip=1 if number else 0,
+                           drop_end=0 if number else surplus)
             frames = part.frames if last else _remembering(part.frames, part.frame_count, tail)
             yield Part(frames=frames, frame_count=part.frame_count, audio=part.audio)
             part_ctx.discard()

@@ -49,9 +49,10 @@ class JoinedVideo(ABC):
                     frames=islice(frames, request.frame_count), audio=feed)
 
 
-def part_of(sample: Sample, request: GenerationRequest, samples_per_frame: int, skip: int = 0) -> Part:
-    """`sample`, made for `request`, as a Part without its first `skip` frames (and their sound).
-    A withheld sample withholds the whole video it was to be part of."""
+def part_of(sample: Sample, request: GenerationRequest, samples_per_frame: int, skip: int = 0,
+            drop_end: int = 0) -> Part:
+    """`sample`, made for `request`, as a Part without its first `skip` frames and its last
+    `drop_end` (and their sound). A withheld sample withholds the whole video it was to be part of."""
     if isinstance(sample, FilteredOut):
         raise SampleWithheld(sample.reason)
     if isinstance(sample, EncodedVideo):
@@ -61,9 +62,10 @@ def part_of(sample: Sample, request: GenerationRequest, samples_per_frame: int, 
     else:
         frames, count = sample.frames, sample.frame_count
         audio = sample.audio if isinstance(sample.audio, np.ndarray) else None
+    kept = count - skip - drop_end
     if audio is not None:
-        audio = audio[:, skip * samples_per_frame:]
-    return Part(frames=islice(frames, skip, None), frame_count=count - skip, audio=audio)
+        audio = audio[:, skip * samples_per_frame:(skip + kept) * samples_per_frame]
+    return Part(frames=islice(frames, skip, skip + kept), frame_count=kept, audio=audio)
 
 
 class PartContext:

@@ -16,7 +16,7 @@ from openreel.domain.storyboard import Scene, Transition
 from openreel.engines.base import RunContext
 from openreel.media.encode import AUDIO_RATE
 from openreel.sequence.join import Part
-from openreel.sequence.long_video import SegmentedEngine, needs_segments
+from openreel.sequence.long_video import SegmentedEngine, engine_calls, needs_segments
 from openreel.sequence.parts import JoinedVideo, PartContext, part_of
 
 # A dissolve blends this many frames of each scene: half a second in all at 24 fps.
@@ -27,8 +27,12 @@ class StoryboardEngine(JoinedVideo):
     """Makes a storyboard's video from `engine`'s clips, one per scene."""
 
     def seams(self, request: GenerationRequest) -> list[int]:
-        return [DISSOLVE_HALF_FRAMES if scene.transition is Transition.DISSOLVE else 0
-                for scene in request.scenes[1:]]
+        seams: list[int] = []
+        for number, scene in enumerate(request.scenes):
+            if number:
+                seams.append(DISSOLVE_HALF_FRAMES if scene.transition is Transition.DISSOLVE else 0)
+            seams += [0] * (engine_calls(self.engine.capabilities().durations, _scene_request(request, scene, 0)) - 1)
+        return seams
 
     def parts(self, request: GenerationRequest, index: int, ctx: RunContext) -> Iterator[Part]:
         total = request.sample_count * request.duration_seconds
@@ -36,11 +40,13 @@ class StoryboardEngine(JoinedVideo):
         which = f"video {index + 1} of {request.sample_count}, " if request.sample_count > 1 else ""
         for number, scene in enumerate(request.scenes):
             shot = _scene_request(request, scene, index)
-            maker = SegmentedEngine(self.engine) if needs_segments(self.engine, shot) else self.engine
             part_ctx = PartContext(ctx, done / total, scene.duration_seconds / total,
                                    f"{which}scene {number + 1} of {len(request.scenes)}",
                                    ctx.scratch_dir / f"scene-{index}-{number}")
-            yield part_of(maker.generate(shot, part_ctx)[0], shot, AUDIO_RATE // request.fps)
+            if needs_segments(self.engine, shot):  # a scene longer than the engine's clips: its segments
+                yield from SegmentedEngine(self.engine).parts(shot, 0, part_ctx)
+            else:
+                yield part_of(self.engine.generate(shot, part_ctx)[0], shot, AUDIO_RATE // request.fps)
             part_ctx.discard()
             done += scene.duration_seconds
 

@@ -12,11 +12,11 @@ character later does not change an operation already made.
 from __future__ import annotations
 
 import io
-import secrets
 from collections.abc import Callable
 from typing import Any
 
 from openreel.auth import Principal
+from openreel.domain.naming import new_operation_id
 from openreel.domain.request import ImageInput
 from openreel.domain.saved_references import MAX_DISPLAY_NAME_CHARS, SavedImage, SavedKind, SavedReference
 from openreel.errors import FieldViolation, InvalidArgument, NotFound, ResourceExhausted
@@ -60,7 +60,7 @@ class SavedReferenceService:
             raise ResourceExhausted(f"A project keeps at most {MAX_SAVED_PER_KIND} {kind.collection}; "
                                     f"delete one to make another.")
         self.storage.check_free_space(self.min_free_bytes)
-        ref_id = secrets.token_hex(16)
+        ref_id = new_operation_id()  # time-ordered: lists are oldest first
         saved = SavedReference(id=ref_id, project=principal.project, kind=kind, display_name=str(display_name),
                                images=tuple(SavedImage(f"references/{ref_id}/{index}", image.mime_type)
                                             for index, image in enumerate(images)),

@@ -41,6 +41,10 @@ def read_storyboard_request(raw: dict[str, Any], model: TargetModel, limits: Inp
         problems.append(FieldViolation("style", f"a text of at most {MAX_STYLE_CHARS} characters"))
         style = ""
     scenes = _scenes(raw.get("scenes"), style.strip(), model, lookups, problems)
+    if not model.capabilities.continues_any_clip:
+        # A remote API's jobs cannot be resumed scene by scene: a deferral would make every scene again.
+        problems.append(FieldViolation("scenes", f"{model.id} runs on a remote API; make its scenes as separate "
+                                                 f"videos"))
     parameters = raw.get("parameters", {})
     if isinstance(parameters, dict) and "durationSeconds" in parameters:
         problems.append(FieldViolation("parameters.durationSeconds", "give each scene its durationSeconds instead"))

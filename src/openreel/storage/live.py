@@ -20,7 +20,6 @@ from openreel.storage.base import Storage
 
 log = logging.getLogger(__name__)
 LIVE_ROOT = "live/"
-_CHUNK = re.compile(r"(\d{6})\.m4s$")
 _ATTEMPT = re.compile(r"attempt-(\d+)/")
 
 
@@ -57,6 +56,16 @@ class LiveUpload:
     def flush(self) -> None:
         self._put()
 
+    def abort(self) -> None:
+        """The video was withheld (the output safety check, or a withheld part): delete what was
+        streamed and mark the end, so viewers stop and no one gets it later."""
+        self._pending, self.broken = [], True
+        try:
+            self.storage.delete_best_effort([chunk_key(self.prefix, number) for number in range(self._next)])
+            self.storage.put_bytes(end_key(self.prefix), b"", "text/plain")
+        except Exception as exc:
+            log.warning("live stream %s could not be removed: %s", self.prefix, exc)
+
     def finish(self) -> None:
         """Put what is left, then the end marker: the stream is whole."""
         self._put()
@@ -91,6 +100,3 @@ def live_operations(storage: Storage) -> set[str]:
     return {key[len(LIVE_ROOT):].split("/", 1)[0] for key in storage.list_keys(LIVE_ROOT)}
 
 
-def chunk_number(key: str) -> int | None:
-    found = _CHUNK.search(key)
-    return None if found is None else int(found.group(1))

@@ -212,7 +212,11 @@ async function follow(op) {
   if (!done) throw new Error("Lost the progress stream; the operation is still listed under Recent.");
   if (done.error) { $("status").textContent = "Failed"; throw new Error(`Generation failed: ${done.error.message}`); }
   const samples = done.response.generateVideoResponse.generatedSamples || [];
-  if (!samples.length) { $("status").textContent = "Filtered: no video returned"; return; }
+  if (!samples.length) {  // withheld: what played live is taken away too
+    $("result").pause(); $("result").removeAttribute("src"); $("result").hidden = true;
+    $("status").textContent = "Filtered: no video returned";
+    return;
+  }
   $("progress").value = 100;
   $("status").textContent = done.metadata.enhancedPrompt ? `Done: ${done.metadata.enhancedPrompt}` : "Done";
   const finished = geminiFile(fileId(samples[0].video.uri));

@@ -56,6 +56,7 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
         if isinstance(sample, FilteredOut):
             yield sample
             continue
+        upload = None if live is None or isinstance(sample, EncodedVideo) else live(index)
         # An engine that renders lazily (procedural) draws its frames while they are encoded.
         with control.times.timing("encode"):
             if isinstance(sample, EncodedVideo):
@@ -63,9 +64,10 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
                 looked_at = [classifier_sized(f) for f in _decoded_frames(path, indices)] if indices else []
             else:
                 try:
-                    path, looked_at = _encoded(engine, sample, request, control, index, indices,
-                                               None if live is None else live(index))
+                    path, looked_at = _encoded(engine, sample, request, control, index, indices, upload)
                 except SampleWithheld as held:  # a part of a joined video was filtered out
+                    if upload is not None:
+                        upload.abort()
                     yield FilteredOut(held.reason)
                     continue
             if credentials is not None:  # part of making the file: a few milliseconds
@@ -75,6 +77,8 @@ def render_samples(engine: Engine, request: GenerationRequest, control: RunContr
         control.raise_if_cancelled()
         withheld = screen.check(looked_at, len(indices)) if screen else None
         if withheld is not None:
+            if upload is not None:  # nobody may watch, or go on watching, what the check withholds
+                upload.abort()
             path.unlink(missing_ok=True)
             yield withheld
             continue

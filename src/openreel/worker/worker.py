@@ -46,6 +46,7 @@ from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
 from openreel.store.sql import Claim
 from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
+from openreel.sequence.long_video import engine_calls
 from openreel.worker.render import checked_enhanced_prompt, render_samples
 from openreel.worker.stage_times import StageTimes
 
@@ -276,6 +277,8 @@ class Worker:
         filtered: list[str] = []
         engine = self.engines.loaded(spec)
         enhanced = checked_enhanced_prompt(engine, request, self.safety, op.project, op.name)
+        # The model's deadline is per engine call: a storyboard or a long video makes several.
+        control.timeout_seconds *= engine_calls(engine.capabilities().durations, request)
         control.start_clock()  # the deadline is for generating, not for loading weights
         # Each sample is streamed live while it is encoded (api/live.py serves it).
         live = partial(_live_upload, self.storage, op_id, token)
