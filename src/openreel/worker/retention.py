@@ -47,7 +47,8 @@ class RetentionSweeper:
                 # the deletion; unmarked again if the store refuses, for the next sweep to retry.
                 self.store.mark_files_expired(op.id, now)
                 try:
-                    for key in keys + InputBlobs.keys(op.request):
+                    live = list(self.storage.list_keys(f"{LIVE_ROOT}{op.id}/"))  # a stream, if kept this long
+                    for key in keys + InputBlobs.keys(op.request) + live:
                         self.storage.delete(key)
                 except Exception as exc:
                     self.store.mark_files_expired(op.id, None)
