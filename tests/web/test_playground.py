@@ -105,7 +105,7 @@ def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: 
     _enter_key(page, server, key)
     assert page.title() == "openreel playground"
     page.select_option("#model", "veo-3.1-generate-preview")
-    page.fill("#prompt", "A futuristic city at night with flying cars, " + STATIC_PROMPT.split(",")[1])
+    page.fill("#prompt", "A futuristic city at night with flying cars and a whale, " + STATIC_PROMPT.split(",")[1])
     page.select_option("#duration", "4")
     page.select_option("#resolution", "720p")
     page.check("#audio")
@@ -122,6 +122,9 @@ def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: 
     assert int(page.eval_on_selector("#progress", "p => p.value")) == 100
     assert seen_states & {"Queued", "Rendering…", "Done:", "Done"}
     assert page.is_hidden("#error")
+    # Under the video: what of the prompt the procedural engine drew, and what it could not.
+    assert page.inner_text("#rendered") == "city, night, flying car, static shot"
+    assert page.inner_text("#not-rendered") == "whale"
     # And it is listed under Recent with a real thumbnail.
     page.wait_for_function("[...document.querySelectorAll('#recent img')].some(i => i.complete && i.naturalWidth > 0)")
     assert "veo-3.1-generate-preview" in page.inner_text("#recent")
@@ -130,6 +133,7 @@ def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: 
     page.click("#recent button")
     page.wait_for_function("first => document.querySelector('#result').src !== first", arg=first)
     assert page.get_attribute("#result", "src").startswith("blob:")
+    assert page.inner_text("#not-rendered") == "whale"  # the Recent item's own account
     page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
     if os.environ.get("OPENREEL_UPDATE_DOCS") == "1":
         shutil.copyfile(tmp_path / "playground.png", REPO / "docs" / "playground.png")

@@ -39,6 +39,9 @@ def metadata(op: Operation) -> dict[str, Any]:
         body["progressPhase"] = op.progress_phase
     if op.enhanced_prompt:
         body["enhancedPrompt"] = op.enhanced_prompt
+    if op.concepts is not None:
+        # What the engine says it drew of the prompt, and what it could not (procedural).
+        body["concepts"] = op.concepts.to_json()
     if op.videos and not op.files_expired:
         # Where openreel keeps each video, whatever the surface: a Vertex answer names only the
         # caller's gcsUri (or inlines bytes), and the playground and CLI download by file id.

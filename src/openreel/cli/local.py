@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from openreel.cli.concepts import echo_concepts
 from openreel.cli.data_dir import settings_from
 from openreel.cli.exit_codes import file_problem, reported_errors
 from openreel.cli.paths import os_error_reason, sample_path
@@ -30,6 +31,7 @@ from openreel.observability.metrics import Metrics
 from openreel.provenance.credentials import ContentCredentials
 from openreel.safety.filter import SafetyFilter
 from openreel.safety.output import OutputScreen
+from openreel.sequence import drawn_concepts
 from openreel.service.storyboard_request import read_storyboard_request
 from openreel.service.wire_request import InputLimits, Lookups, RequestReader, TargetModel, read_generation_request
 from openreel.settings import Settings
@@ -117,6 +119,8 @@ def _render(engines: EngineRegistry, spec: ModelSpec, request: GenerationRequest
         progress.update(task, completed=100, phase="done")
     for path in written:
         typer.echo(f"wrote {path} (seed {request.seed})")
+    account = drawn_concepts(engine, request)
+    echo_concepts(None if account is None else account.to_json())
     for reason in filtered:
         typer.echo(f"a video was filtered out: {reason}")
 

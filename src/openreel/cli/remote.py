@@ -10,11 +10,13 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from openreel.cli.concepts import echo_concepts
 from openreel.cli.exit_codes import fail, reported_errors
 from openreel.cli.help_format import Command, Group
 from openreel.cli.options import ApiKey
@@ -87,18 +89,18 @@ def generate_remote(jobs: list[tuple[str, Path]], model: str, options: dict[str,
         generator = VideoGenerationModel(model, config)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True)) as progress:
-        def run(job: tuple[str, Path]) -> list[Path]:
+        def run(job: tuple[str, Path]) -> Saved:
             prompt, output = job
             return _saved(generator.generate_video(prompt=prompt, **options), progress, output, poll)
 
         try:
             with reported_errors(config.base_url), ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-                written = [p for paths in pool.map(run, jobs) for p in paths]
+                saved = list(pool.map(run, jobs))
         except typer.Exit:
             progress.live.transient = True  # the error line alone is what the user should see
             raise
-    for path in written:
-        typer.echo(f"wrote {path}")
+    for each in saved:
+        each.echo()
 
 
 def storyboard_remote(scenes: list[dict[str, Any]], options: dict[str, Any], model: str, output: Path,
@@ -116,15 +118,27 @@ def storyboard_remote(scenes: list[dict[str, Any]], options: dict[str, Any], mod
     with Progress(*columns, console=Console(stderr=True)) as progress:
         try:
             with reported_errors(config.base_url):
-                written = _saved(generator.generate_storyboard(scenes, **options), progress, output, poll)
+                saved = _saved(generator.generate_storyboard(scenes, **options), progress, output, poll)
         except typer.Exit:
             progress.live.transient = True  # the error line alone is what the user should see
             raise
-    for path in written:
-        typer.echo(f"wrote {path}")
+    saved.echo()
 
 
-def _saved(op: Operation, progress: Progress, output: Path, poll: float) -> list[Path]:
+@dataclass(frozen=True)
+class Saved:
+    """An operation's videos written to disk, and what its engine said it drew."""
+
+    paths: list[Path]
+    concepts: dict[str, Any] | None
+
+    def echo(self) -> None:
+        for path in self.paths:
+            typer.echo(f"wrote {path}")
+        echo_concepts(self.concepts)
+
+
+def _saved(op: Operation, progress: Progress, output: Path, poll: float) -> Saved:
     """Follow `op` with a progress bar of its own, then write each of its videos."""
     label = f"[bold]{output.name}"
     task = progress.add_task(label, total=100)
@@ -133,7 +147,7 @@ def _saved(op: Operation, progress: Progress, output: Path, poll: float) -> list
     paths = [sample_path(output, n, len(videos)) for n in range(len(videos))]
     for video, path in zip(videos, paths):
         write_output("-o", path, video.video_bytes)
-    return paths
+    return Saved(paths, op.metadata.get("concepts"))
 
 
 @operations_app.command("list", cls=Command, help="Recent operations of your project, newest first.")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from openreel.domain.concepts import ConceptAccount
 from openreel.domain.request import GenerationRequest
 from openreel.domain.usage import Usage
 
@@ -126,6 +127,8 @@ class Operation:
     wait_reason: str | None = None
     # The W3C traceparent of the request that created it: its worker continues that trace.
     trace_context: str | None = None
+    # What its engine said it drew of the prompt (None when the engine cannot say).
+    concepts: ConceptAccount | None = None
 
     @property
     def files_expired(self) -> bool:

@@ -29,6 +29,7 @@ from typing import Any, Protocol, overload, runtime_checkable
 
 import numpy as np
 
+from openreel.domain.concepts import ConceptAccount
 from openreel.domain.remote_limits import RemoteAdmission, RemoteLimits
 from openreel.domain.request import GenerationRequest
 from openreel.engines.capabilities import Capabilities
@@ -182,6 +183,15 @@ class Engine(Protocol):
 
     def generate(self, request: GenerationRequest, ctx: RunContext) -> Sequence[Sample]:
         """Make request.sample_count samples (a list, or SamplesOnDemand); deterministic in request.seed."""
+
+
+@runtime_checkable
+class ConceptReporter(Protocol):
+    """What an engine that can say what it drew defines besides Engine (the procedural renderer,
+    which draws a small world by rule; a trained model cannot say)."""
+
+    def concepts(self, request: GenerationRequest) -> ConceptAccount:
+        """The concepts of request.prompt its videos show, and those they do not; cheap."""
 
 
 @runtime_checkable

@@ -31,7 +31,7 @@ class StoryboardEngine(JoinedVideo):
         for number, scene in enumerate(request.scenes):
             if number:
                 seams.append(DISSOLVE_HALF_FRAMES if scene.transition is Transition.DISSOLVE else 0)
-            seams += [0] * (engine_calls(self.engine.capabilities().durations, _scene_request(request, scene, 0)) - 1)
+            seams += [0] * (engine_calls(self.engine.capabilities().durations, scene_request(request, scene, 0)) - 1)
         return seams
 
     def parts(self, request: GenerationRequest, index: int, ctx: RunContext) -> Iterator[Part]:
@@ -39,7 +39,7 @@ class StoryboardEngine(JoinedVideo):
         done = index * request.duration_seconds
         which = f"video {index + 1} of {request.sample_count}, " if request.sample_count > 1 else ""
         for number, scene in enumerate(request.scenes):
-            shot = _scene_request(request, scene, index)
+            shot = scene_request(request, scene, index)
             part_ctx = PartContext(ctx, done / total, scene.duration_seconds / total,
                                    f"{which}scene {number + 1} of {len(request.scenes)}",
                                    ctx.scratch_dir / f"scene-{index}-{number}")
@@ -51,7 +51,7 @@ class StoryboardEngine(JoinedVideo):
             done += scene.duration_seconds
 
 
-def _scene_request(request: GenerationRequest, scene: Scene, index: int) -> GenerationRequest:
+def scene_request(request: GenerationRequest, scene: Scene, index: int) -> GenerationRequest:
     """One scene as a single-shot request: its prompt and length, the storyboard's settings, and
     the same seed for every scene, so what the seed decides (a palette, a subject) holds across them."""
     return replace(request, prompt=scene.engine_prompt, duration_seconds=scene.duration_seconds, scenes=(),

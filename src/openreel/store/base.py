@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from openreel.domain.concepts import ConceptAccount
 from openreel.domain.operation import Operation, OperationError, Surface, VideoFile
 from openreel.errors import Cancelled
 from openreel.store.connection import Database
@@ -63,7 +64,7 @@ class OperationStore(Database, Protocol):
                   progress_phase: str) -> bool: ...
 
     def complete(self, op_id: str, token: int, files: list[VideoFile], enhanced_prompt: str | None,
-                 rai_reasons: list[str]) -> bool: ...
+                 rai_reasons: list[str], concepts: ConceptAccount | None = None) -> bool: ...
 
     def fail(self, op_id: str, token: int, error: OperationError) -> bool: ...
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, func, inspect, or_, select, text, updat
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 
+from openreel.domain.concepts import ConceptAccount
 from openreel.domain.naming import operation_id_from
 from openreel.domain.operation import (ACTIVE_STATES, MAX_WAIT_REASON_CHARS, Operation, OperationError, OperationState,
                                        Surface, VideoFile, transition)
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 1.0
 # The newest revision in migrations/versions: a new migration changes it (tests/store checks that
 # it is Alembic's head).
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 # How long an Idempotency-Key names the operation it created (Stripe and Google keep a day).
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # Called inside the transaction that finishes an operation (usage records, the webhook outbox),
@@ -372,7 +373,7 @@ class SqlStore:
         return bool(result.rowcount == 1)
 
     def complete(self, op_id: str, token: int, files: list[VideoFile], enhanced_prompt: str | None,
-                 rai_reasons: list[str]) -> bool:
+                 rai_reasons: list[str], concepts: ConceptAccount | None = None) -> bool:
         """Publish the claim's videos and finish the operation, only while the claim still holds.
         Idempotent: when a retry follows a commit whose reply was lost, it reports True again
         (the token is unchanged since, so this claim's own completion is what is recorded)."""
@@ -381,7 +382,7 @@ class SqlStore:
             if not self._move(conn, op_id, [OperationState.RUNNING], OperationState.SUCCEEDED,
                               (operations.c.fencing_token == token,),
                               progress_percent=100, progress_phase="", enhanced_prompt=enhanced_prompt,
-                              rai_reasons=rai_reasons,
+                              rai_reasons=rai_reasons, concepts=None if concepts is None else concepts.to_json(),
                               lease_owner=None, updated_at=now, finished_at=now):
                 row = conn.execute(select(operations.c.state, operations.c.fencing_token).where(
                     operations.c.id == op_id)).first()
@@ -556,8 +557,8 @@ class SqlStore:
             queue_position=positions.get(row.id), started_at=row.started_at, finished_at=row.finished_at,
             files_expire_at=row.files_expire_at, files_expired_at=row.files_expired_at,
             usage=usage.get(row.id), engine_state=row.engine_state, not_before=row.not_before,
-            trace_context=row.trace_context,
-            wait_reason=row.wait_reason) for row in rows]
+            trace_context=row.trace_context, wait_reason=row.wait_reason,
+            concepts=None if row.concepts is None else ConceptAccount.from_json(row.concepts)) for row in rows]
 
 
 def _insert_operation(conn: Connection, op: Operation) -> None:

@@ -94,6 +94,8 @@ operations = Table(
     Column("dispatched_at", UtcDateTime(), nullable=True),
     # The creating request's traceparent (observability/tracing.py); NULL when tracing is off.
     Column("trace_context", String(128), nullable=True),
+    # What the engine said it drew of the prompt: {"rendered": [...], "notRendered": [...]}.
+    Column("concepts", JSON, nullable=True),
     Index("ix_operations_api_key_created", "api_key_id", "created_at"),
 )
 

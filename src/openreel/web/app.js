@@ -108,6 +108,8 @@ function recentItem(op, { video, thumbnail }) {
     showError("");
     $("status").textContent = label;
     $("progress").value = 100;
+    $("concepts").hidden = true;
+    showConcepts(op.metadata.concepts);
     await showVideo(video).catch((e) => showError(explain(e)));
   });
   const img = document.createElement("img");
@@ -188,7 +190,7 @@ let following = null;  // the AbortController of the progress stream being read
 async function follow(op) {
   following?.abort();
   following = new AbortController();
-  $("job").hidden = false; $("result").hidden = true; $("download").hidden = true;
+  $("job").hidden = false; $("result").hidden = true; $("download").hidden = true; $("concepts").hidden = true;
   $("progress").value = 0; $("status").textContent = describe(op.metadata || {});
   const id = op.name.split("/").pop();
   let done = null;
@@ -219,11 +221,20 @@ async function follow(op) {
   }
   $("progress").value = 100;
   $("status").textContent = done.metadata.enhancedPrompt ? `Done: ${done.metadata.enhancedPrompt}` : "Done";
+  showConcepts(done.metadata.concepts);
   const finished = geminiFile(fileId(samples[0].video.uri));
   // A video already playing live keeps playing; the download link gets the finished file.
   if (live && await live) await offerDownload(finished);
   else await showVideo(finished);
   loadRecent();
+}
+
+// What the engine says it drew of the prompt (the procedural engine says; a model cannot).
+function showConcepts(concepts) {
+  if (!concepts) return;
+  $("rendered").textContent = concepts.rendered.join(", ") || "nothing it could name";
+  $("not-rendered").textContent = concepts.notRendered.join(", ") || "nothing: all of it was drawn";
+  $("concepts").hidden = false;
 }
 
 loadModels();

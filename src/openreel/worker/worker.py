@@ -16,11 +16,13 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 from openreel.backoff import Backoff
+from openreel.domain.concepts import ConceptAccount
 from openreel.domain.naming import storage_key, thumbnail_key, vertex_object_key, video_blob_keys, video_file_id
 from openreel.domain.operation import Operation, OperationError, VideoFile
 from openreel.domain.request import GenerationRequest, VideoInput
@@ -46,6 +48,7 @@ from openreel.store.base import OperationStore
 from openreel.store.clock import utcnow
 from openreel.store.sql import Claim
 from openreel.worker.control import ClaimedRecord, Heartbeat, RunControl, ShuttingDown
+from openreel.sequence import drawn_concepts
 from openreel.sequence.long_video import engine_calls
 from openreel.worker.render import checked_enhanced_prompt, render_samples
 from openreel.worker.stage_times import StageTimes
@@ -167,10 +170,12 @@ class Worker:
         failure: BaseException | None = None  # what went wrong, for the error metrics
         ending, lost = "", False  # how the run ended, for its last log line
         try:
-            files, enhanced, filtered = self._generate(op, token, self._resolve_inputs(request), control, written)
-            outcome, publishes = partial(self.store.complete, op.id, token, files, enhanced, filtered), True
-            ending = f"finished: succeeded with {len(files)} video(s)" + (
-                f", {len(filtered)} withheld by the safety filter" if filtered else "")
+            made = self._generate(op, token, self._resolve_inputs(request), control, written)
+            outcome = partial(self.store.complete, op.id, token, made.files, made.enhanced_prompt, made.filtered,
+                              made.concepts)
+            publishes = True
+            ending = f"finished: succeeded with {len(made.files)} video(s)" + (
+                f", {len(made.filtered)} withheld by the safety filter" if made.filtered else "")
         except OperationFailed as exc:  # a remote's own outcome: as it said it
             failure, ending = exc, f"finished: failed ({exc.message})"
             outcome = partial(self.store.fail, op.id, token, OperationError(exc.code, exc.message))
@@ -267,8 +272,7 @@ class Worker:
                 waited += delay
 
     def _generate(self, op: Operation, token: int, request: GenerationRequest, control: RunControl,
-                  written: list[str]) -> tuple[list[VideoFile], str | None, list[str]]:
-        """The stored videos, the enhanced prompt, and the reasons of the samples filtered out."""
+                  written: list[str]) -> Made:
         op_id = op.id
         control.scratch_dir.mkdir(parents=True, exist_ok=True)
         spec = self.catalog.get(request.model)
@@ -298,7 +302,7 @@ class Worker:
                     self._deliver(request.storage_uri, op_id, index, path)
             files.append(VideoFile(id=video_file_id(op_id, index), operation_id=op_id,
                                    sample_index=index, storage_key=key, mime_type=MP4, size_bytes=size))
-        return files, enhanced, filtered
+        return Made(files, enhanced, filtered, drawn_concepts(engine, request))
 
     def _timeout(self, model_id: str) -> float:
         """The model's own generation deadline (a large model's catalog entry sets a longer one)."""
@@ -349,6 +353,16 @@ class Worker:
 
 # The error classes of failed work that are not the engine's own (docs/monitoring.md).
 _WORK_FAILURES = frozenset({"deadline", "storage", "database", "upstream"})
+
+
+@dataclass(frozen=True)
+class Made:
+    """What an attempt made, for the operation's completion."""
+
+    files: list[VideoFile]  # the stored videos
+    enhanced_prompt: str | None
+    filtered: list[str]  # the reasons of the samples withheld
+    concepts: ConceptAccount | None  # what the engine says it drew of the prompt
 
 
 def _live_upload(storage: Storage, op_id: str, token: int, sample_index: int) -> LiveUpload:

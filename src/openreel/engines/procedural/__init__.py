@@ -1,7 +1,8 @@
 """The built-in procedural engine: a deterministic CPU renderer of layered 2.5D scenes.
 
 It reads the prompt for setting, time of day, weather, palette and camera move and renders that
-scene with parallax; it is not an AI model and says so wherever it is listed.
+scene with parallax; it is not an AI model and says so wherever it is listed, and it says which
+of the prompt's concepts it drew and which it could not (concepts.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from openreel.domain.concepts import ConceptAccount
 from openreel.domain.request import FPS, GenerationRequest, ReferenceType, ResizeMode
 from openreel.engines.base import Clip, RunContext, Sample, SamplesOnDemand
 from openreel.engines.capabilities import Capabilities
 from openreel.engines.procedural.audio import ambient
+from openreel.engines.procedural.concepts import concept_account
 from openreel.engines.procedural.options import SHORTEST_CLIP_SECONDS, ProceduralOptions
 from openreel.engines.procedural.render import RAIN_ONSET_SECONDS, Shot, ShotInputs
 from openreel.engines.procedural.scene import SceneDescription, describe, enhanced_prompt
@@ -55,9 +58,17 @@ class ProceduralEngine:
         # Each sample is drawn when the worker reaches it, and renders while the worker encodes it.
         return SamplesOnDemand(request.sample_count, lambda index: self._sample(request, index, ctx))
 
-    def _sample(self, request: GenerationRequest, sample_index: int, ctx: RunContext) -> Clip:
+    def concepts(self, request: GenerationRequest) -> ConceptAccount:
+        """The concepts of the caller's prompt that the drawn scene shows, and those it cannot."""
+        animates_image = request.image is not None or request.video is not None
+        return concept_account(request.prompt, self._scene(request), animates_image)
+
+    def _scene(self, request: GenerationRequest) -> SceneDescription:
         prompt = self.enhance_prompt(request) if request.enhance_prompt else request.prompt
-        scene = _with_style(describe(prompt, request.negative_prompt), request)
+        return _with_style(describe(prompt, request.negative_prompt), request)
+
+    def _sample(self, request: GenerationRequest, sample_index: int, ctx: RunContext) -> Clip:
+        scene = self._scene(request)
         rng = np.random.default_rng(request.sample_seed(sample_index))
         temperature = DEFAULT_TEMPERATURE if request.temperature is None else request.temperature
         energy = 0.5 + temperature

@@ -1,0 +1,307 @@
+"""The procedural engine's account of a prompt: which of its concepts the scene it draws shows.
+
+Two readings of the prompt meet here. The lexicon names the concepts of common video prompts
+(places, time of day, weather, camera moves, subjects, styles, colours), each with the words that
+name it and a test on the SceneDescription the renderer draws from: a concept is rendered only
+when that scene really shows it. Then any other noun the prompt puts after an article ("a ball
+of yarn") is listed as not rendered, so nothing a user asked for disappears without a word.
+
+It is keyword reading, like scene.py, and errs towards listing a concept as not rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from openreel.domain.concepts import ConceptAccount
+from openreel.engines.procedural.scene import CameraMove, SceneDescription, Setting, TimeOfDay, Weather
+
+Drawn = Callable[[SceneDescription], bool]
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    words: tuple[str, ...]
+    drawn: Drawn
+    # Drawn by the layers (place, subject, light): an animated input image shows its own instead.
+    scenery: bool = True
+
+
+def _setting(*settings: Setting) -> Drawn:
+    return lambda scene: scene.setting in settings
+
+
+def _time(time: TimeOfDay) -> Drawn:
+    # A studio, space and abstract shapes have no daylight to show the time of day with.
+    return lambda scene: scene.time_of_day is time and scene.setting not in (
+        Setting.PRODUCT, Setting.SPACE, Setting.ABSTRACT)
+
+
+def _weather(weather: Weather) -> Drawn:
+    return lambda scene: scene.weather is weather
+
+
+def _camera(*moves: CameraMove) -> Drawn:
+    return lambda scene: scene.camera in moves
+
+
+def _never(scene: SceneDescription) -> bool:
+    return False
+
+
+def _shows_water(scene: SceneDescription) -> bool:
+    return scene.has_water and scene.setting not in (Setting.SPACE, Setting.PRODUCT, Setting.CITY)
+
+
+def _clouds(scene: SceneDescription) -> bool:
+    return (scene.setting in (Setting.SKY, Setting.MOUNTAINS, Setting.SEA, Setting.DESERT)
+            and scene.time_of_day is not TimeOfDay.NIGHT)
+
+
+def _sky(scene: SceneDescription) -> bool:
+    return scene.setting not in (Setting.PRODUCT, Setting.ABSTRACT)
+
+
+_PLACES = (
+    Concept("mountains", ("mountain", "mountains", "alps", "peak", "peaks", "hill", "hills", "valley"),
+            _setting(Setting.MOUNTAINS)),
+    Concept("sea", ("sea", "ocean", "waves", "coast", "coastal", "bay", "harbor", "harbour", "seaside"),
+            _setting(Setting.SEA)),
+    Concept("lake", ("lake", "pond", "reflecting pool", "water"), _shows_water),
+    Concept("river", ("river", "stream", "creek"), _shows_water),
+    Concept("city", ("city", "skyline", "downtown", "skyscraper", "skyscrapers", "building", "buildings",
+                     "urban", "metropolis", "tokyo", "new york"), _setting(Setting.CITY)),
+    Concept("street", ("street", "streets", "alley", "avenue", "pavement", "sidewalk"), _setting(Setting.CITY)),
+    Concept("forest", ("forest", "woods", "tree", "trees", "jungle", "woodland", "pine", "pines"),
+            _setting(Setting.FOREST)),
+    Concept("desert", ("desert", "dune", "dunes", "sahara", "canyon"), _setting(Setting.DESERT)),
+    Concept("sky", ("sky", "skies"), _sky),
+    Concept("clouds", ("cloud", "clouds", "cloudscape"), _clouds),
+    Concept("space", ("space", "outer space", "galaxy", "nebula", "cosmos", "stars"), _setting(Setting.SPACE)),
+    Concept("planet", ("planet", "planets", "mars", "jupiter", "saturn"), _setting(Setting.SPACE)),
+    Concept("moon", ("moon", "lunar"), _never),
+    Concept("earth", ("earth",), _never),
+    Concept("studio", ("studio", "backdrop", "product shot", "showcase", "turntable"), _setting(Setting.PRODUCT)),
+    Concept("kitchen", ("kitchen",), _never),
+    Concept("room", ("room", "bedroom", "living room", "interior", "apartment", "floor", "sofa", "couch"), _never),
+    Concept("office", ("office", "desk"), _never),
+    Concept("stage", ("stage", "concert", "theatre", "theater"), _never),
+    Concept("road", ("road", "roads"), _never),
+    Concept("highway", ("highway", "freeway", "motorway"), _never),
+    Concept("bridge", ("bridge",), _never),
+    Concept("beach", ("beach", "shore", "sand", "sandy"), _never),
+    Concept("snowfield", ("snowfield", "snowy plain", "tundra", "glacier"), _never),
+    Concept("underwater", ("underwater", "under the sea", "coral", "reef"), _never),
+    Concept("abstract shapes", ("abstract", "shapes", "fluid", "particles", "geometric", "pattern"),
+            _setting(Setting.ABSTRACT)),
+)
+
+_TIMES = (
+    Concept("dawn", ("dawn", "sunrise", "daybreak", "early morning", "morning"), _time(TimeOfDay.DAWN)),
+    Concept("golden hour", ("golden hour", "golden-hour", "late afternoon"), _time(TimeOfDay.GOLDEN_HOUR)),
+    Concept("day", ("day", "daytime", "noon", "midday", "sunny", "daylight"), _time(TimeOfDay.NOON)),
+    Concept("sunset", ("sunset", "dusk", "evening", "twilight"), _time(TimeOfDay.SUNSET)),
+    Concept("night", ("night", "midnight", "moonlit", "moonlight", "starry", "nighttime"), _time(TimeOfDay.NIGHT)),
+)
+
+_WEATHER = (
+    Concept("mist", ("mist", "misty", "fog", "foggy", "haze", "hazy"), _weather(Weather.MIST)),
+    Concept("rain", ("rain", "rainy", "raining", "drizzle", "downpour"), _weather(Weather.RAIN), scenery=False),
+    Concept("snow", ("snow", "snowy", "snowing", "snowfall", "blizzard"), _weather(Weather.SNOW), scenery=False),
+    Concept("storm", ("storm", "thunder", "thunderstorm", "lightning"), lambda scene: scene.lightning),
+)
+
+_CAMERA = (
+    Concept("pan", ("pan", "pans", "panning", "left to right", "right to left", "truck left", "truck right"),
+            _camera(CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT), scenery=False),
+    Concept("tracking shot", ("tracking", "follows", "following"), _camera(CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT),
+            scenery=False),
+    Concept("tilt", ("tilt", "tilts", "crane up", "crane down"), _camera(CameraMove.TILT_UP, CameraMove.TILT_DOWN),
+            scenery=False),
+    Concept("dolly in", ("dolly in", "push in", "pushes in", "zoom in", "zooms in", "close-up", "closer"),
+            _camera(CameraMove.ZOOM_IN), scenery=False),
+    Concept("dolly out", ("dolly out", "zoom out", "pull back", "pulls back", "pull out"),
+            _camera(CameraMove.ZOOM_OUT), scenery=False),
+    Concept("aerial shot", ("aerial", "drone shot", "flyover", "fly over", "bird's-eye", "birds-eye"),
+            _camera(CameraMove.AERIAL), scenery=False),
+    Concept("orbit", ("orbit", "orbits", "orbiting", "rotating", "rotate", "revolving", "360"),
+            _camera(CameraMove.ORBIT), scenery=False),
+    Concept("static shot", ("static", "still shot", "locked-off", "tripod"), _camera(CameraMove.STATIC), scenery=False),
+)
+
+_SUBJECTS = (
+    Concept("flying car", ("flying car", "flying cars", "spaceship", "spaceships"), lambda scene: scene.flying_objects),
+    Concept("drone", ("drone", "drones"), lambda scene: scene.flying_objects),
+    Concept("car", ("car", "cars", "sports car", "sedan", "taxi", "truck", "jeep", "van", "vehicle", "vehicles"),
+            _never),
+    Concept("boat", ("boat", "boats", "ship", "ships", "yacht", "sailboat", "ferry", "kayak", "canoe"), _never),
+    Concept("plane", ("plane", "planes", "airplane", "aeroplane", "jet", "airliner", "aircraft"), _never),
+    Concept("train", ("train", "trains", "locomotive", "tram"), _never),
+    Concept("cat", ("cat", "cats", "kitten", "kittens"), _never),
+    Concept("dog", ("dog", "dogs", "puppy", "puppies", "retriever", "labrador", "poodle", "terrier"), _never),
+    Concept("bird", ("bird", "birds", "eagle", "seagull", "seagulls", "gull", "gulls", "flock", "pigeon", "pigeons"),
+            _never),
+    Concept("fish", ("fish", "fishes", "koi"), _never),
+    Concept("horse", ("horse", "horses", "pony", "stallion"), _never),
+    Concept("crowd", ("crowd", "crowds", "people", "pedestrians", "commuters"), lambda scene: scene.crowd),
+    Concept("person", ("person", "man", "woman", "men", "women", "child", "children", "kid", "kids", "girl", "boy",
+                       "chef", "astronaut", "dancer", "runner", "surfer", "skater", "hiker", "couple", "figure",
+                       "musician", "worker", "traveler", "traveller", "cyclist", "athlete", "businessman"), _never),
+    Concept("watch", ("watch", "wristwatch"), _setting(Setting.PRODUCT)),
+)
+
+_STYLES = (
+    Concept("neon", ("neon", "cyberpunk"), lambda scene: scene.neon and scene.setting is Setting.CITY),
+    Concept("black and white", ("black and white", "black-and-white", "monochrome", "noir"),
+            lambda scene: scene.monochrome),
+    Concept("pastel", ("pastel", "pastels"), lambda scene: scene.pastel),
+    Concept("film grain", ("film grain", "grain", "grainy", "35mm", "16mm", "8mm", "vintage", "retro", "analog"),
+            lambda scene: scene.film_grain),
+    Concept("vignette", ("vignette", "moody", "dramatic"), lambda scene: scene.vignette),
+)
+
+COLOURS = ("red", "orange", "yellow", "green", "teal", "cyan", "blue", "purple", "violet", "pink", "magenta",
+           "golden", "gold", "amber", "white", "black", "silver", "brown", "grey", "gray")
+
+LEXICON: tuple[Concept, ...] = _PLACES + _TIMES + _WEATHER + _CAMERA + _SUBJECTS + _STYLES
+SUBJECTS = frozenset(concept.name for concept in _SUBJECTS)
+
+# Words of the lexicon, longest first so "flying car" is read before "car".
+_PHRASES = sorted(((word, concept) for concept in LEXICON for word in concept.words), key=lambda p: -len(p[0]))
+
+# Nouns that say how to film, not what to film: never reported as a missing concept.
+_FILMING = frozenset("""
+shot shots video videos view views scene scenes style styles light lights lighting camera cameras frame
+frames moment moments close-up closeup background foreground atmosphere mood look feel sense way lot bit
+kind sort piece glimpse side top middle distance edge front back surface quality detail details resolution
+motion movement movements angle angles lens focus depth color colors colour colours palette tone tones
+cinematic film footage clip sequence perspective series shadow shadows reflection reflections glow hue
+time timelapse time-lapse slow-motion pace speed direction left right center centre air effect effects
+""".split())
+
+_DETERMINERS = frozenset("""a an the some two three four five several many few his her their its my our your this
+that these those each every one of""".split())
+
+# Words that end a noun phrase: prepositions, conjunctions, common verbs.
+_BREAKS = frozenset("""in on at over under with through across along by from to into onto towards toward near
+behind above below beneath beside between around past and or but while as that which who whose where when
+is are was were be being been has have had it they them against among like than then up down out off away
+for about after before during inside outside within without via per upon amid beyond throughout underneath
+next so if not very just only all
+""".split())
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*|[^\sa-z0-9]")
+
+
+def concept_account(prompt: str, scene: SceneDescription, animates_image: bool = False) -> ConceptAccount:
+    """The concepts `prompt` names, in its order, split by whether `scene` (what the engine draws
+    for it) shows them. With `animates_image` the engine moves a given picture instead of
+    drawing layers, so places and subjects are the picture's, not drawn by it."""
+    text = prompt.lower()
+    named = _named(text)
+    palette_drawn = scene.tint is not None and not animates_image
+    found: list[tuple[int, str, bool]] = []
+    for start, concept, colour in named:
+        drawn = concept.drawn(scene) and not (animates_image and concept.scenery)
+        found.append((start, concept.name, drawn))
+        if colour:
+            found.append((start, colour, drawn))  # a subject's colour is drawn with it
+    found += [(start, colour, palette_drawn) for start, colour in _palette_colours(text, named)]
+    found += [(start, noun, False) for start, noun in _other_nouns(text)]
+    found.sort(key=lambda entry: entry[0])
+    rendered = dict.fromkeys(name for _, name, drawn in found if drawn)
+    missing = dict.fromkeys(name for _, name, drawn in found if not drawn and name not in rendered)
+    return ConceptAccount(tuple(rendered), tuple(missing))
+
+
+def _named(text: str) -> list[tuple[int, Concept, str | None]]:
+    """The lexicon's concepts in `text`, in order, each with the colour word right before it
+    when it is a subject ("a red car")."""
+    found: dict[str, tuple[int, Concept, str | None]] = {}
+    taken: list[tuple[int, int]] = []
+    for word, concept in _PHRASES:
+        for match in re.finditer(rf"\b{re.escape(word)}\b", text):
+            start, end = match.span()
+            if any(start < b and a < end for a, b in taken):
+                continue  # inside a longer phrase already read ("flying car" holds "car")
+            taken.append((start, end))
+            colour = _colour_before(text[:start]) if concept.name in SUBJECTS else None
+            first, _, had = found.get(concept.name, (start, concept, None))
+            found[concept.name] = (min(first, start), concept, had or colour)
+    return sorted(found.values(), key=lambda item: item[0])
+
+
+def _colour_before(text: str) -> str | None:
+    """The colour word among the (up to two) words before a subject: "a red sports car"."""
+    words = re.findall(r"[a-z-]+", text)[-3:]
+    return next((word for word in reversed(words) if word in COLOURS), None)
+
+
+def _palette_colours(text: str, named: list[tuple[int, Concept, str | None]]) -> list[tuple[int, str]]:
+    """Colour words that do not belong to a subject: the picture's palette ("golden light")."""
+    owned = {colour for _, _, colour in named if colour}
+    # "golden hour" and "black and white" are concepts of their own, not colours.
+    rest = re.sub(r"golden[ -]hour|black[ -]and[ -]white", lambda m: " " * len(m.group()), text)
+    return [(m.start(), m.group()) for m in re.finditer(r"[a-z]+", rest) if m.group() in COLOURS
+            and m.group() not in owned]
+
+
+def _other_nouns(text: str) -> Iterator[tuple[int, str]]:
+    """The head nouns the lexicon does not know, with where they are: of phrases after an
+    article (or a number, or "of"), and the object after an -ing verb ("cooking pasta")."""
+    known = {part for word, _ in _PHRASES for part in word.split()}
+    tokens = list(_WORD.finditer(text))
+    index = 0
+    while index < len(tokens):
+        token = tokens[index].group()
+        index += 1
+        if token not in _DETERMINERS and not (token.endswith("ing") and len(token) > 4 and token not in known):
+            continue
+        phrase: list[re.Match[str]] = []
+        while index < len(tokens) and _in_phrase(tokens[index].group(), known):
+            phrase.append(tokens[index])
+            index += 1
+        if not phrase or phrase[-1].group() in known:
+            continue  # the lexicon reads it ("a red sports car")
+        last = phrase[-1].group()
+        head = _singular(last)
+        if last not in _FILMING and head not in _FILMING and head not in COLOURS and not head.isdigit() \
+                and len(head) > 2 and not _adjective_like(head):
+            yield phrase[-1].start(), head
+
+
+def _in_phrase(word: str, known: set[str]) -> bool:
+    """Whether `word` goes on a noun phrase: not punctuation, a preposition or a verb."""
+    return word[0].isalnum() and word not in _BREAKS and word not in _DETERMINERS and not _verb_like(word, known)
+
+
+def _verb_like(word: str, known: set[str]) -> bool:
+    return word not in known and len(word) > 4 and word.endswith(("ing", "ed")) and word not in _ING_NOUNS
+
+
+# -ing and -ed words that are things, not actions.
+_ING_NOUNS = frozenset({"ceiling", "painting", "clothing", "wedding", "building", "evening", "morning", "bed",
+                        "shed", "sled", "seed", "reed"})
+
+
+def _adjective_like(word: str) -> bool:
+    return word.endswith(("ful", "ous", "ive", "ic", "al", "less", "ish", "y")) and word not in _Y_NOUNS
+
+
+# Nouns ending like adjectives that prompts often name.
+_Y_NOUNS = frozenset({"party", "baby", "butterfly", "library", "factory", "lady", "body", "toy", "key", "guy",
+                      "jelly", "family", "bakery", "gallery", "animal", "festival", "hospital", "canal", "crystal",
+                      "metal", "pastry", "strawberry", "cherry", "balloon", "penguin"})
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
