@@ -1,7 +1,7 @@
 """Every scene the procedural engine knows, against real time: each setting under each camera
-move, and each setting under each kind of weather (with a dolly in, the costliest move), plus the
-seed guide's prompts, rendered and encoded at 1080p with audio as a worker (and a live stream)
-makes them: frames drawn while x264 encodes them.
+move, and each setting under each kind of weather (with a dolly in, the costliest move), each kind
+of subject under three moves and in rain, plus the seed guide's prompts, rendered and encoded at
+1080p with audio as a worker (and a live stream) makes them: frames drawn while x264 encodes them.
 
 A streamed video plays without stalling only if this is faster than real time, so the figure per
 scene is its real-time factor: wall-clock seconds to make the clip over the clip's own length
@@ -34,7 +34,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {"mountains": "snowy mountains", "sea": "the open sea", "city": "a city street with crowds",
             "forest": "a pine forest", "desert": "desert dunes", "sky": "clouds in the sky",
             "space": "outer space, stars and a planet", "product": "a luxury watch product shot",
-            "abstract": "abstract flowing shapes"}
+            "abstract": "abstract flowing shapes", "moon": "on the moon, earth in the sky",
+            "underwater": "a coral reef underwater", "snowfield": "a snowy field", "kitchen": "a kitchen",
+            "room": "a living room", "office": "an office", "stage": "a concert stage"}
+# Each kind of subject where it belongs, and moving as prompts ask.
+SUBJECTS = {
+    "car": "a red car driving along a road", "highway": "cars on a highway at night", "boat": "a boat on a lake",
+    "plane": "a plane flying over the clouds", "train": "a train crossing a bridge over a river",
+    "cat": "a cat on a sofa in a living room", "dog": "a dog running on the beach",
+    "birds": "a flock of birds over the sea",
+    "fish": "a school of fish swimming underwater", "horses": "two horses galloping through a valley",
+    "person": "a woman walking towards the camera on a beach", "astronaut": "an astronaut walking on the moon",
+    "chef": "a chef cooking in a kitchen",
+}
 MOVES = {"static": "static shot", "pan right": "slow pan left to right", "pan left": "slow pan right to left",
          "tilt up": "tilt up", "tilt down": "tilt down", "dolly in": "slow dolly in", "dolly out": "dolly out",
          "aerial": "aerial drone shot", "orbit": "orbit around"}
@@ -55,6 +67,10 @@ def cases() -> dict[str, str]:
     found = {f"{setting} / {move}": f"{words}, {MOVES[move]}" for setting, words in SETTINGS.items() for move in MOVES}
     found |= {f"{setting} / dolly in / {weather}": f"{words} {WEATHER[weather]}, slow dolly in"
               for setting, words in SETTINGS.items() for weather in WEATHER}
+    found |= {f"{subject} / {move}": f"{words}, {MOVES[move]}" for subject, words in SUBJECTS.items()
+              for move in ("static", "pan right", "dolly in")}
+    found |= {f"{subject} / dolly in / rain": f"{words} in heavy rain, slow dolly in"
+              for subject, words in SUBJECTS.items()}
     return found | {f"seed guide / {name}": prompt for name, prompt in SEED_GUIDE.items()}
 
 

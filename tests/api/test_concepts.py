@@ -12,9 +12,9 @@ import pytest
 from tests.gates import MODEL as GATED, Gates
 from tests.inprocess import InProcessClient, InProcessServer, explicit_settings
 
-# A prompt outside the procedural engine's world (no car, no road), inside it (sea, sunset).
-PROMPT = "a red sports car driving along a coastal road at sunset"
-ACCOUNT = {"rendered": ["sea", "sunset"], "notRendered": ["car", "red", "road"]}
+# A prompt partly outside the procedural engine's world (no dragons), partly in it (sea, sunset).
+PROMPT = "a red dragon flying over the sea at sunset"
+ACCOUNT = {"rendered": ["sea", "sunset"], "notRendered": ["red", "dragon"]}
 VERTEX = "/v1beta1/projects/my-proj/locations/us-central1/publishers/google/models"
 PARAMETERS = {"durationSeconds": 4, "resolution": "720p", "seed": 2}
 
@@ -49,13 +49,13 @@ def test_the_vertex_shape_lists_them_too(app_server: InProcessServer, http: InPr
 
 def test_a_storyboard_lists_what_any_of_its_scenes_drew(app_server: InProcessServer, http: InProcessClient) -> None:
     stub = http.post("/v1beta/models/procedural:generateStoryboard", json={
-        "scenes": [{"prompt": "a dog on the beach at noon", "durationSeconds": 4},
+        "scenes": [{"prompt": "a dragon on the beach at noon", "durationSeconds": 4},
                    {"prompt": "the sea at night", "durationSeconds": 4, "camera": "pan_left"}],
         "parameters": {"resolution": "720p", "seed": 2}})
     assert stub.status_code == 200, stub.text
     done = app_server.wait_done(http, f"/v1beta/{stub.json()['name']}")
-    assert done["metadata"]["concepts"] == {"rendered": ["day", "sea", "night", "pan"],
-                                            "notRendered": ["dog", "beach"]}
+    assert done["metadata"]["concepts"] == {"rendered": ["beach", "day", "sea", "night", "pan"],
+                                            "notRendered": ["dragon"]}
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def test_generate_reads_prompts_from_a_file_without_a_prompt_argument(tmp_path: 
     # Bars go to stderr; stdout says what was written, and what of the prompt the engine drew.
     wrote, drawn = done.stdout.splitlines()
     assert wrote.startswith(f"wrote {out} (seed ")
-    assert drawn == "  rendered: snow, forest, static shot"
+    assert drawn == "  rendered: snow, forest, static"
     assert decode_mp4(out.read_bytes()).frame_count == 96
 
 

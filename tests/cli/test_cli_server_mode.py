@@ -57,7 +57,7 @@ def test_generate_on_the_server_shows_progress_and_writes_the_clip(
                         "--audio", env=live[1])
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}" in done.stdout
-    assert "  rendered: desert, day, static shot" in done.stdout.splitlines()  # the operation's metadata.concepts
+    assert "  rendered: desert, day, static" in done.stdout.splitlines()  # the operation's metadata.concepts
     assert "100%" in done.stderr  # the progress bar reached the end
     assert decode_mp4(out.read_bytes()).audio_codec == "aac"
 

@@ -123,7 +123,7 @@ def test_prompt_to_playing_video_with_progress_and_recent_list(browser, server: 
     assert seen_states & {"Queued", "Rendering…", "Done:", "Done"}
     assert page.is_hidden("#error")
     # Under the video: what of the prompt the procedural engine drew, and what it could not.
-    assert page.inner_text("#rendered") == "city, night, flying car, static shot"
+    assert page.inner_text("#rendered") == "city, night, flying car, static"
     assert page.inner_text("#not-rendered") == "whale"
     # And it is listed under Recent with a real thumbnail.
     page.wait_for_function("[...document.querySelectorAll('#recent img')].some(i => i.complete && i.naturalWidth > 0)")

@@ -16,7 +16,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from openreel.domain.concepts import ConceptAccount
-from openreel.engines.procedural.scene import CameraMove, SceneDescription, Setting, TimeOfDay, Weather
+from openreel.engines.procedural.cast import COLOURS as CAST_COLOURS
+from openreel.engines.procedural.cast import WORDS, Kind, colour_before
+from openreel.engines.procedural.scene import (INTERIORS, CameraMove, Road, SceneDescription, Setting, TimeOfDay,
+                                               Weather)
+from openreel.engines.procedural.world import shows_water
 
 Drawn = Callable[[SceneDescription], bool]
 
@@ -34,10 +38,14 @@ def _setting(*settings: Setting) -> Drawn:
     return lambda scene: scene.setting in settings
 
 
+# Where there is no daylight to show the time of day by: space, a studio, abstract shapes, the moon
+# (a black sky whatever the hour), the sea floor.
+_TIMELESS = frozenset({Setting.PRODUCT, Setting.SPACE, Setting.ABSTRACT, Setting.MOON, Setting.UNDERWATER})
+_SKYLESS = INTERIORS | {Setting.ABSTRACT, Setting.UNDERWATER}
+
+
 def _time(time: TimeOfDay) -> Drawn:
-    # A studio, space and abstract shapes have no daylight to show the time of day with.
-    return lambda scene: scene.time_of_day is time and scene.setting not in (
-        Setting.PRODUCT, Setting.SPACE, Setting.ABSTRACT)
+    return lambda scene: scene.time_of_day is time and scene.setting not in _TIMELESS
 
 
 def _weather(weather: Weather) -> Drawn:
@@ -48,30 +56,38 @@ def _camera(*moves: CameraMove) -> Drawn:
     return lambda scene: scene.camera in moves
 
 
-def _never(scene: SceneDescription) -> bool:
-    return False
+def _subject(kind: Kind) -> Drawn:
+    return lambda scene: any(subject.kind is kind for subject in scene.subjects)
 
 
-def _shows_water(scene: SceneDescription) -> bool:
-    return scene.has_water and scene.setting not in (Setting.SPACE, Setting.PRODUCT, Setting.CITY)
+def _road(*roads: Road) -> Drawn:
+    return lambda scene: scene.road in roads
 
 
 def _clouds(scene: SceneDescription) -> bool:
-    return (scene.setting in (Setting.SKY, Setting.MOUNTAINS, Setting.SEA, Setting.DESERT)
+    return (scene.setting in (Setting.SKY, Setting.MOUNTAINS, Setting.SEA, Setting.DESERT, Setting.SNOWFIELD)
             and scene.time_of_day is not TimeOfDay.NIGHT)
 
 
 def _sky(scene: SceneDescription) -> bool:
-    return scene.setting not in (Setting.PRODUCT, Setting.ABSTRACT)
+    return scene.setting not in _SKYLESS
+
+
+def _moon(scene: SceneDescription) -> bool:
+    """Its surface, or its disc in a night sky."""
+    return scene.setting is Setting.MOON or (scene.time_of_day is TimeOfDay.NIGHT and scene.setting not in
+                                             _SKYLESS | {Setting.SPACE})
 
 
 _PLACES = (
     Concept("mountains", ("mountain", "mountains", "alps", "peak", "peaks", "hill", "hills", "valley"),
             _setting(Setting.MOUNTAINS)),
+    Concept("field", ("field", "fields", "meadow", "meadows", "grassland", "prairie", "farmland", "countryside"),
+            lambda scene: scene.setting is Setting.MOUNTAINS and not shows_water(scene)),
     Concept("sea", ("sea", "ocean", "waves", "coast", "coastal", "bay", "harbor", "harbour", "seaside"),
             _setting(Setting.SEA)),
-    Concept("lake", ("lake", "pond", "reflecting pool", "water"), _shows_water),
-    Concept("river", ("river", "stream", "creek"), _shows_water),
+    Concept("lake", ("lake", "pond", "reflecting pool", "water"), shows_water),
+    Concept("river", ("river", "stream", "creek"), shows_water),
     Concept("city", ("city", "skyline", "downtown", "skyscraper", "skyscrapers", "building", "buildings",
                      "urban", "metropolis", "tokyo", "new york"), _setting(Setting.CITY)),
     Concept("street", ("street", "streets", "alley", "avenue", "pavement", "sidewalk"), _setting(Setting.CITY)),
@@ -81,21 +97,25 @@ _PLACES = (
     Concept("sky", ("sky", "skies"), _sky),
     Concept("clouds", ("cloud", "clouds", "cloudscape"), _clouds),
     Concept("space", ("space", "outer space", "galaxy", "nebula", "cosmos", "stars"), _setting(Setting.SPACE)),
-    Concept("planet", ("planet", "planets", "mars", "jupiter", "saturn"), _setting(Setting.SPACE)),
-    Concept("moon", ("moon", "lunar"), _never),
-    Concept("earth", ("earth",), _never),
+    Concept("planet", ("planet", "planets", "mars", "jupiter", "saturn"), _setting(Setting.SPACE, Setting.MOON)),
+    Concept("moon", ("moon", "lunar", "moonscape"), _moon),
+    Concept("earth", ("earth",), _setting(Setting.MOON, Setting.SPACE)),
     Concept("studio", ("studio", "backdrop", "product shot", "showcase", "turntable"), _setting(Setting.PRODUCT)),
-    Concept("kitchen", ("kitchen",), _never),
-    Concept("room", ("room", "bedroom", "living room", "interior", "apartment", "floor", "sofa", "couch"), _never),
-    Concept("office", ("office", "desk"), _never),
-    Concept("stage", ("stage", "concert", "theatre", "theater"), _never),
-    Concept("road", ("road", "roads"), _never),
-    Concept("highway", ("highway", "freeway", "motorway"), _never),
-    Concept("bridge", ("bridge",), _never),
-    Concept("beach", ("beach", "shore", "sand", "sandy"), _never),
-    Concept("snowfield", ("snowfield", "snowy plain", "tundra", "glacier"), _never),
-    Concept("underwater", ("underwater", "under the sea", "coral", "reef"), _never),
-    Concept("abstract shapes", ("abstract", "shapes", "fluid", "particles", "geometric", "pattern"),
+    Concept("kitchen", ("kitchen",), _setting(Setting.KITCHEN)),
+    Concept("room", ("room", "bedroom", "living room", "interior", "apartment", "floor", "sofa", "couch",
+                     "indoors", "fireplace"), _setting(Setting.ROOM)),
+    Concept("office", ("office", "desk", "cubicle", "workspace"), _setting(Setting.OFFICE)),
+    Concept("stage", ("stage", "concert", "theatre", "theater", "spotlight"), _setting(Setting.STAGE)),
+    Concept("road", ("road", "roads", "lane", "racetrack"), _road(Road.ROAD, Road.HIGHWAY)),
+    Concept("highway", ("highway", "highways", "freeway", "motorway", "interstate"), _road(Road.HIGHWAY)),
+    Concept("railway", ("railway", "railroad", "rail track", "train track", "tracks"), _road(Road.RAILWAY)),
+    Concept("bridge", ("bridge", "bridges"), lambda scene: scene.bridge),
+    Concept("beach", ("beach", "beaches", "shore", "sand", "sandy"), lambda scene: scene.beach),
+    Concept("snowfield", ("snowfield", "snowy plain", "snow field", "snowy field", "tundra", "glacier", "arctic",
+                          "antarctic", "snow-covered", "ski slope"), _setting(Setting.SNOWFIELD)),
+    Concept("underwater", ("underwater", "under the sea", "under water", "coral", "reef", "seabed", "sea floor",
+                           "ocean floor", "scuba", "aquarium"), _setting(Setting.UNDERWATER)),
+    Concept("abstract", ("abstract", "shapes", "fluid", "particles", "geometric", "pattern"),
             _setting(Setting.ABSTRACT)),
 )
 
@@ -117,7 +137,7 @@ _WEATHER = (
 _CAMERA = (
     Concept("pan", ("pan", "pans", "panning", "left to right", "right to left", "truck left", "truck right"),
             _camera(CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT), scenery=False),
-    Concept("tracking shot", ("tracking", "follows", "following"), _camera(CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT),
+    Concept("tracking", ("tracking", "follows", "following"), _camera(CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT),
             scenery=False),
     Concept("tilt", ("tilt", "tilts", "crane up", "crane down"), _camera(CameraMove.TILT_UP, CameraMove.TILT_DOWN),
             scenery=False),
@@ -125,31 +145,19 @@ _CAMERA = (
             _camera(CameraMove.ZOOM_IN), scenery=False),
     Concept("dolly out", ("dolly out", "zoom out", "pull back", "pulls back", "pull out"),
             _camera(CameraMove.ZOOM_OUT), scenery=False),
-    Concept("aerial shot", ("aerial", "drone shot", "flyover", "fly over", "bird's-eye", "birds-eye"),
+    Concept("aerial", ("aerial", "drone shot", "flyover", "fly over", "bird's-eye", "birds-eye"),
             _camera(CameraMove.AERIAL), scenery=False),
     Concept("orbit", ("orbit", "orbits", "orbiting", "rotating", "rotate", "revolving", "360"),
             _camera(CameraMove.ORBIT), scenery=False),
-    Concept("static shot", ("static", "still shot", "locked-off", "tripod"), _camera(CameraMove.STATIC), scenery=False),
+    Concept("static", ("static", "still shot", "locked-off", "tripod"), _camera(CameraMove.STATIC), scenery=False),
 )
 
 _SUBJECTS = (
     Concept("flying car", ("flying car", "flying cars", "spaceship", "spaceships"), lambda scene: scene.flying_objects),
     Concept("drone", ("drone", "drones"), lambda scene: scene.flying_objects),
-    Concept("car", ("car", "cars", "sports car", "sedan", "taxi", "truck", "jeep", "van", "vehicle", "vehicles"),
-            _never),
-    Concept("boat", ("boat", "boats", "ship", "ships", "yacht", "sailboat", "ferry", "kayak", "canoe"), _never),
-    Concept("plane", ("plane", "planes", "airplane", "aeroplane", "jet", "airliner", "aircraft"), _never),
-    Concept("train", ("train", "trains", "locomotive", "tram"), _never),
-    Concept("cat", ("cat", "cats", "kitten", "kittens"), _never),
-    Concept("dog", ("dog", "dogs", "puppy", "puppies", "retriever", "labrador", "poodle", "terrier"), _never),
-    Concept("bird", ("bird", "birds", "eagle", "seagull", "seagulls", "gull", "gulls", "flock", "pigeon", "pigeons"),
-            _never),
-    Concept("fish", ("fish", "fishes", "koi"), _never),
-    Concept("horse", ("horse", "horses", "pony", "stallion"), _never),
-    Concept("crowd", ("crowd", "crowds", "people", "pedestrians", "commuters"), lambda scene: scene.crowd),
-    Concept("person", ("person", "man", "woman", "men", "women", "child", "children", "kid", "kids", "girl", "boy",
-                       "chef", "astronaut", "dancer", "runner", "surfer", "skater", "hiker", "couple", "figure",
-                       "musician", "worker", "traveler", "traveller", "cyclist", "athlete", "businessman"), _never),
+    *(Concept(kind.value, WORDS[kind], _subject(kind)) for kind in Kind),
+    Concept("crowd", ("crowd", "crowds", "people", "pedestrians", "commuters", "audience", "tourists"),
+            lambda scene: scene.crowd),
     Concept("watch", ("watch", "wristwatch"), _setting(Setting.PRODUCT)),
 )
 
@@ -163,11 +171,10 @@ _STYLES = (
     Concept("vignette", ("vignette", "moody", "dramatic"), lambda scene: scene.vignette),
 )
 
-COLOURS = ("red", "orange", "yellow", "green", "teal", "cyan", "blue", "purple", "violet", "pink", "magenta",
-           "golden", "gold", "amber", "white", "black", "silver", "brown", "grey", "gray")
+COLOURS = frozenset(CAST_COLOURS)
 
 LEXICON: tuple[Concept, ...] = _PLACES + _TIMES + _WEATHER + _CAMERA + _SUBJECTS + _STYLES
-SUBJECTS = frozenset(concept.name for concept in _SUBJECTS)
+SUBJECTS = frozenset(kind.value for kind in Kind)
 
 # Words of the lexicon, longest first so "flying car" is read before "car".
 _PHRASES = sorted(((word, concept) for concept in LEXICON for word in concept.words), key=lambda p: -len(p[0]))
@@ -209,8 +216,12 @@ def concept_account(prompt: str, scene: SceneDescription, animates_image: bool =
         found.append((start, concept.name, drawn))
         if colour:
             found.append((start, colour, drawn))  # a subject's colour is drawn with it
-    found += [(start, colour, palette_drawn) for start, colour in _palette_colours(text, named)]
-    found += [(start, noun, False) for start, noun in _other_nouns(text)]
+    others = list(_other_nouns(text))
+    for start, colour in _palette_colours(text, named):
+        # A colour inside a phrase about something it cannot draw ("a red dragon") is that thing's.
+        belongs = any(phrase_start <= start < head for phrase_start, head, _ in others)
+        found.append((start, colour, palette_drawn and not belongs))
+    found += [(head, noun, False) for _, head, noun in others]
     found.sort(key=lambda entry: entry[0])
     rendered = dict.fromkeys(name for _, name, drawn in found if drawn)
     missing = dict.fromkeys(name for _, name, drawn in found if not drawn and name not in rendered)
@@ -228,16 +239,10 @@ def _named(text: str) -> list[tuple[int, Concept, str | None]]:
             if any(start < b and a < end for a, b in taken):
                 continue  # inside a longer phrase already read ("flying car" holds "car")
             taken.append((start, end))
-            colour = _colour_before(text[:start]) if concept.name in SUBJECTS else None
+            colour = colour_before(text, start) if concept.name in SUBJECTS else None
             first, _, had = found.get(concept.name, (start, concept, None))
             found[concept.name] = (min(first, start), concept, had or colour)
     return sorted(found.values(), key=lambda item: item[0])
-
-
-def _colour_before(text: str) -> str | None:
-    """The colour word among the (up to two) words before a subject: "a red sports car"."""
-    words = re.findall(r"[a-z-]+", text)[-3:]
-    return next((word for word in reversed(words) if word in COLOURS), None)
 
 
 def _palette_colours(text: str, named: list[tuple[int, Concept, str | None]]) -> list[tuple[int, str]]:
@@ -249,9 +254,10 @@ def _palette_colours(text: str, named: list[tuple[int, Concept, str | None]]) ->
             and m.group() not in owned]
 
 
-def _other_nouns(text: str) -> Iterator[tuple[int, str]]:
-    """The head nouns the lexicon does not know, with where they are: of phrases after an
-    article (or a number, or "of"), and the object after an -ing verb ("cooking pasta")."""
+def _other_nouns(text: str) -> Iterator[tuple[int, int, str]]:
+    """The head nouns the lexicon does not know, with where their phrase starts and where they
+    are: of phrases after an article (or a number, or "of"), and the object after an -ing verb
+    ("cooking pasta")."""
     known = {part for word, _ in _PHRASES for part in word.split()}
     tokens = list(_WORD.finditer(text))
     index = 0
@@ -261,7 +267,7 @@ def _other_nouns(text: str) -> Iterator[tuple[int, str]]:
         if token not in _DETERMINERS and not (token.endswith("ing") and len(token) > 4 and token not in known):
             continue
         phrase: list[re.Match[str]] = []
-        while index < len(tokens) and _in_phrase(tokens[index].group(), known):
+        while index < len(tokens) and _in_phrase(tokens[index].group()):
             phrase.append(tokens[index])
             index += 1
         if not phrase or phrase[-1].group() in known:
@@ -270,21 +276,22 @@ def _other_nouns(text: str) -> Iterator[tuple[int, str]]:
         head = _singular(last)
         if last not in _FILMING and head not in _FILMING and head not in COLOURS and not head.isdigit() \
                 and len(head) > 2 and not _adjective_like(head):
-            yield phrase[-1].start(), head
+            yield phrase[0].start(), phrase[-1].start(), head
 
 
-def _in_phrase(word: str, known: set[str]) -> bool:
+def _in_phrase(word: str) -> bool:
     """Whether `word` goes on a noun phrase: not punctuation, a preposition or a verb."""
-    return word[0].isalnum() and word not in _BREAKS and word not in _DETERMINERS and not _verb_like(word, known)
+    return word[0].isalnum() and word not in _BREAKS and word not in _DETERMINERS and not _verb_like(word)
 
 
-def _verb_like(word: str, known: set[str]) -> bool:
-    return word not in known and len(word) > 4 and word.endswith(("ing", "ed")) and word not in _ING_NOUNS
+def _verb_like(word: str) -> bool:
+    return len(word) > 4 and word.endswith(("ing", "ed")) and word not in _ING_NOUNS
 
 
 # -ing and -ed words that are things, not actions.
-_ING_NOUNS = frozenset({"ceiling", "painting", "clothing", "wedding", "building", "evening", "morning", "bed",
-                        "shed", "sled", "seed", "reed"})
+_ING_NOUNS = frozenset({"ceiling", "painting", "clothing", "wedding", "building", "buildings", "evening", "morning",
+                        "lighting", "bed", "shed", "sled", "seed", "reed", "speed", "ring", "king", "string", "wing",
+                        "wings", "thing", "things", "spring", "swing"})
 
 
 def _adjective_like(word: str) -> bool:

@@ -1,17 +1,18 @@
-"""Build a scene's layers: wide RGBA panoramas, each at a depth that sets its parallax.
+"""The landscapes' layers: wide RGBA panoramas, each at a depth that sets its parallax, and the
+drawing helpers the other places share (world.py puts a scene's layers together).
 
 Everything is drawn once per sample; per-frame work is only cropping, compositing and effects.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from openreel.engines.procedural.palette import LIGHTS, RGB, Light, mix, overcast, to_bytes
-from openreel.engines.procedural.scene import SceneDescription, Setting, Weather
+from openreel.engines.procedural.palette import RGB, Light, mix, to_bytes
+from openreel.engines.procedural.scene import SceneDescription, Setting
 
 # The panorama is this much larger than the frame so pans and zooms never run off its edge.
 MARGIN = 1.34
@@ -52,44 +53,24 @@ def ridge(rng: np.random.Generator, n: int, roughness: float, octaves: int = 6) 
     return normalised
 
 
-def build_layers(scene: SceneDescription, pw: int, ph: int,
-                 rng: np.random.Generator) -> tuple[list[Layer], float]:
-    """All layers, back to front, at panorama size (pw, ph), and the horizon's height as a
-    fraction from the top."""
-    light = LIGHTS[scene.time_of_day]
-    if scene.setting is Setting.ABSTRACT:
-        light = replace(light, sky_top=(0.02, 0.02, 0.05), horizon=(0.08, 0.05, 0.12), sun_height=2.0)
-    if scene.weather in (Weather.RAIN, Weather.SNOW):
-        light = overcast(light)
-    horizon = {Setting.SKY: 0.85, Setting.SPACE: 1.0, Setting.PRODUCT: 0.62,
-               Setting.CITY: 0.66, Setting.SEA: 0.52}.get(scene.setting, 0.58)
-    layers = [Layer(_sky(scene, light, pw, ph, horizon, rng), 0.04)]
-    builder = _BUILDERS.get(scene.setting)
-    if builder is not None:
-        layers += builder(scene, light, pw, ph, horizon, rng)
-    if scene.has_water and scene.setting not in (Setting.SPACE, Setting.PRODUCT, Setting.CITY):
-        layers.append(_water(layers, light, pw, ph, horizon, rng))
-    return layers, horizon
-
-
-def _gradient(top: RGB, bottom: RGB, w: int, h: int) -> np.ndarray:
+def gradient(top: RGB, bottom: RGB, w: int, h: int) -> np.ndarray:
     t = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None, None]
     column = np.array(top, np.float32)[None, None, :] * (1 - t) + np.array(bottom, np.float32)[None, None, :] * t
     return np.broadcast_to(column, (h, w, 3))
 
 
-def _sky(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def sky(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
          rng: np.random.Generator) -> Image.Image:
     horizon_px = max(int(h * horizon), 2)
     if scene.setting is Setting.SPACE:
-        space = _gradient((0.0, 0.0, 0.02), (0.03, 0.02, 0.08), w, h) + \
+        space = gradient((0.0, 0.0, 0.02), (0.03, 0.02, 0.08), w, h) + \
             _nebula(rng, w, h) * np.array([0.35, 0.12, 0.45], np.float32)
-        sky = _quantise(space, rng)
+        sky = quantise(space, rng)
     else:
         column = np.empty((h, 3), np.float32)
-        column[:horizon_px] = _gradient(light.sky_top, light.horizon, 1, horizon_px)[:, 0]
+        column[:horizon_px] = gradient(light.sky_top, light.horizon, 1, horizon_px)[:, 0]
         column[horizon_px:] = np.array(light.horizon, np.float32) * 0.9
-        sky = _dithered_rows(column, w, rng)
+        sky = dithered_rows(column, w, rng)
     if light.is_night or scene.setting is Setting.SPACE:
         count = int(w * h / 1800)
         ys, xs = rng.integers(0, h, count), rng.integers(0, w, count)
@@ -110,7 +91,7 @@ def _nebula(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return (np.clip(field - 0.35, 0, 1) * 1.6)[:, :, None]
 
 
-def _soft_blot(image: Image.Image, centre: tuple[float, float], radius: float, colour: RGB, strength: int,
+def soft_blot(image: Image.Image, centre: tuple[float, float], radius: float, colour: RGB, strength: int,
                blur: float) -> None:
     """Paint a blurred disc of colour, blurring only the square around it."""
     cx, cy = centre
@@ -128,8 +109,8 @@ def _sun(image: Image.Image, scene: SceneDescription, light: Light, horizon_px: 
     radius = h * (0.035 if light.is_night else 0.05)
     cx = w * (0.62 if scene.setting is not Setting.SPACE else 0.7)
     cy = horizon_px - (horizon_px - radius) * light.sun_height if scene.setting is not Setting.SPACE else h * 0.35
-    _soft_blot(image, (cx, cy), radius * 5, light.sun, 90, radius * 2.5)
-    _soft_blot(image, (cx, cy), radius, mix(light.sun, (1, 1, 1), 0.5), 255, 1.5)
+    soft_blot(image, (cx, cy), radius * 5, light.sun, 90, radius * 2.5)
+    soft_blot(image, (cx, cy), radius, mix(light.sun, (1, 1, 1), 0.5), 255, 1.5)
 
 
 def _clouds(image: Image.Image, light: Light, rng: np.random.Generator, horizon_px: int) -> None:
@@ -149,14 +130,14 @@ def _clouds(image: Image.Image, light: Light, rng: np.random.Generator, horizon_
     image.paste(Image.new("RGB", mask.size, to_bytes(mix(light.horizon, (1, 1, 1), 0.55))), (0, 0), mask)
 
 
-def _silhouette(heights: np.ndarray, w: int, h: int, colour: RGB, top_shade: RGB | None = None) -> Image.Image:
+def silhouette(heights: np.ndarray, w: int, h: int, colour: RGB, top_shade: RGB | None = None) -> Image.Image:
     """An RGBA layer filled below a per-column height line (heights are pixel rows): lit
     `top_shade` at the highest peak, falling to `colour` a quarter frame lower."""
     top = int(max(0.0, np.floor(heights.min())))
     solid_from = int(min(h, np.ceil(heights.max()) + 1))
     t = np.clip((np.arange(h, dtype=np.float32) - top) / (h * 0.25), 0, 1)[:, None]
     column = np.array(top_shade or colour, np.float32) * (1 - t) + np.array(colour, np.float32) * t
-    rgb = Image.fromarray(_quantise(column[:, None, :]), "RGB").resize((w, h), Image.Resampling.NEAREST)
+    rgb = Image.fromarray(quantise(column[:, None, :]), "RGB").resize((w, h), Image.Resampling.NEAREST)
     # Coverage of each edge pixel, so ridgelines are anti-aliased and do not shimmer in motion.
     mask = np.zeros((h, w), np.uint8)
     mask[solid_from:] = 255
@@ -166,9 +147,9 @@ def _silhouette(heights: np.ndarray, w: int, h: int, colour: RGB, top_shade: RGB
     return rgb
 
 
-def _dithered_rows(column: np.ndarray, w: int, rng: np.random.Generator) -> np.ndarray:
+def dithered_rows(column: np.ndarray, w: int, rng: np.random.Generator) -> np.ndarray:
     """A (h, w, 3) uint8 image whose every row is column[row] (float RGB in [0, 1]), dithered:
-    the same as _quantise on the broadcast image, in a fraction of the time."""
+    the same as quantise on the broadcast image, in a fraction of the time."""
     scaled = column * np.float32(255.0)
     whole = np.floor(scaled)
     threshold = ((scaled - whole) * 256).astype(np.uint16)
@@ -179,7 +160,7 @@ def _dithered_rows(column: np.ndarray, w: int, rng: np.random.Generator) -> np.n
     return np.minimum(rounded, 255).astype(np.uint8)
 
 
-def _quantise(rgb: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+def quantise(rgb: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
     """Float RGB in [0, 1] to uint8; with rng, dithered so smooth gradients do not band: each
     pixel rounds up when a tiled noise threshold falls under its fractional part."""
     scaled = rgb * np.float32(255.0)
@@ -204,11 +185,11 @@ def _ridges(scene: SceneDescription, light: Light, w: int, h: int, horizon: floa
         colour = mix(tuple(c * light.ambient for c in base), light.horizon, min(haze, 0.92))  # type: ignore[arg-type]
         lit = mix(colour, light.sun, 0.25 * (1 - depth) * light.ambient)
         heights = horizon_px - ridge(rng, w, roughness) * h * peak - h * 0.02 * depth
-        layers.append(Layer(_silhouette(heights, w, h, colour, lit), 0.25 + 0.65 * depth))
+        layers.append(Layer(silhouette(heights, w, h, colour, lit), 0.25 + 0.65 * depth))
     return layers
 
 
-def _mountains(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def mountains(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
                rng: np.random.Generator) -> list[Layer]:
     layers = _ridges(scene, light, w, h, horizon, rng, (0.32, 0.36, 0.42), (0.34, 0.24, 0.12), 0.55)
     if not scene.has_water:
@@ -216,12 +197,12 @@ def _mountains(scene: SceneDescription, light: Light, w: int, h: int, horizon: f
     return layers
 
 
-def _sea(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def sea(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
          rng: np.random.Generator) -> list[Layer]:
     return _ridges(scene, light, w, h, horizon, rng, (0.30, 0.33, 0.36), (0.05,), 0.5)
 
 
-def _forest(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def forest(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
             rng: np.random.Generator) -> list[Layer]:
     layers = _ridges(scene, light, w, h, horizon, rng, (0.20, 0.30, 0.22), (0.18,), 0.5)
     for i, (size, count) in enumerate(((0.10, 90), (0.22, 40))):
@@ -238,7 +219,7 @@ def _forest(scene: SceneDescription, light: Light, w: int, h: int, horizon: floa
     return layers
 
 
-def _desert(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def desert(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
             rng: np.random.Generator) -> list[Layer]:
     layers = []
     for i in range(3):
@@ -248,17 +229,17 @@ def _desert(scene: SceneDescription, light: Light, w: int, h: int, horizon: floa
                                                                    * np.cos(0.37 * x + rng.uniform(0, 6)))
         heights += h * 0.12 * depth
         sand = mix(tuple(c * light.ambient for c in (0.85, 0.62, 0.38)), light.horizon, 0.45 - 0.35 * depth)  # type: ignore[arg-type]
-        layers.append(Layer(_silhouette(heights, w, h, mix(sand, (0.3, 0.18, 0.1), 0.3), sand), 0.3 + 0.6 * depth))
+        layers.append(Layer(silhouette(heights, w, h, mix(sand, (0.3, 0.18, 0.1), 0.3), sand), 0.3 + 0.6 * depth))
     return layers
 
 
 def _ground(light: Light, w: int, h: int, horizon: float, colour: RGB) -> Layer:
     heights = np.full(w, h * (horizon + 0.1))
     lit = tuple(c * light.ambient for c in colour)
-    return Layer(_silhouette(heights, w, h, mix(lit, (0, 0, 0), 0.3), lit), 1.0)  # type: ignore[arg-type]
+    return Layer(silhouette(heights, w, h, mix(lit, (0, 0, 0), 0.3), lit), 1.0)  # type: ignore[arg-type]
 
 
-def _water(layers: list[Layer], light: Light, w: int, h: int, horizon: float,
+def water(layers: list[Layer], light: Light, w: int, h: int, horizon: float,
            rng: np.random.Generator) -> Layer:
     """Mirror what stands above the horizon into a darker, rippled water surface."""
     scene_img = layers[0].image.copy()
@@ -284,7 +265,7 @@ def _water(layers: list[Layer], light: Light, w: int, h: int, horizon: float,
     return Layer(surface, 0.9)
 
 
-def _city(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def city(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
           rng: np.random.Generator) -> list[Layer]:
     layers = []
     night = light.is_night or scene.time_of_day.value == "sunset"
@@ -344,12 +325,12 @@ def _street(scene: SceneDescription, light: Light, w: int, h: int, horizon: floa
     return Layer(layer, 1.0)
 
 
-def _sky_only(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def sky_only(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
               rng: np.random.Generator) -> list[Layer]:
     return _ridges(scene, light, w, h, horizon, rng, (0.5, 0.55, 0.6), (0.03,), 0.5)
 
 
-def _space(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def space(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
            rng: np.random.Generator) -> list[Layer]:
     layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     r = h * 0.28
@@ -365,7 +346,7 @@ def _space(scene: SceneDescription, light: Light, w: int, h: int, horizon: float
     return [Layer(layer, 0.45)]
 
 
-def _product(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def product(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
              rng: np.random.Generator) -> list[Layer]:
     """A dark studio: backdrop falling off from a key light and a glossy surface. The light is
     smooth, so it is computed at a quarter of the size and scaled up."""
@@ -373,7 +354,7 @@ def _product(scene: SceneDescription, light: Light, w: int, h: int, horizon: flo
     yy, xx = np.mgrid[0:h // q, 0:w // q].astype(np.float32)
     spot = np.clip(1 - np.hypot((xx - w / q / 2) / (w / q), (yy - h / q * 0.45) / (h / q)) * 2.2, 0, 1)[:, :, None]
     key = np.array(scene.tint if scene.tint else (0.55, 0.52, 0.5), np.float32)
-    backdrop = Image.fromarray(_quantise(0.03 + key * 0.35 * spot**1.5), "RGB").resize((w, h), Image.Resampling.BILINEAR)
+    backdrop = Image.fromarray(quantise(0.03 + key * 0.35 * spot**1.5), "RGB").resize((w, h), Image.Resampling.BILINEAR)
     surface_top = int(h * horizon)
     floor = backdrop.crop((0, surface_top, w, h)).point(lambda v: int(v * 0.55))
     backdrop.paste(floor, (0, surface_top))
@@ -385,7 +366,7 @@ _VIVID: tuple[RGB, ...] = ((0.95, 0.3, 0.55), (0.3, 0.55, 1.0), (1.0, 0.75, 0.25
                            (0.7, 0.35, 0.95))
 
 
-def _abstract(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
+def abstract(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
               rng: np.random.Generator) -> list[Layer]:
     """Soft glowing shapes and ribbons in the prompt's palette, at three depths, drawn small and
     blurred, then scaled up (they are soft, so nothing is lost)."""
@@ -418,10 +399,3 @@ def _abstract(scene: SceneDescription, light: Light, w: int, h: int, horizon: fl
     far = layers[0].image
     far.alpha_composite(layers[1].image)
     return [Layer(far, 0.45), layers[2]]
-
-
-_BUILDERS = {
-    Setting.MOUNTAINS: _mountains, Setting.SEA: _sea, Setting.FOREST: _forest,
-    Setting.DESERT: _desert, Setting.CITY: _city, Setting.SKY: _sky_only,
-    Setting.SPACE: _space, Setting.PRODUCT: _product, Setting.ABSTRACT: _abstract,
-}

@@ -43,6 +43,11 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
     return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
 
 
+def dimmed(rgb: RGB, amount: float) -> RGB:
+    """The colour under less light (amount < 1), or more."""
+    return (rgb[0] * amount, rgb[1] * amount, rgb[2] * amount)
+
+
 def to_bytes(rgb: RGB) -> tuple[int, int, int]:
     return (int(np.clip(rgb[0], 0, 1) * 255), int(np.clip(rgb[1], 0, 1) * 255),
             int(np.clip(rgb[2], 0, 1) * 255))

@@ -21,9 +21,11 @@ from openreel.engines.procedural.camera import (
     view_box,
 )
 from openreel.engines.procedural.compositor import Compositor
-from openreel.engines.procedural.layers import Layer, build_layers, panorama_size
+from openreel.engines.procedural.actors import Cast
+from openreel.engines.procedural.layers import Layer, panorama_size
 from openreel.engines.procedural.palette import LIGHTS, grade_lut, to_bytes
 from openreel.engines.procedural.scene import CameraMove, SceneDescription, Setting, Weather
+from openreel.engines.procedural.world import build_world
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,15 @@ class Shot:
         self.compositor: Compositor | None = None
         self.horizon = 0.6
         self.image_motion: ImageMotion | None = None
+        self.cast: Cast | None = None
+        stand = self.horizon + 0.12
         if inputs.first_frame is not None:
             self.image_motion = ImageMotion.draw(scene.camera, energy, rng)
         else:
-            layers, self.horizon = build_layers(scene, self.panorama[0], self.panorama[1], rng)
+            layers, ground = build_world(scene, self.panorama[0], self.panorama[1], rng)
+            self.horizon, stand = ground.horizon, ground.stand[0]
+            if scene.subjects:
+                self.cast = Cast(scene, size, self.panorama, ground, energy, rng)
             layers += [_asset_layer(a, self.panorama, self.horizon) for a in inputs.assets]
             ends = [[view_box(scene.camera, u, layer.parallax, energy, size, self.panorama) for layer in layers]
                     for u in (0.0, 1.0)]
@@ -65,8 +72,9 @@ class Shot:
         self.mist = (effects.Mist(size, self.horizon, rng, mist_colour)
                      if scene.weather is Weather.MIST and inputs.first_frame is None else None)
         self.flying = effects.FlyingLights(size, self.horizon, rng) if scene.flying_objects else None
-        # The pavement's top edge, moved from panorama rows to frame rows (the camera is centred).
-        pavement = ((self.horizon + 0.12) * self.panorama[1] - (self.panorama[1] - size[1]) / 2) / size[1]
+        # Where the crowd walks (a pavement, a beach), moved from panorama rows to frame rows (the
+        # camera is centred).
+        pavement = (stand * self.panorama[1] - (self.panorama[1] - size[1]) / 2) / size[1]
         self.crowd = effects.Crowd(size, pavement, rng) if scene.crowd and inputs.first_frame is None else None
         self.product = (effects.TurntableProduct(size, self.horizon, scene.tint)
                         if scene.setting is Setting.PRODUCT and inputs.first_frame is None else None)
@@ -139,6 +147,8 @@ class Shot:
             self.flying.draw(canvas, seconds)
         if self.crowd is not None:
             self.crowd.draw(canvas, seconds)
+        if self.cast is not None:
+            self.cast.draw(canvas, u, seconds)
         if self.product is not None:
             turns = 0.5 * self.energy if self.scene.camera.value == "orbit" else 0.08 * self.energy
             self.product.draw(canvas, u, turns)

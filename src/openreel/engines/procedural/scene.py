@@ -1,4 +1,5 @@
-"""Read a prompt into a SceneDescription: setting, time of day, weather, palette, camera move.
+"""Read a prompt into a SceneDescription: setting, time of day, weather, palette, camera move,
+the road or beach in it, and its subjects (cast.py).
 
 Keyword reading, not language understanding: the procedural engine is a renderer, and this is
 the part that decides what it renders. Words in the negative prompt remove what they name.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from openreel.engines.procedural.cast import Kind, SubjectSpec, colour_before, read_subjects, subject_words
 
 
 class Setting(StrEnum):
@@ -21,6 +24,25 @@ class Setting(StrEnum):
     SPACE = "space"
     PRODUCT = "product"
     ABSTRACT = "abstract"
+    MOON = "moon surface"
+    UNDERWATER = "underwater"
+    SNOWFIELD = "snowfield"
+    KITCHEN = "kitchen"
+    ROOM = "room"
+    OFFICE = "office"
+    STAGE = "stage"
+
+
+# Indoors: no sky, no weather of their own, lit by lamps whatever the time of day.
+INTERIORS = frozenset({Setting.KITCHEN, Setting.ROOM, Setting.OFFICE, Setting.STAGE, Setting.PRODUCT})
+# Where nothing stands on the ground, flies or drives: space, a studio's turntable, abstract shapes.
+NO_GROUND = frozenset({Setting.SPACE, Setting.PRODUCT, Setting.ABSTRACT})
+
+
+class Road(StrEnum):
+    ROAD = "road"
+    HIGHWAY = "highway"
+    RAILWAY = "railway"
 
 
 class TimeOfDay(StrEnum):
@@ -70,6 +92,10 @@ class SceneDescription:
     vignette: bool = False
     lightning: bool = False
     crowd: bool = False
+    road: Road | None = None
+    bridge: bool = False
+    beach: bool = False
+    subjects: tuple[SubjectSpec, ...] = ()
     # How loud the place is meant to sound, in LU around the -23 LUFS reference.
     intensity_lu: float = 0.0
 
@@ -78,17 +104,38 @@ def _has(text: str, *words: str) -> bool:
     return any(re.search(rf"\b{re.escape(w)}", text) for w in words)
 
 
+def _has_word(text: str, *words: str) -> bool:
+    """Whole words (or their plurals): "watch" is not found in "watching", nor "space" in "spaceship"."""
+    return any(re.search(rf"\b{re.escape(w)}(?:s|es)?\b", text) for w in words)
+
+
+# In order: the first setting named wins ("a kitchen in a city apartment" is a kitchen).
 _SETTINGS: tuple[tuple[Setting, tuple[str, ...]], ...] = (
+    (Setting.UNDERWATER, ("underwater", "under the sea", "under water", "coral", "reef", "seabed", "sea floor",
+                          "ocean floor", "scuba", "diver", "school of fish", "aquarium")),
+    (Setting.MOON, ("on the moon", "lunar", "moon's surface", "surface of the moon", "moon surface", "moonscape",
+                    "moon landing", "on mars", "mars surface", "surface of mars", "planet surface",
+                    "alien planet", "crater")),
+    (Setting.KITCHEN, ("kitchen",)),
+    (Setting.OFFICE, ("office", "desk", "cubicle", "workspace")),
+    (Setting.STAGE, ("stage", "concert", "theatre", "theater", "spotlight")),
+    (Setting.ROOM, ("room", "bedroom", "living room", "interior", "apartment", "indoors", "sofa", "couch",
+                    "wooden floor", "fireplace", "cafe", "café", "restaurant", "library")),
     (Setting.PRODUCT, ("product", "watch", "bottle", "sneaker", "perfume", "showcase", "on a dark surface",
-                       "turntable", "jewel")),
-    (Setting.SPACE, ("space", "galaxy", "nebula", "planet", "stars", "cosmos", "orbit around earth")),
-    (Setting.CITY, ("city", "street", "skyline", "tokyo", "downtown", "urban", "skyscraper", "neon sign",
-                    "new york", "building")),
+                       "turntable", "jewel", "jewelry", "studio")),
+    (Setting.SPACE, ("space", "galaxy", "nebula", "planet", "stars", "cosmos", "orbit around earth",
+                     "outer space")),
+    (Setting.CITY, ("city", "cities", "street", "skyline", "tokyo", "downtown", "urban", "skyscraper",
+                    "neon sign", "new york", "building", "alley", "avenue")),
     (Setting.DESERT, ("desert", "dune", "sahara", "canyon")),
-    (Setting.FOREST, ("forest", "woods", "trees", "jungle", "woodland")),
-    (Setting.MOUNTAINS, ("mountain", "alps", "peak", "hills", "valley")),
-    (Setting.SEA, ("sea", "ocean", "bay", "beach", "coast", "waves", "harbor", "harbour")),
-    (Setting.SKY, ("sky", "clouds", "cloudscape")),
+    (Setting.FOREST, ("forest", "woods", "tree", "jungle", "woodland")),
+    (Setting.SNOWFIELD, ("snowfield", "snowy plain", "snow field", "snowy field", "field of snow", "tundra",
+                         "glacier", "arctic", "antarctic", "snow-covered", "frozen lake", "ski slope")),
+    (Setting.MOUNTAINS, ("mountain", "alps", "peak", "hill", "valley", "meadow", "field", "grassland", "prairie",
+                         "farmland", "countryside")),
+    (Setting.SEA, ("sea", "ocean", "bay", "beach", "coast", "coastal", "wave", "harbor", "harbour", "shore",
+                   "seaside", "lighthouse")),
+    (Setting.SKY, ("sky", "skies", "cloud", "cloudscape")),
     (Setting.ABSTRACT, ("abstract", "shapes", "fluid", "pattern", "particles", "geometric")),
 )
 
@@ -104,17 +151,19 @@ _COLOURS: dict[str, tuple[float, float, float]] = {
 
 def describe(prompt: str, negative_prompt: str = "") -> SceneDescription:
     text = prompt.lower()
-    setting = next((s for s, words in _SETTINGS if _has(text, *words)), Setting.MOUNTAINS)
+    setting = next((s for s, words in _SETTINGS if _has_word(text, *words)), Setting.MOUNTAINS)
+    negative = negative_prompt.lower()
+    subjects = tuple(s for s in read_subjects(text) if not (negative and _has_word(negative, s.kind.value)))
     scene = SceneDescription(
         setting=setting,
         time_of_day=_time_of_day(text),
         weather=_weather(text),
-        camera=_camera(text),
+        camera=_camera(text, moving_subjects=any(s.heading in ("left", "right") for s in subjects)),
         has_water=_has(text, "lake", "sea", "ocean", "bay", "river", "water", "reflecting pool")
         or setting is Setting.SEA,
         neon=_has(text, "neon", "cyberpunk", "futuristic"),
         wet_ground=_has(text, "wet", "puddle", "rain-soaked", "reflecting in", "reflections"),
-        flying_objects=_has(text, "flying car", "drone", "spaceship", "aircraft", "birds flying"),
+        flying_objects=_has(text, "flying car", "drone", "spaceship"),
         monochrome=_has(text, "monochrome", "black and white", "black-and-white", "noir"),
         pastel=_has(text, "pastel"),
         film_grain=_has(text, "film grain", "grain", "35mm", "16mm", "8mm", "vintage", "retro", "analog",
@@ -123,14 +172,70 @@ def describe(prompt: str, negative_prompt: str = "") -> SceneDescription:
         lightning=_has(text, "storm", "thunder", "lightning"),  # "thunder" also finds "thunderstorm"
         intensity_lu=_intensity(text),
     )
-    scene = _with_palette(scene, text)
+    scene = _with_palette(scene, _without_subject_colours(text))
+    scene = _with_cast(scene, text, subjects)
+    if scene.setting in INTERIORS - {Setting.PRODUCT} | {Setting.UNDERWATER, Setting.MOON}:
+        scene = replace(scene, weather=Weather.CLEAR, lightning=False)  # no weather indoors, under water, on the moon
     if scene.neon and scene.time_of_day is TimeOfDay.NOON and not _has(text, "day", "noon", "morning"):
         scene = replace(scene, time_of_day=TimeOfDay.NIGHT)
     if scene.setting is Setting.ABSTRACT and scene.camera is CameraMove.STATIC and not _has(text, "static", "still"):
         scene = replace(scene, camera=CameraMove.PAN_RIGHT)  # abstract motion drifts unless told to hold
-    if scene.setting is Setting.CITY and _has(text, "crowd", "people", "pedestrians", "busy"):
+    if scene.setting not in NO_GROUND | {Setting.UNDERWATER, Setting.MOON} and (
+            _has(text, "crowd", "people", "pedestrians", "audience", "commuters", "tourists")
+            or scene.setting is Setting.CITY and _has(text, "busy")):
         scene = replace(scene, crowd=True)
-    return _without(scene, negative_prompt.lower()) if negative_prompt else scene
+    return _without(scene, negative) if negative else scene
+
+
+# Which settings each kind of subject can be drawn in: on the ground, in the sky, on water, under it.
+_OUTDOORS_WITH_SKY = frozenset(Setting) - INTERIORS - NO_GROUND - {Setting.UNDERWATER, Setting.MOON}
+_ON_THE_GROUND = frozenset(Setting) - NO_GROUND - {Setting.UNDERWATER}
+_PLACES_FOR: dict[Kind, frozenset[Setting]] = {
+    Kind.CAR: _ON_THE_GROUND - INTERIORS,
+    Kind.TRAIN: _ON_THE_GROUND - INTERIORS - {Setting.MOON},
+    Kind.BOAT: frozenset({Setting.SEA, Setting.MOUNTAINS, Setting.FOREST, Setting.SKY}),
+    Kind.PLANE: _OUTDOORS_WITH_SKY,
+    Kind.BIRD: _OUTDOORS_WITH_SKY,
+    Kind.FISH: frozenset({Setting.UNDERWATER}),
+    Kind.CAT: _ON_THE_GROUND - {Setting.MOON} | {Setting.PRODUCT},
+    Kind.DOG: _ON_THE_GROUND - {Setting.MOON} | {Setting.PRODUCT},
+    Kind.HORSE: _ON_THE_GROUND - INTERIORS - {Setting.MOON, Setting.CITY},
+    Kind.PERSON: _ON_THE_GROUND | {Setting.UNDERWATER, Setting.PRODUCT},
+}
+_ROAD_KINDS = (Kind.CAR,)
+_LAND_KINDS = (Kind.CAR, Kind.TRAIN, Kind.CAT, Kind.DOG, Kind.HORSE, Kind.PERSON)
+
+
+def _with_cast(scene: SceneDescription, text: str, subjects: tuple[SubjectSpec, ...]) -> SceneDescription:
+    """The subjects the setting can hold, and the road, bridge, beach or water they need."""
+    drawn = tuple(s for s in subjects if scene.setting in _PLACES_FOR[s.kind])
+    kinds = {s.kind for s in drawn}
+    outdoors = scene.setting not in INTERIORS | NO_GROUND | {Setting.UNDERWATER}
+    road = None
+    if outdoors and scene.setting is not Setting.CITY:
+        if _has_word(text, "highway", "freeway", "motorway", "interstate"):
+            road = Road.HIGHWAY
+        elif _has_word(text, "road", "racetrack", "lane") or kinds & set(_ROAD_KINDS):
+            road = Road.ROAD
+        elif Kind.TRAIN in kinds or _has_word(text, "railway", "railroad", "rail track", "train track"):
+            road = Road.RAILWAY
+    beach = scene.setting is Setting.SEA and (_has_word(text, "beach", "shore", "sand", "sandy")
+                                               or bool(kinds & set(_LAND_KINDS)) and road is None)
+    water = scene.has_water or (Kind.BOAT in kinds and scene.setting is not Setting.SKY)
+    return replace(scene, subjects=drawn, road=road, beach=beach, has_water=water,
+                   bridge=outdoors and _has_word(text, "bridge"))
+
+
+def _without_subject_colours(text: str) -> str:
+    """The prompt without the colour words that belong to a subject: "a red car" is a red car, not
+    a red grade over the picture."""
+    chars = list(text)
+    for start, _, _ in subject_words(text):
+        colour = colour_before(text, start)
+        if colour is not None:
+            at = text.rfind(colour, 0, start)
+            chars[at:at + len(colour)] = " " * len(colour)
+    return "".join(chars)
 
 
 def _intensity(text: str) -> float:
@@ -167,11 +272,13 @@ def _weather(text: str) -> Weather:
     return Weather.CLEAR
 
 
-def _camera(text: str) -> CameraMove:
-    # "pan right to left" contains "pan right": the explicit from-to phrases are read first.
-    if _has(text, "left to right"):
+def _camera(text: str, moving_subjects: bool = False) -> CameraMove:
+    # "pan right to left" contains "pan right": the explicit from-to phrases are read first. With a
+    # subject moving across, "from left to right" is how it moves, unless the camera is named.
+    camera_named = not moving_subjects or _has(text, "pan", "camera", "tracking", "truck")
+    if camera_named and _has(text, "left to right"):
         return CameraMove.PAN_RIGHT
-    if _has(text, "right to left"):
+    if camera_named and _has(text, "right to left"):
         return CameraMove.PAN_LEFT
     if _has(text, "pans right", "pan right", "panning right", "truck right"):
         return CameraMove.PAN_RIGHT
