@@ -20,6 +20,7 @@ sending it. An unhandled exception in a route arrives as the 500 envelope, as fr
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import ExitStack
 from functools import partial
@@ -120,6 +121,18 @@ class InProcessServer:
                                  headers=headers)
         self._stack.callback(self._portal.call, http.aclose)
         return InProcessClient(self._portal, http)
+
+    def made_video(self, http: InProcessClient, create_path: str, body: dict[str, Any],
+                   timeout: float = 300) -> tuple[dict[str, Any], bytes]:
+        """Create on the Gemini surface (`create_path`, e.g. /v1beta/models/m:predictLongRunning),
+        wait until it is done, and download its first video: the finished operation and the MP4."""
+        created = http.post(create_path, json=body)
+        assert created.status_code == 200, created.text
+        done = self.wait_done(http, f"/v1beta/{created.json()['name']}", timeout=timeout)
+        assert "error" not in done, done
+        uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+        file_id = re.search(r"files/([a-z0-9]+)", uri).group(1)  # type: ignore[union-attr]
+        return done, http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).content
 
     def wait_done(self, http: InProcessClient, poll_path: str, timeout: float = 300) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -39,15 +39,10 @@ def http(server: InProcessServer) -> InProcessClient:
 
 
 def _generate(server: InProcessServer, http: InProcessClient, model: str, seconds: int) -> tuple[dict, DecodedVideo]:
-    stub = http.post(f"/v1beta/models/{model}:predictLongRunning", json={
+    done, data = server.made_video(http, f"/v1beta/models/{model}:predictLongRunning", {
         "instances": [{"prompt": PROMPT}],
-        "parameters": {"durationSeconds": seconds, "resolution": "720p", "seed": 11, "generateAudio": True}})
-    assert stub.status_code == 200, stub.text
-    done = server.wait_done(http, f"/v1beta/{stub.json()['name']}", timeout=600)
-    assert "error" not in done, done
-    uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
-    file_id = re.search(r"files/([a-z0-9]+)", uri).group(1)  # type: ignore[union-attr]
-    data = http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).content
+        "parameters": {"durationSeconds": seconds, "resolution": "720p", "seed": 11, "generateAudio": True}},
+        timeout=600)
     return done, decode_mp4(data, keep_frames=True)
 
 

@@ -4,7 +4,6 @@ crossing the sky; and each of them claimed as rendered in the operation's metada
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pytest
@@ -19,15 +18,9 @@ def http(app_server: InProcessServer, app_key: str) -> InProcessClient:
 
 
 def _made(server: InProcessServer, http: InProcessClient, prompt: str) -> tuple[dict, DecodedVideo]:
-    stub = http.post("/v1beta/models/procedural:predictLongRunning", json={
+    done, data = server.made_video(http, "/v1beta/models/procedural:predictLongRunning", {
         "instances": [{"prompt": prompt}], "parameters": {"durationSeconds": 4, "resolution": "720p", "seed": 4}})
-    assert stub.status_code == 200, stub.text
-    done = server.wait_done(http, f"/v1beta/{stub.json()['name']}")
-    uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
-    file_id = re.search(r"files/([a-z0-9]+)", uri).group(1)  # type: ignore[union-attr]
-    video = decode_mp4(http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).content,
-                       keep_frames=True)
-    return done["metadata"]["concepts"], video
+    return done["metadata"]["concepts"], decode_mp4(data, keep_frames=True)
 
 
 def _luma(pixels: np.ndarray) -> float:

@@ -3,7 +3,6 @@ boundaries, cut or dissolved, sharing one set of settings; decoded as a viewer w
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,13 +36,7 @@ def _board(*scenes: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 def _made(server: InProcessServer, http: InProcessClient, body: dict[str, Any]) -> tuple[dict, DecodedVideo]:
-    created = http.post(PATH, json=body)
-    assert created.status_code == 200, created.text
-    done = server.wait_done(http, f"/v1beta/{created.json()['name']}", timeout=300)
-    assert "error" not in done, done
-    uri = done["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
-    file_id = re.search(r"files/([a-z0-9]+)", uri).group(1)  # type: ignore[union-attr]
-    data = http.get(f"/v1beta/files/{file_id}:download", params={"alt": "media"}).content
+    done, data = server.made_video(http, PATH, body)
     return done, decode_mp4(data, keep_frames=True)
 
 

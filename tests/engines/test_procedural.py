@@ -66,3 +66,14 @@ def test_temperature_scales_motion() -> None:
     calm = _frames("mountains at noon, slow pan left to right", temperature=0.0)
     lively = _frames("mountains at noon, slow pan left to right", temperature=1.0)
     assert abs(_global_shift(lively[30], lively[60])) > abs(_global_shift(calm[30], calm[60])) * 1.5
+
+
+def test_mars_is_rust_red_under_a_dusty_sky_and_the_moon_is_grey_under_a_black_one() -> None:
+    mars = _frames("a rover driving on mars, static shot")[0].astype(np.float32)
+    moon = _frames("a rover driving on the moon, static shot")[0].astype(np.float32)
+    ground, sky = slice(mars.shape[0] * 3 // 4, None), slice(0, mars.shape[0] // 8)
+    red, green, blue = mars[ground].reshape(-1, 3).mean(axis=0)
+    assert red > green + 40 and red > blue + 60  # rust
+    assert mars[sky].mean() > 80 and moon[sky].mean() < 25  # dust against space
+    grey = moon[ground].reshape(-1, 3).mean(axis=0)
+    assert grey.max() - grey.min() < 12

@@ -92,9 +92,11 @@ class Cast:
             y = base_row + (spread * ph * (0.2 if kind in (Kind.BIRD, Kind.FISH) else 0.015)
                             if spec.count > 1 else 0.0)
             y_far, y_near = y, y
-            if spec.heading in (Heading.TOWARD, Heading.AWAY) and kind not in (Kind.TRAIN,):
-                far = ground.horizon * ph + ph * 0.02 if kind not in (Kind.BIRD, Kind.PLANE) else ph * ground.sky[0]
-                y_far, y_near = far, y
+            if spec.heading in (Heading.TOWARD, Heading.AWAY) and kind is not Kind.TRAIN:
+                # Far away is near the horizon: just above it in the sky, just below it on the ground;
+                # under water, where there is no horizon to see, only smaller.
+                far = {Kind.BIRD: -0.03, Kind.PLANE: -0.03}.get(kind, 0.02) + ground.horizon
+                y_far, y_near = (y if self.scene.setting is Setting.UNDERWATER else far * ph), y
             colours = _OWN_COLOURS[kind]
             colour = spec.colour or colours[int(rng.integers(0, len(colours)))]
             if style == "astronaut" and kind is Kind.PERSON and spec.colour is None:

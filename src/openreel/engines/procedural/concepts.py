@@ -75,7 +75,7 @@ def _sky(scene: SceneDescription) -> bool:
 
 def _moon(scene: SceneDescription) -> bool:
     """Its surface, or its disc in a night sky."""
-    return scene.setting is Setting.MOON or (scene.time_of_day is TimeOfDay.NIGHT and scene.setting not in
+    return scene.setting is Setting.MOON and not scene.red_planet or (scene.time_of_day is TimeOfDay.NIGHT and scene.setting not in
                                              _SKYLESS | {Setting.SPACE})
 
 
@@ -99,7 +99,8 @@ _PLACES = (
     Concept("space", ("space", "outer space", "galaxy", "nebula", "cosmos", "stars"), _setting(Setting.SPACE)),
     Concept("planet", ("planet", "planets", "mars", "jupiter", "saturn"), _setting(Setting.SPACE, Setting.MOON)),
     Concept("moon", ("moon", "lunar", "moonscape"), _moon),
-    Concept("earth", ("earth",), _setting(Setting.MOON, Setting.SPACE)),
+    Concept("earth", ("earth",), lambda scene: scene.setting is Setting.SPACE
+            or scene.setting is Setting.MOON and not scene.red_planet),
     Concept("studio", ("studio", "backdrop", "product shot", "showcase", "turntable"), _setting(Setting.PRODUCT)),
     Concept("kitchen", ("kitchen",), _setting(Setting.KITCHEN)),
     Concept("room", ("room", "bedroom", "living room", "interior", "apartment", "floor", "sofa", "couch",

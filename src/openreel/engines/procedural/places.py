@@ -17,27 +17,40 @@ from openreel.engines.procedural.scene import Road, SceneDescription, Setting
 RGB = tuple[float, float, float]
 
 
+# The far ridge's shade and light, and the near ground's: grey on the moon, rust on Mars.
+_REGOLITH: dict[bool, tuple[RGB, RGB, RGB, RGB]] = {
+    False: ((0.2, 0.2, 0.21), (0.42, 0.42, 0.43), (0.3, 0.3, 0.31), (0.62, 0.62, 0.6)),
+    True: ((0.35, 0.16, 0.08), (0.6, 0.3, 0.16), (0.45, 0.2, 0.1), (0.78, 0.42, 0.24)),
+}
+
+
 def moon(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
          rng: np.random.Generator) -> list[Layer]:
-    """A black sky full of stars with the earth hanging in it, over grey, cratered ground."""
-    sky = np.zeros((h, w, 3), np.uint8)
-    count = int(w * h / 1500)
-    ys, xs = rng.integers(0, int(h * horizon), count), rng.integers(0, w, count)
-    sky[ys, xs] = (rng.uniform(0.4, 1.0, (count, 1)) * 255).astype(np.uint8)
-    backdrop = Image.fromarray(sky, "RGB")
-    _earth(backdrop, (w * 0.68, h * 0.27), h * 0.075, rng)
+    """The moon: a black sky full of stars with the earth hanging in it, over grey, cratered
+    ground. Mars: a dusty butterscotch sky over rust-red ground."""
+    if scene.red_planet:
+        dust = gradient((0.55, 0.38, 0.26), (0.85, 0.62, 0.42), w, h)
+        backdrop = Image.fromarray(quantise(np.ascontiguousarray(dust), rng), "RGB")
+    else:
+        sky = np.zeros((h, w, 3), np.uint8)
+        count = int(w * h / 1500)
+        ys, xs = rng.integers(0, int(h * horizon), count), rng.integers(0, w, count)
+        sky[ys, xs] = (rng.uniform(0.4, 1.0, (count, 1)) * 255).astype(np.uint8)
+        backdrop = Image.fromarray(sky, "RGB")
+        _earth(backdrop, (w * 0.68, h * 0.27), h * 0.075, rng)
+    far_shade, far_lit, near_shade, near_lit = _REGOLITH[scene.red_planet]
     far = ridge(rng, w, 0.5) * h * 0.06
     near_heights = h * horizon + ridge(rng, w, 0.45) * h * 0.03
     layers = [Layer(backdrop.convert("RGBA"), 0.04),
-              Layer(silhouette(h * horizon - far, w, h, (0.2, 0.2, 0.21), (0.42, 0.42, 0.43)), 0.35)]
-    ground = silhouette(near_heights, w, h, (0.3, 0.3, 0.31), (0.62, 0.62, 0.6))
+              Layer(silhouette(h * horizon - far, w, h, far_shade, far_lit), 0.35)]
+    ground = silhouette(near_heights, w, h, near_shade, near_lit)
     draw = ImageDraw.Draw(ground)
+    bowl, rim = to_bytes(dimmed(near_shade, 0.8)) + (255,), to_bytes(dimmed(near_lit, 1.15)) + (255,)
     for _ in range(18):  # craters: a shadowed bowl with a lit rim, flattened by perspective
         cx, cy = rng.uniform(0, w), rng.uniform(horizon + 0.06, 0.97) * h
         rx = h * rng.uniform(0.02, 0.07) * (0.4 + cy / h)
-        draw.ellipse((cx - rx, cy - rx * 0.3, cx + rx, cy + rx * 0.3), fill=(70, 70, 72, 255))
-        draw.arc((cx - rx, cy - rx * 0.3, cx + rx, cy + rx * 0.3), 20, 160, fill=(180, 180, 176, 255),
-                 width=max(int(rx * 0.12), 1))
+        draw.ellipse((cx - rx, cy - rx * 0.3, cx + rx, cy + rx * 0.3), fill=bowl)
+        draw.arc((cx - rx, cy - rx * 0.3, cx + rx, cy + rx * 0.3), 20, 160, fill=rim, width=max(int(rx * 0.12), 1))
     layers.append(Layer(ground, 0.8))
     return layers
 
@@ -118,7 +131,7 @@ def road_band(scene: SceneDescription, horizon: float) -> tuple[float, float]:
 def verge_colour(scene: SceneDescription) -> RGB:
     """The ground beside a road: what the setting's ground is made of."""
     return {Setting.DESERT: (0.72, 0.56, 0.36), Setting.SEA: (0.76, 0.68, 0.5), Setting.SNOWFIELD: (0.9, 0.92, 0.96),
-            Setting.MOON: (0.55, 0.55, 0.54), Setting.FOREST: (0.2, 0.32, 0.16)}.get(scene.setting, (0.3, 0.42, 0.2))
+            Setting.FOREST: (0.2, 0.32, 0.16)}.get(scene.setting, (0.3, 0.42, 0.2))
 
 
 def road(scene: SceneDescription, light: Light, w: int, h: int, horizon: float) -> Layer:

@@ -95,6 +95,7 @@ class SceneDescription:
     road: Road | None = None
     bridge: bool = False
     beach: bool = False
+    red_planet: bool = False  # a planet's surface that is Mars, not the moon
     subjects: tuple[SubjectSpec, ...] = ()
     # How loud the place is meant to sound, in LU around the -23 LUFS reference.
     intensity_lu: float = 0.0
@@ -114,8 +115,8 @@ _SETTINGS: tuple[tuple[Setting, tuple[str, ...]], ...] = (
     (Setting.UNDERWATER, ("underwater", "under the sea", "under water", "coral", "reef", "seabed", "sea floor",
                           "ocean floor", "scuba", "diver", "school of fish", "aquarium")),
     (Setting.MOON, ("on the moon", "lunar", "moon's surface", "surface of the moon", "moon surface", "moonscape",
-                    "moon landing", "on mars", "mars surface", "surface of mars", "planet surface",
-                    "alien planet", "crater")),
+                    "moon landing", "on mars", "mars surface", "surface of mars", "red planet", "martian",
+                    "planet surface", "alien planet", "crater")),
     (Setting.KITCHEN, ("kitchen",)),
     (Setting.OFFICE, ("office", "desk", "cubicle", "workspace")),
     (Setting.STAGE, ("stage", "concert", "theatre", "theater", "spotlight")),
@@ -174,6 +175,8 @@ def describe(prompt: str, negative_prompt: str = "") -> SceneDescription:
     )
     scene = _with_palette(scene, _without_subject_colours(text))
     scene = _with_cast(scene, text, subjects)
+    if scene.setting is Setting.MOON and _has_word(text, "mars", "red planet", "martian"):
+        scene = replace(scene, red_planet=True)
     if scene.setting in INTERIORS - {Setting.PRODUCT} | {Setting.UNDERWATER, Setting.MOON}:
         scene = replace(scene, weather=Weather.CLEAR, lightning=False)  # no weather indoors, under water, on the moon
     if scene.neon and scene.time_of_day is TimeOfDay.NOON and not _has(text, "day", "noon", "morning"):
@@ -212,7 +215,7 @@ def _with_cast(scene: SceneDescription, text: str, subjects: tuple[SubjectSpec, 
     kinds = {s.kind for s in drawn}
     outdoors = scene.setting not in INTERIORS | NO_GROUND | {Setting.UNDERWATER}
     road = None
-    if outdoors and scene.setting is not Setting.CITY:
+    if outdoors and scene.setting not in (Setting.CITY, Setting.MOON):  # a rover on the moon needs no road
         if _has_word(text, "highway", "freeway", "motorway", "interstate"):
             road = Road.HIGHWAY
         elif _has_word(text, "road", "racetrack", "lane") or kinds & set(_ROAD_KINDS):
