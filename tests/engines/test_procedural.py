@@ -10,6 +10,7 @@ import pytest
 
 from openreel.domain.request import GenerationRequest, Resolution
 from openreel.engines.procedural import ProceduralEngine
+from openreel.engines.procedural.render import Shot, ShotInputs
 from openreel.engines.procedural.scene import CameraMove, Setting, TimeOfDay, Weather, describe
 from openreel.worker.control import RunControl
 
@@ -77,3 +78,21 @@ def test_mars_is_rust_red_under_a_dusty_sky_and_the_moon_is_grey_under_a_black_o
     assert mars[sky].mean() > 80 and moon[sky].mean() < 25  # dust against space
     grey = moon[ground].reshape(-1, 3).mean(axis=0)
     assert grey.max() - grey.min() < 12
+
+
+PLACES = ["", "on the moon", "on mars", "underwater", "in a snowy field", "in a kitchen", "in an office",
+          "on a concert stage", "in a studio", "in space", "in the sky", "abstract shapes", "on a beach",
+          "on a highway", "on a bridge over a river", "in a city", "in a desert", "in a forest"]
+SUBJECTS = ["a car", "two boats", "a plane", "a train", "a cat", "three dogs", "a flock of birds",
+            "a school of fish", "a horse", "a man", "a crowd of people"]
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_every_subject_renders_in_every_place_moving_every_way(place: str) -> None:
+    # A wide highway once pushed the ground below the frame and the render failed: every subject
+    # in every place, in each direction, must make a frame (drawn or left out, and said so).
+    for number, subject in enumerate(SUBJECTS):
+        for motion in ("driving to the left", "walking towards the camera", "flying away"):
+            prompt = f"{subject} {motion} {place}, slow dolly in"
+            shot = Shot(describe(prompt), (160, 90), 4, 24, 1.0, np.random.default_rng(number), ShotInputs())
+            assert shot.frame(3).shape == (90, 160, 3), prompt

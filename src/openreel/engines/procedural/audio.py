@@ -59,7 +59,8 @@ def ambient(scene: SceneDescription, seconds: float, rng: np.random.Generator,
     channels = []
     for _ in range(2):
         mix = np.zeros(n)
-        nature = scene.setting in (Setting.MOUNTAINS, Setting.FOREST, Setting.DESERT, Setting.SKY, Setting.SEA)
+        nature = scene.setting in (Setting.MOUNTAINS, Setting.FOREST, Setting.DESERT, Setting.SKY, Setting.SEA,
+                                   Setting.SNOWFIELD)
         if nature or scene.weather is Weather.SNOW:
             mix += 0.5 * _shaped_noise(rng, n, 60, 700, -1) * _swell(rng, t, 0.12, 0.7)
         if scene.has_water or scene.setting is Setting.SEA:
@@ -70,6 +71,10 @@ def ambient(scene: SceneDescription, seconds: float, rng: np.random.Generator,
         if scene.setting is Setting.CITY:
             hum = sum(np.sin(2 * np.pi * f * t) / k for k, f in enumerate((60, 120, 180), start=1))
             mix += 0.25 * hum + 0.8 * _shaped_noise(rng, n, 40, 900, -1.5) * _swell(rng, t, 0.2, 0.6)
+        if scene.road is not None and scene.setting is not Setting.CITY:  # traffic passing on the road
+            mix += 0.5 * _shaped_noise(rng, n, 50, 1200, -1.2) * _swell(rng, t, 0.25, 0.5)
+        if scene.setting is Setting.UNDERWATER:  # the muffled rumble of deep water
+            mix += 0.8 * _shaped_noise(rng, n, 25, 350, -1.5) * _swell(rng, t, 0.1, 0.6)
         if scene.setting is Setting.SPACE:
             mix += sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 6)) for f in (55.0, 82.4, 110.3)) * 0.35
         if scene.setting in (Setting.PRODUCT, Setting.ABSTRACT):

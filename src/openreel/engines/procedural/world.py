@@ -84,7 +84,7 @@ def _ground(scene: SceneDescription, horizon: float, light: Light) -> Ground:
     if scene.road is not None:
         top, bottom = places.road_band(scene, horizon)
         lane = top + (bottom - top) * 0.7
-        stand = (bottom + 0.02, min(bottom + 0.12, 0.86))
+        stand = (bottom + 0.02, bottom + 0.12)
     if scene.bridge:
         lane = horizon + places.BRIDGE_DECK
     if scene.setting is Setting.CITY:
@@ -96,7 +96,18 @@ def _ground(scene: SceneDescription, horizon: float, light: Light) -> Ground:
         stand = (horizon + 0.03, horizon + 0.16)
     water = horizon + 0.05 if shows_water(scene) else None
     sky = (0.2, max(horizon - 0.12, 0.3))
-    return Ground(horizon, lane, stand, water, sky, light)
+    return Ground(horizon, lane, _in_view(stand), water, sky, light)
+
+
+# The lowest panorama row a centred camera shows (layers.MARGIN leaves a sixth of the height below).
+_LOWEST_IN_VIEW = 0.86
+
+
+def _in_view(band: tuple[float, float]) -> tuple[float, float]:
+    """A standing band kept where the frame shows it, far edge above near edge: under a wide
+    highway or a high horizon (a sky scene) it would fall below the frame."""
+    near = min(band[1], _LOWEST_IN_VIEW)
+    return min(band[0], near - 0.03), near
 
 
 _BUILDERS = {
