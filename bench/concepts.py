@@ -10,7 +10,8 @@ on rendered frames (at 480x270, the first and middle frames):
 - a named subject colour ("a red car"): the frame holds more pixels of that colour than the same
   prompt with a contrasting colour in its place ("a blue car") draws;
 - night: the frame is dark (mean luma under 70); day: it is bright (over 85);
-- indoors: no sky at the top of the frame (its top tenth is not sky blue).
+- indoors: no sky at the top of the frame (its top tenth is not sky blue);
+- subjects: the frame drawn with its subjects differs from the same shot drawn without them.
 The baseline, measured in the same run, is the share the engine rendered before issue 17 widened
 its world: the concepts its first world drew (settings, time, weather, camera, styles), read with
 the same lexicon.
@@ -32,11 +33,12 @@ import numpy as np
 
 from openreel.domain.request import GenerationRequest, Resolution
 from openreel.engines.procedural import ProceduralEngine
-from openreel.engines.procedural.cast import COLOURS
+from openreel.engines.procedural.cast import COLOURS, Kind
 from openreel.engines.procedural.render import Shot, ShotInputs
 from openreel.engines.procedural.scene import describe
 
 ROOT = Path(__file__).resolve().parent.parent
+SUBJECT_NAMES = {kind.value for kind in Kind}
 SIZE = (480, 270)
 # What the engine drew before this world was widened: these concepts, and nothing of the rest.
 FIRST_WORLD = {"mountains", "sea", "lake", "river", "city", "street", "forest", "desert", "sky", "clouds", "space",
@@ -48,6 +50,16 @@ FIRST_WORLD = {"mountains", "sea", "lake", "river", "city", "street", "forest", 
 def frames(prompt: str, seed: int = 5) -> list[np.ndarray]:
     shot = Shot(describe(prompt), SIZE, 48, 24, 1.0, np.random.default_rng(seed), ShotInputs())
     return [shot.frame(0), shot.frame(24)]
+
+
+def subjects_seen(prompt: str, seed: int = 5) -> float:
+    """The share of the middle frame its subjects change: the frame drawn with them against the
+    same shot drawn without them."""
+    shot = Shot(describe(prompt), SIZE, 48, 24, 1.0, np.random.default_rng(seed), ShotInputs())
+    with_them = shot.frame(24)
+    shot.cast = None
+    without = shot.frame(24)
+    return float((np.abs(with_them.astype(np.int16) - without).max(axis=2) > 24).mean())
 
 
 def luma(frame: np.ndarray) -> float:
@@ -90,6 +102,11 @@ def check(entry: dict[str, Any], rendered: set[str]) -> list[dict[str, Any]]:
             without = max(colour_pixels(f, COLOURS[colour]) for f in frames(contrast))
             checks.append({"claim": f"{colour} {subject}", "passed": with_colour > without,
                            "pixels": [with_colour, without], "against": other})
+    subjects = rendered & SUBJECT_NAMES
+    if subjects:
+        share = subjects_seen(prompt)
+        checks.append({"claim": f"subjects on the frame ({', '.join(sorted(subjects))})", "passed": share > 0.0005,
+                       "changed_share": round(share, 4)})
     if entry["time"] == "night" and "night" in rendered:
         value = luma(shown[1])
         checks.append({"claim": "night", "passed": value < 70, "luma": round(value, 1)})

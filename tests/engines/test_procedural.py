@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from openreel.domain.request import GenerationRequest, Resolution
+from openreel.domain.storyboard import CameraDirection
 from openreel.engines.procedural import ProceduralEngine
 from openreel.engines.procedural.render import Shot, ShotInputs
 from openreel.engines.procedural.scene import CameraMove, Setting, TimeOfDay, Weather, describe
@@ -96,3 +97,14 @@ def test_every_subject_renders_in_every_place_moving_every_way(place: str) -> No
             prompt = f"{subject} {motion} {place}, slow dolly in"
             shot = Shot(describe(prompt), (160, 90), 4, 24, 1.0, np.random.default_rng(number), ShotInputs())
             assert shot.frame(3).shape == (90, 160, 3), prompt
+
+
+@pytest.mark.parametrize("direction", list(CameraDirection))
+def test_a_storyboard_scenes_camera_words_make_that_move(direction: CameraDirection) -> None:
+    # The words a storyboard scene's camera adds to its prompt are what this engine reads.
+    expected = {CameraDirection.STATIC: CameraMove.STATIC, CameraDirection.PAN_LEFT: CameraMove.PAN_LEFT,
+                CameraDirection.PAN_RIGHT: CameraMove.PAN_RIGHT, CameraDirection.TILT_UP: CameraMove.TILT_UP,
+                CameraDirection.TILT_DOWN: CameraMove.TILT_DOWN, CameraDirection.DOLLY_IN: CameraMove.ZOOM_IN,
+                CameraDirection.DOLLY_OUT: CameraMove.ZOOM_OUT, CameraDirection.ORBIT: CameraMove.ORBIT,
+                CameraDirection.AERIAL: CameraMove.AERIAL, CameraDirection.TRACKING: CameraMove.PAN_RIGHT}
+    assert describe(f"a lake in the hills, {direction.words}").camera is expected[direction]

@@ -232,8 +232,10 @@ async function follow(op) {
 // What the engine says it drew of the prompt (the procedural engine says; a model cannot).
 function showConcepts(concepts) {
   if (!concepts) return;
+  const known = concepts.rendered.length || concepts.notRendered.length;
   $("rendered").textContent = concepts.rendered.join(", ") || "nothing it could name";
-  $("not-rendered").textContent = concepts.notRendered.join(", ") || "nothing: all of it was drawn";
+  $("not-rendered").textContent = concepts.notRendered.join(", ")
+    || (known ? "nothing: all of it was drawn" : "none of the prompt's words are ones it knows");
   $("concepts").hidden = false;
 }
 

@@ -80,7 +80,9 @@ class Cast:
         kind = spec.kind
         base_row, parallax, bob = self._place(kind, ground, rng)
         style = {Setting.MOON: "astronaut", Setting.UNDERWATER: "diver"}.get(self.scene.setting, "")
-        speed = 0.0 if spec.pace is Pace.STILL or spec.heading in (Heading.TOWARD, Heading.AWAY) else \
+        # A train keeps to its track: towards or away from the camera, it crosses the view instead.
+        in_depth = spec.heading in (Heading.TOWARD, Heading.AWAY) and kind is not Kind.TRAIN
+        speed = 0.0 if spec.pace is Pace.STILL or in_depth else \
             _SPEED[kind] * (1.8 if spec.pace is Pace.RUN else 1.0) * w * (0.6 + 0.4 * self.energy)
         sign = -1.0 if spec.heading is Heading.LEFT else 1.0
         actors = []
@@ -92,12 +94,14 @@ class Cast:
             y = base_row + (spread * ph * (0.2 if kind in (Kind.BIRD, Kind.FISH) else 0.015)
                             if spec.count > 1 else 0.0)
             y_far, y_near = y, y
-            if spec.heading in (Heading.TOWARD, Heading.AWAY) and kind is not Kind.TRAIN:
+            if in_depth:
                 # Far away is near the horizon: just above it in the sky, just below it on the ground;
                 # under water, where there is no horizon to see, only smaller.
                 far = {Kind.BIRD: -0.03, Kind.PLANE: -0.03}.get(kind, 0.02) + ground.horizon
                 y_far, y_near = (y if self.scene.setting is Setting.UNDERWATER else far * ph), y
             colours = _OWN_COLOURS[kind]
+            if ground.light.is_night:  # a black bird or car would vanish into the night
+                colours = tuple(c for c in colours if sum(c) > 0.9) or colours
             colour = spec.colour or colours[int(rng.integers(0, len(colours)))]
             if style == "astronaut" and kind is Kind.PERSON and spec.colour is None:
                 colour = (0.92, 0.92, 0.93)
@@ -174,8 +178,11 @@ class Cast:
 
 
 def _height_boost(kind: Kind, spec: SubjectSpec) -> float:
-    """A lone animal or person is the shot's subject: it is shown larger than one of a group."""
-    return 1.3 if spec.count == 1 and kind in (Kind.CAT, Kind.DOG, Kind.PERSON) else 1.0
+    """A lone animal or person is the shot's subject: it is shown larger than one of a group (a
+    lone eagle much larger than a bird of a flock)."""
+    if spec.count > 1:
+        return 1.0
+    return {Kind.CAT: 1.3, Kind.DOG: 1.3, Kind.PERSON: 1.3, Kind.BIRD: 3.0, Kind.FISH: 2.0}.get(kind, 1.0)
 
 
 def _shadow(canvas: Image.Image, x: float, y: float, width: int) -> None:

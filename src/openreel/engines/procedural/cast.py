@@ -32,7 +32,6 @@ class Heading(StrEnum):
     LEFT = "left"
     TOWARD = "towards the camera"
     AWAY = "away from the camera"
-    STILL = "still"
 
 
 class Pace(StrEnum):
@@ -75,9 +74,10 @@ _PLURALS = frozenset({"cars", "taxis", "trucks", "vehicles", "boats", "ships", "
                       "airplanes", "jets", "trains", "cats", "kittens", "dogs", "puppies", "birds", "eagles",
                       "seagulls", "gulls", "flock", "pigeons", "swallows", "crows", "doves", "fish", "fishes", "koi",
                       "school of fish", "horses", "men", "women", "children", "kids", "astronauts", "dancers",
-                      "runners", "hikers", "figures", "couple"})
+                      "runners", "hikers", "figures"})
 _FLOCKS = {Kind.BIRD: 7, Kind.FISH: 9}
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "a pair of": 2, "couple": 2, "several": 4, "many": 6}
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 9,
+            "a dozen": 9, "dozens": 9, "a pair of": 2, "couple": 2, "several": 4, "many": 6}
 MAX_COUNT = 9
 
 COLOURS: dict[str, RGB] = {
@@ -94,85 +94,128 @@ _STILL_WORDS = ("standing", "stands", "sitting", "sits", "parked", "sleeping", "
                 "curled", "sunbathing", "reading", "cooking", "working", "typing", "still")
 _RUN_WORDS = ("running", "runs", "galloping", "gallops", "racing", "races", "speeding", "speeds", "sprinting",
               "chasing", "fast", "rushing", "zooming")
-_LEFT = ("to the left", "towards the left", "toward the left", "leftward", "right to left", "heading left",
-         "driving left", "moving left", "walking left", "running left", "flying left", "going left", "left across")
-_RIGHT = ("to the right", "towards the right", "toward the right", "rightward", "left to right", "heading right",
-          "driving right", "moving right", "walking right", "running right", "flying right", "going right",
-          "right across")
+# From-to phrases first: "driving left to right" holds "driving left".
+_ACROSS = (("left to right", "right"), ("right to left", "left"))
+_LEFT = ("to the left", "towards the left", "toward the left", "leftward", "heading left", "driving left",
+         "moving left", "walking left", "running left", "flying left", "going left", "left across")
+_RIGHT = ("to the right", "towards the right", "toward the right", "rightward", "heading right", "driving right",
+          "moving right", "walking right", "running right", "flying right", "going right", "right across")
 _TOWARD = ("towards the camera", "toward the camera", "towards the viewer", "toward the viewer", "towards us",
            "toward us", "approaching", "coming closer", "head-on", "at the camera")
 _AWAY = ("away", "into the distance", "receding", "towards the horizon", "toward the horizon")
+_MOVING_WORDS = ("walking", "walks", "moving", "moves", "crossing", "crosses", "strolling", "prowling", "jumping",
+                 "driving", "flying", "swimming", "sailing", "heading", "going", "coming")
 
 _KIND_OF: dict[str, Kind] = {word: kind for kind, words in WORDS.items() for word in words}
-# Longest first: "school of fish" before "fish", "sports car" before "car".
+# Longest first: "school of fish" before "fish", "sports car" before "car". A subject word ends at a
+# word's end: "bird" is not found in "bird's-eye".
 _SUBJECT_PATTERN = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(_KIND_OF, key=len, reverse=True))
-                              + r")\b")
+                              + r")(?![\w'’-])")
+# Phrases that hold a subject word but name no subject.
+_NOT_SUBJECTS = re.compile(r"bird'?s[- ]eye|hot ?dogs?|van gogh|jet stream|jet lag|catwalk|dog days|"
+                           r"flying cars?|watchdog|horsepower|train of thought|sea ?horses?")
+# Where a subject's phrase starts: the article, number or adjectives before its noun.
+_LEAD = re.compile(r"(?:\b(?:a|an|the|one|two|three|four|five|six|seven|eight|nine|ten|several|many|some|"
+                   r"a pair of|a couple of)\s+)?(?:[a-z'-]+\s+){0,2}$")
 
 
 def subject_words(text: str) -> list[tuple[int, int, Kind]]:
-    """Every subject noun in `text` (lowercase): its span and kind, in order."""
-    found = []
-    for match in _SUBJECT_PATTERN.finditer(text):
-        if text[max(0, match.start() - 7):match.start()] == "flying " and match.group() in ("car", "cars"):
-            continue  # a flying car is a craft in the sky (effects.FlyingLights), not a car on a road
-        found.append((match.start(), match.end(), _KIND_OF[match.group()]))
-    return found
+    """Every subject noun in `text` (lowercase): its span and kind, in order. A flying car is a
+    craft in the sky (effects.FlyingLights), not a car on a road."""
+    masked = _NOT_SUBJECTS.sub(lambda m: " " * len(m.group()), text)
+    return [(m.start(), m.end(), _KIND_OF[m.group()]) for m in _SUBJECT_PATTERN.finditer(masked)]
 
 
-def colour_before(text: str, start: int) -> str | None:
-    """The colour word among the two words before position `start`: "a red sports car"."""
-    words = re.findall(r"[a-z-]+", text[:start])[-3:]
+def colour_before(text: str, start: int, since: int = 0) -> str | None:
+    """The colour word among the three words before position `start`, and after position
+    `since` (the previous subject): "a red sports car", but not the red of "a red car and dog"."""
+    words = re.findall(r"[a-z-]+", text[since:start])[-3:]
     return next((word for word in reversed(words) if word in COLOURS), None)
 
 
+def worn_colour(clause: str) -> re.Match[str] | None:
+    """A colour given after the noun: "dressed in red", "wearing a yellow raincoat" (group 1)."""
+    for match in re.finditer(r"\b(?:dressed in|wearing|in) (?:an? |the )?([a-z]+)\b", clause):
+        if match.group(1) in COLOURS:
+            return match
+    return None
+
+
 def read_subjects(text: str) -> tuple[SubjectSpec, ...]:
-    """The subjects of a lowercase prompt, one spec per kind, in order."""
+    """The subjects of a lowercase prompt, one spec per kind, in order; a kind named twice ("a
+    man and a woman") is that many more."""
     words = subject_words(text)
     specs: dict[Kind, SubjectSpec] = {}
+    previous_end = 0
     for number, (start, end, kind) in enumerate(words):
-        # The subject's clause: up to the next subject or the end of the sentence part.
-        stop = words[number + 1][0] if number + 1 < len(words) else len(text)
-        clause = re.split(r"[,.;]", text[end:stop], maxsplit=1)[0]
-        colour = colour_before(text, start) or _colour_worn(clause)
-        if kind in specs:  # named again ("a flock of pink birds"): only a colour can be new
-            if specs[kind].colour is None and colour is not None:
-                specs[kind] = replace(specs[kind], colour=COLOURS[colour])
+        following = words[number + 1][0] if number + 1 < len(words) else len(text)
+        clause = _clause(text, end, following)
+        worn = worn_colour(clause)
+        colour = colour_before(text, start, previous_end) or (worn.group(1) if worn else None)
+        lead = text[previous_end:start]
+        own_lead = _LEAD.search(lead)  # this subject's own article and adjectives: "a parked"
+        phrase = (own_lead.group() if own_lead else "") + clause
+        same_mention = bool(re.fullmatch(r"\s*of\s+(?:[a-z'-]+\s+){0,2}", lead))  # "a flock of pink birds"
+        previous_end = end
+        if kind in specs:
+            earlier = specs[kind]
+            extra = 0 if same_mention else _count(kind, text[start:end], lead)
+            specs[kind] = replace(earlier, colour=earlier.colour or (COLOURS[colour] if colour else None),
+                                  count=min(earlier.count + extra, MAX_COUNT))
             continue
         specs[kind] = SubjectSpec(kind, None if colour is None else COLOURS[colour], _heading(clause),
-                                  _pace(kind, clause), _count(kind, text[start:end], text[:start]))
+                                  _pace(kind, phrase), _count(kind, text[start:end], lead))
     return tuple(specs.values())
 
 
-def _colour_worn(clause: str) -> str | None:
-    """A colour given after the noun: "dressed in red", "wearing a yellow raincoat"."""
-    match = re.search(r"\b(?:dressed in|wearing|in) (?:an? |the )?([a-z]+)\b", clause)
-    return match.group(1) if match and match.group(1) in COLOURS else None
+def _clause(text: str, end: int, following: int) -> str:
+    """What a prompt says of the subject ending at `end`: up to where the next subject's phrase
+    starts (its article and adjectives are that subject's), read past commas ("a dog, walking
+    towards the camera") but not past a sentence."""
+    lead = _LEAD.search(text[end:following])
+    stop = end + lead.start() if lead and following < len(text) else following
+    return re.split(r"[.;]", text[end:stop], maxsplit=1)[0]
+
+
+def _says(clause: str, phrases: tuple[str, ...]) -> bool:
+    return any(re.search(rf"\b{re.escape(p)}\b", clause) for p in phrases)
+
+
+def _named_heading(clause: str) -> Heading | None:
+    for phrase, side in _ACROSS:
+        if _says(clause, (phrase,)):
+            return Heading.RIGHT if side == "right" else Heading.LEFT
+    for phrases, heading in ((_TOWARD, Heading.TOWARD), (_LEFT, Heading.LEFT), (_RIGHT, Heading.RIGHT),
+                             (_AWAY, Heading.AWAY)):
+        if _says(clause, phrases):
+            return heading
+    return None
 
 
 def _heading(clause: str) -> Heading:
-    for phrases, heading in ((_TOWARD, Heading.TOWARD), (_LEFT, Heading.LEFT), (_RIGHT, Heading.RIGHT),
-                             (_AWAY, Heading.AWAY)):
-        if any(re.search(rf"\b{re.escape(p)}\b", clause) for p in phrases):
-            return heading
-    return Heading.RIGHT
+    """Which way it goes: as the clause says, or to the right."""
+    return _named_heading(clause) or Heading.RIGHT
 
 
 def _pace(kind: Kind, clause: str) -> Pace:
-    def says(words: tuple[str, ...]) -> bool:
-        return any(re.search(rf"\b{w}\b", clause) for w in words)
-
-    if says(_RUN_WORDS):
+    if _says(clause, _RUN_WORDS):
         return Pace.RUN
-    if says(_STILL_WORDS):
+    if _says(clause, _STILL_WORDS):
         return Pace.STILL
-    return Pace.STILL if kind is Kind.CAT else Pace.WALK
+    if kind is Kind.CAT:  # a cat sits unless the prompt moves it
+        moving = _says(clause, _MOVING_WORDS) or _named_heading(clause) is not None
+        return Pace.WALK if moving else Pace.STILL
+    return Pace.WALK
 
 
-def _count(kind: Kind, noun: str, before: str) -> int:
-    lead = " ".join(re.findall(r"[a-z]+", before)[-3:])
+def _count(kind: Kind, noun: str, lead: str) -> int:
+    """How many: a number before the noun (within its own phrase), a plural or a flock, else one."""
+    if noun == "couple":
+        return 2
+    words = " ".join(re.findall(r"[a-z]+", lead)[-3:])
     for word, count in _NUMBERS.items():
-        if re.search(rf"\b{word}\b", lead):
+        if re.search(rf"\b{word}\b", words):
             return count
-    if noun in _PLURALS or re.search(r"\b(flock|school|herd|pack|group|crowd) of$", lead):
+    if noun in _PLURALS or re.search(r"\b(flock|school|herd|pack|group|crowd) of$", words):
         return _FLOCKS.get(kind, 3)
     return 1

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from openreel.domain.concepts import ConceptAccount
 from openreel.engines.procedural.cast import COLOURS as CAST_COLOURS
-from openreel.engines.procedural.cast import WORDS, Kind, colour_before
+from openreel.engines.procedural.cast import WORDS, Kind, colour_before, subject_words, worn_colour
 from openreel.engines.procedural.scene import (INTERIORS, CameraMove, Road, SceneDescription, Setting, TimeOfDay,
                                                Weather)
+from openreel.engines.procedural.layers import CLOUDY
 from openreel.engines.procedural.world import shows_water
 
 Drawn = Callable[[SceneDescription], bool]
@@ -40,7 +41,8 @@ def _setting(*settings: Setting) -> Drawn:
 
 # Where there is no daylight to show the time of day by: space, a studio, abstract shapes, the moon
 # (a black sky whatever the hour), the sea floor.
-_TIMELESS = frozenset({Setting.PRODUCT, Setting.SPACE, Setting.ABSTRACT, Setting.MOON, Setting.UNDERWATER})
+_TIMELESS = frozenset({Setting.PRODUCT, Setting.SPACE, Setting.ABSTRACT, Setting.MOON, Setting.UNDERWATER,
+                       Setting.STAGE})  # a stage has no window
 _SKYLESS = INTERIORS | {Setting.ABSTRACT, Setting.UNDERWATER}
 
 
@@ -65,8 +67,7 @@ def _road(*roads: Road) -> Drawn:
 
 
 def _clouds(scene: SceneDescription) -> bool:
-    return (scene.setting in (Setting.SKY, Setting.MOUNTAINS, Setting.SEA, Setting.DESERT, Setting.SNOWFIELD)
-            and scene.time_of_day is not TimeOfDay.NIGHT)
+    return scene.setting in CLOUDY and scene.time_of_day is not TimeOfDay.NIGHT
 
 
 def _sky(scene: SceneDescription) -> bool:
@@ -74,9 +75,10 @@ def _sky(scene: SceneDescription) -> bool:
 
 
 def _moon(scene: SceneDescription) -> bool:
-    """Its surface, or its disc in a night sky."""
-    return scene.setting is Setting.MOON and not scene.red_planet or (scene.time_of_day is TimeOfDay.NIGHT and scene.setting not in
-                                             _SKYLESS | {Setting.SPACE})
+    """Its surface, or its disc in a night sky (not on Mars, where the sky is dust)."""
+    if scene.setting is Setting.MOON:
+        return not scene.red_planet
+    return scene.time_of_day is TimeOfDay.NIGHT and scene.setting not in _SKYLESS | {Setting.SPACE}
 
 
 _PLACES = (
@@ -84,7 +86,7 @@ _PLACES = (
             _setting(Setting.MOUNTAINS)),
     Concept("field", ("field", "fields", "meadow", "meadows", "grassland", "prairie", "farmland", "countryside"),
             lambda scene: scene.setting is Setting.MOUNTAINS and not shows_water(scene)),
-    Concept("sea", ("sea", "ocean", "waves", "coast", "coastal", "bay", "harbor", "harbour", "seaside"),
+    Concept("sea", ("sea", "ocean", "wave", "waves", "coast", "coastal", "bay", "harbor", "harbour", "seaside"),
             _setting(Setting.SEA)),
     Concept("lake", ("lake", "pond", "reflecting pool", "water"), shows_water),
     Concept("river", ("river", "stream", "creek"), shows_water),
@@ -96,15 +98,19 @@ _PLACES = (
     Concept("desert", ("desert", "dune", "dunes", "sahara", "canyon"), _setting(Setting.DESERT)),
     Concept("sky", ("sky", "skies"), _sky),
     Concept("clouds", ("cloud", "clouds", "cloudscape"), _clouds),
-    Concept("space", ("space", "outer space", "galaxy", "nebula", "cosmos", "stars"), _setting(Setting.SPACE)),
+    Concept("space", ("space", "outer space", "galaxy", "nebula", "cosmos"), _setting(Setting.SPACE)),
+    # Stars shine where the moon's disc or surface does, and in space.
+    Concept("stars", ("star", "stars", "starlit"), lambda scene: scene.setting is Setting.SPACE or _moon(scene)),
     Concept("planet", ("planet", "planets", "mars", "jupiter", "saturn"), _setting(Setting.SPACE, Setting.MOON)),
     Concept("moon", ("moon", "lunar", "moonscape"), _moon),
     Concept("earth", ("earth",), lambda scene: scene.setting is Setting.SPACE
             or scene.setting is Setting.MOON and not scene.red_planet),
     Concept("studio", ("studio", "backdrop", "product shot", "showcase", "turntable"), _setting(Setting.PRODUCT)),
     Concept("kitchen", ("kitchen",), _setting(Setting.KITCHEN)),
-    Concept("room", ("room", "bedroom", "living room", "interior", "apartment", "floor", "sofa", "couch",
-                     "indoors", "fireplace"), _setting(Setting.ROOM)),
+    # Any interior is a room: "a restaurant kitchen" draws a kitchen, which is one.
+    Concept("room", ("room", "bedroom", "living room", "interior", "apartment", "wooden floor", "sofa", "couch",
+                     "indoors", "fireplace", "cafe", "café", "restaurant", "library"),
+            lambda scene: scene.setting in INTERIORS - {Setting.PRODUCT}),
     Concept("office", ("office", "desk", "cubicle", "workspace"), _setting(Setting.OFFICE)),
     Concept("stage", ("stage", "concert", "theatre", "theater", "spotlight"), _setting(Setting.STAGE)),
     Concept("road", ("road", "roads", "lane", "racetrack"), _road(Road.ROAD, Road.HIGHWAY)),
@@ -136,7 +142,8 @@ _WEATHER = (
 )
 
 _CAMERA = (
-    Concept("pan", ("pan", "pans", "panning", "left to right", "right to left", "truck left", "truck right"),
+    # Not "left to right": with a subject in the prompt, that is how the subject moves.
+    Concept("pan", ("pan", "pans", "panning", "truck left", "truck right"),
             _camera(CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT), scenery=False),
     Concept("tracking", ("tracking", "follows", "following"), _camera(CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT),
             scenery=False),
@@ -182,7 +189,7 @@ _PHRASES = sorted(((word, concept) for concept in LEXICON for word in concept.wo
 
 # Nouns that say how to film, not what to film: never reported as a missing concept.
 _FILMING = frozenset("""
-shot shots video videos view views scene scenes style styles light lights lighting camera cameras frame
+shot shots video videos view views scene scenes style styles light lights lighting camera cameras frame subject
 frames moment moments close-up closeup background foreground atmosphere mood look feel sense way lot bit
 kind sort piece glimpse side top middle distance edge front back surface quality detail details resolution
 motion movement movements angle angles lens focus depth color colors colour colours palette tone tones
@@ -199,9 +206,11 @@ behind above below beneath beside between around past and or but while as that w
 is are was were be being been has have had it they them against among like than then up down out off away
 for about after before during inside outside within without via per upon amid beyond throughout underneath
 next so if not very just only all
+runs walks flies swims drives sails dances sleeps sits stands sets rises falls moves jumps plays looks waits
+rides glides crosses floats shines glows passes races chases eats drinks reads cooks works spins turns
 """.split())
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*|[^\sa-z0-9]")
+_WORD = re.compile(r"[^\W_][\w'-]*|[^\s\w]")  # words in any script, and punctuation
 
 
 def concept_account(prompt: str, scene: SceneDescription, animates_image: bool = False) -> ConceptAccount:
@@ -218,7 +227,11 @@ def concept_account(prompt: str, scene: SceneDescription, animates_image: bool =
         if colour:
             found.append((start, colour, drawn))  # a subject's colour is drawn with it
     others = list(_other_nouns(text))
+    worn = _worn_colours(text, scene, animates_image)
     for start, colour in _palette_colours(text, named):
+        if colour in worn:  # "a man in a red jacket": the man is drawn red
+            found.append((start, colour, worn[colour]))
+            continue
         # A colour inside a phrase about something it cannot draw ("a red dragon") is that thing's.
         belongs = any(phrase_start <= start < head for phrase_start, head, _ in others)
         found.append((start, colour, palette_drawn and not belongs))
@@ -227,6 +240,19 @@ def concept_account(prompt: str, scene: SceneDescription, animates_image: bool =
     rendered = dict.fromkeys(name for _, name, drawn in found if drawn)
     missing = dict.fromkeys(name for _, name, drawn in found if not drawn and name not in rendered)
     return ConceptAccount(tuple(rendered), tuple(missing))
+
+
+def _worn_colours(text: str, scene: SceneDescription, animates_image: bool) -> dict[str, bool]:
+    """The colours given after a subject ("dressed in red"), each with whether its subject is drawn."""
+    drawn = {subject.kind for subject in scene.subjects} if not animates_image else set()
+    words = subject_words(text)
+    worn: dict[str, bool] = {}
+    for number, (_, end, kind) in enumerate(words):
+        following = words[number + 1][0] if number + 1 < len(words) else len(text)
+        match = worn_colour(text[end:following])
+        if match is not None:
+            worn[match.group(1)] = worn.get(match.group(1), False) or kind in drawn
+    return worn
 
 
 def _named(text: str) -> list[tuple[int, Concept, str | None]]:

@@ -32,6 +32,10 @@ class Layer:
         return self.image.convert("RGB"), None if opaque else alpha
 
 
+# The settings whose sky has clouds in it (by day).
+CLOUDY = frozenset({Setting.SKY, Setting.MOUNTAINS, Setting.SEA, Setting.DESERT, Setting.SNOWFIELD})
+
+
 def panorama_size(width: int, height: int) -> tuple[int, int]:
     # An even margin on each axis keeps the centred, unmoving axis on whole pixels.
     margin_x, margin_y = round(width * (MARGIN - 1) / 2), round(height * (MARGIN - 1) / 2)
@@ -78,7 +82,7 @@ def sky(scene: SceneDescription, light: Light, w: int, h: int, horizon: float,
         sky[ys[keep], xs[keep]] = (rng.uniform(0.5, 1.0, (int(keep.sum()), 1)) * 255).astype(np.uint8)
     image = Image.fromarray(sky, "RGB")
     _sun(image, scene, light, horizon_px)
-    if scene.setting in (Setting.SKY, Setting.MOUNTAINS, Setting.SEA, Setting.DESERT) and not light.is_night:
+    if scene.setting in CLOUDY and not light.is_night:
         _clouds(image, light, rng, horizon_px)
     return image.convert("RGBA")
 

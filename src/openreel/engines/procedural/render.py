@@ -59,7 +59,9 @@ class Shot:
             layers, ground = build_world(scene, self.panorama[0], self.panorama[1], rng)
             self.horizon, stand = ground.horizon, ground.stand[0]
             if scene.subjects:
-                self.cast = Cast(scene, size, self.panorama, ground, energy, rng)
+                # Its own generator, spawned without drawing from the shot's: naming a subject or
+                # not leaves the rain, mist, crowd and grain of the same seed as they were.
+                self.cast = Cast(scene, size, self.panorama, ground, energy, rng.spawn(1)[0])
             layers += [_asset_layer(a, self.panorama, self.horizon) for a in inputs.assets]
             ends = [[view_box(scene.camera, u, layer.parallax, energy, size, self.panorama) for layer in layers]
                     for u in (0.0, 1.0)]

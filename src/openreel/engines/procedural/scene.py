@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from openreel.engines.procedural.cast import Kind, SubjectSpec, colour_before, read_subjects, subject_words
+from openreel.engines.procedural.cast import (WORDS, Kind, SubjectSpec, colour_before, read_subjects, subject_words,
+                                              worn_colour)
 
 
 class Setting(StrEnum):
@@ -105,12 +106,19 @@ def _has(text: str, *words: str) -> bool:
     return any(re.search(rf"\b{re.escape(w)}", text) for w in words)
 
 
+# What a negative prompt may call each kind of subject.
+_NAMES: dict[Kind, tuple[str, ...]] = {kind: WORDS[kind] + (("people", "humans", "human", "persons")
+                                                            if kind is Kind.PERSON else ()) for kind in Kind}
+
+
 def _has_word(text: str, *words: str) -> bool:
     """Whole words (or their plurals): "watch" is not found in "watching", nor "space" in "spaceship"."""
     return any(re.search(rf"\b{re.escape(w)}(?:s|es)?\b", text) for w in words)
 
 
-# In order: the first setting named wins ("a kitchen in a city apartment" is a kitchen).
+# In order: the first setting named wins ("a kitchen in a city apartment" is a kitchen); words that
+# name a place come before words that name a thing ("stars", "a bottle"), so "watching the stars on
+# a beach" is a beach.
 _SETTINGS: tuple[tuple[Setting, tuple[str, ...]], ...] = (
     (Setting.UNDERWATER, ("underwater", "under the sea", "under water", "coral", "reef", "seabed", "sea floor",
                           "ocean floor", "scuba", "diver", "school of fish", "aquarium")),
@@ -122,10 +130,6 @@ _SETTINGS: tuple[tuple[Setting, tuple[str, ...]], ...] = (
     (Setting.STAGE, ("stage", "concert", "theatre", "theater", "spotlight")),
     (Setting.ROOM, ("room", "bedroom", "living room", "interior", "apartment", "indoors", "sofa", "couch",
                     "wooden floor", "fireplace", "cafe", "café", "restaurant", "library")),
-    (Setting.PRODUCT, ("product", "watch", "bottle", "sneaker", "perfume", "showcase", "on a dark surface",
-                       "turntable", "jewel", "jewelry", "studio")),
-    (Setting.SPACE, ("space", "galaxy", "nebula", "planet", "stars", "cosmos", "orbit around earth",
-                     "outer space")),
     (Setting.CITY, ("city", "cities", "street", "skyline", "tokyo", "downtown", "urban", "skyscraper",
                     "neon sign", "new york", "building", "alley", "avenue")),
     (Setting.DESERT, ("desert", "dune", "sahara", "canyon")),
@@ -136,6 +140,10 @@ _SETTINGS: tuple[tuple[Setting, tuple[str, ...]], ...] = (
                          "farmland", "countryside")),
     (Setting.SEA, ("sea", "ocean", "bay", "beach", "coast", "coastal", "wave", "harbor", "harbour", "shore",
                    "seaside", "lighthouse")),
+    (Setting.PRODUCT, ("product", "watch", "bottle", "sneaker", "perfume", "showcase", "on a dark surface",
+                       "turntable", "jewel", "jewelry", "studio")),
+    (Setting.SPACE, ("space", "galaxy", "nebula", "planet", "stars", "cosmos", "orbit around earth",
+                     "outer space")),
     (Setting.SKY, ("sky", "skies", "cloud", "cloudscape")),
     (Setting.ABSTRACT, ("abstract", "shapes", "fluid", "pattern", "particles", "geometric")),
 )
@@ -154,13 +162,14 @@ def describe(prompt: str, negative_prompt: str = "") -> SceneDescription:
     text = prompt.lower()
     setting = next((s for s, words in _SETTINGS if _has_word(text, *words)), Setting.MOUNTAINS)
     negative = negative_prompt.lower()
-    subjects = tuple(s for s in read_subjects(text) if not (negative and _has_word(negative, s.kind.value)))
+    subjects = tuple(s for s in read_subjects(text) if not (negative and _has_word(negative, *_NAMES[s.kind])))
     scene = SceneDescription(
         setting=setting,
         time_of_day=_time_of_day(text),
         weather=_weather(text),
         camera=_camera(text, moving_subjects=any(s.heading in ("left", "right") for s in subjects)),
-        has_water=_has(text, "lake", "sea", "ocean", "bay", "river", "water", "reflecting pool")
+        has_water=_has(text, "lake", "sea", "ocean", "bay", "river", "water", "reflecting pool", "pond", "stream",
+                       "creek")
         or setting is Setting.SEA,
         neon=_has(text, "neon", "cyberpunk", "futuristic"),
         wet_ground=_has(text, "wet", "puddle", "rain-soaked", "reflecting in", "reflections"),
@@ -196,7 +205,7 @@ _ON_THE_GROUND = frozenset(Setting) - NO_GROUND - {Setting.UNDERWATER}
 _PLACES_FOR: dict[Kind, frozenset[Setting]] = {
     Kind.CAR: _ON_THE_GROUND - INTERIORS,
     Kind.TRAIN: _ON_THE_GROUND - INTERIORS - {Setting.MOON},
-    Kind.BOAT: frozenset({Setting.SEA, Setting.MOUNTAINS, Setting.FOREST, Setting.SKY}),
+    Kind.BOAT: frozenset({Setting.SEA, Setting.MOUNTAINS, Setting.FOREST, Setting.DESERT, Setting.SNOWFIELD}),
     Kind.PLANE: _OUTDOORS_WITH_SKY,
     Kind.BIRD: _OUTDOORS_WITH_SKY,
     Kind.FISH: frozenset({Setting.UNDERWATER}),
@@ -224,20 +233,26 @@ def _with_cast(scene: SceneDescription, text: str, subjects: tuple[SubjectSpec, 
             road = Road.RAILWAY
     beach = scene.setting is Setting.SEA and (_has_word(text, "beach", "shore", "sand", "sandy")
                                                or bool(kinds & set(_LAND_KINDS)) and road is None)
-    water = scene.has_water or (Kind.BOAT in kinds and scene.setting is not Setting.SKY)
-    return replace(scene, subjects=drawn, road=road, beach=beach, has_water=water,
-                   bridge=outdoors and _has_word(text, "bridge"))
+    water = scene.has_water or Kind.BOAT in kinds
+    bridge = outdoors and scene.setting not in (Setting.MOON, Setting.SKY) and _has_word(text, "bridge")
+    return replace(scene, subjects=drawn, road=road, beach=beach, has_water=water, bridge=bridge)
 
 
 def _without_subject_colours(text: str) -> str:
     """The prompt without the colour words that belong to a subject: "a red car" is a red car, not
     a red grade over the picture."""
     chars = list(text)
-    for start, _, _ in subject_words(text):
+    words = subject_words(text)
+    for number, (start, end, _) in enumerate(words):
         colour = colour_before(text, start)
         if colour is not None:
             at = text.rfind(colour, 0, start)
             chars[at:at + len(colour)] = " " * len(colour)
+        following = words[number + 1][0] if number + 1 < len(words) else len(text)
+        worn = worn_colour(text[end:following])  # "a man in a red jacket"
+        if worn is not None:
+            at = end + worn.start(1)
+            chars[at:at + len(worn.group(1))] = " " * len(worn.group(1))
     return "".join(chars)
 
 
@@ -266,7 +281,8 @@ def _time_of_day(text: str) -> TimeOfDay:
 
 
 def _weather(text: str) -> Weather:
-    if _has(text, "snow", "blizzard", "snowfall", "wintry"):
+    # Falling snow: not the snow of a snowfield or a snow-covered hill, which lies on the ground.
+    if re.search(r"\b(?:snow|snowy|snowing|snowfall|snowflakes?|blizzard|wintry)(?![\w-])(?! field| plain)", text):
         return Weather.SNOW
     if _has(text, "rain", "storm", "thunderstorm", "drizzle", "downpour"):
         return Weather.RAIN
@@ -289,9 +305,9 @@ def _camera(text: str, moving_subjects: bool = False) -> CameraMove:
         return CameraMove.PAN_LEFT
     if _has(text, "orbit", "rotating", "rotate", "revolving", "turntable", "360"):
         return CameraMove.ORBIT
-    if _has(text, "zoom out", "dolly out", "pull back", "pulls back", "pull out"):
+    if _has(text, "zoom out", "dolly out", "dollies out", "pull back", "pulls back", "pulling back", "pull out"):
         return CameraMove.ZOOM_OUT
-    if _has(text, "zoom in", "zooms in", "dolly in", "push in", "pushes in", "close-up", "closer"):
+    if _has(text, "zoom in", "zooms in", "dolly in", "dollies in", "push in", "pushes in", "close-up", "closer"):
         return CameraMove.ZOOM_IN
     if _has(text, "aerial", "drone shot", "flyover", "fly over", "bird's-eye", "birds-eye"):
         return CameraMove.AERIAL

@@ -79,24 +79,32 @@ def build_world(scene: SceneDescription, pw: int, ph: int, rng: np.random.Genera
 
 
 def _ground(scene: SceneDescription, horizon: float, light: Light) -> Ground:
+    """Where wheels run: a bridge's deck over a road, a road over a city's street. Where people and
+    animals stand: a room's floor, a beach's sand, a city's pavement, in front of a road, or else
+    the near ground."""
     lane = None
-    stand = (horizon + 0.06, horizon + 0.26)
-    if scene.road is not None:
-        top, bottom = places.road_band(scene, horizon)
-        lane = top + (bottom - top) * 0.7
-        stand = (bottom + 0.02, bottom + 0.12)
     if scene.bridge:
         lane = horizon + places.BRIDGE_DECK
-    if scene.setting is Setting.CITY:
-        lane = lane if scene.road is not None else horizon + 0.19
-        stand = (horizon + 0.13, horizon + 0.2)
-    if scene.beach:
-        stand = (horizon + places.BEACH_TOP + 0.04, horizon + 0.3)
+    elif scene.road is not None:
+        top, bottom = places.road_band(scene, horizon)
+        lane = top + (bottom - top) * 0.7
+    elif scene.setting is Setting.CITY:
+        lane = horizon + 0.19  # the street
     if scene.setting in INTERIORS:
         stand = (horizon + 0.03, horizon + 0.16)
+    elif scene.beach:
+        stand = (horizon + places.BEACH_TOP + 0.04, horizon + 0.3)
+    elif scene.setting is Setting.CITY:
+        stand = (horizon + 0.13, horizon + 0.2)
+    elif scene.road is not None:
+        bottom = places.road_band(scene, horizon)[1]
+        stand = (bottom + 0.02, bottom + 0.12)
+    else:
+        stand = (horizon + 0.06, horizon + 0.26)
     water = horizon + 0.05 if shows_water(scene) else None
     sky = (0.2, max(horizon - 0.12, 0.3))
-    return Ground(horizon, lane, _in_view(stand), water, sky, light)
+    return Ground(horizon, None if lane is None else min(lane, _LOWEST_IN_VIEW), _in_view(stand),
+                  None if water is None else min(water, _LOWEST_IN_VIEW), sky, light)
 
 
 # The lowest panorama row a centred camera shows (layers.MARGIN leaves a sixth of the height below).
