@@ -141,6 +141,33 @@ def worn_colour(clause: str) -> re.Match[str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class SubjectColour:
+    """A colour word the prompt gives a subject: before it ("a red car") or worn after it
+    ("a man in a red jacket")."""
+
+    start: int  # where the colour word is in the text
+    word: str
+    kind: Kind
+    worn: bool
+
+
+def subject_colours(text: str) -> list[SubjectColour]:
+    """Every colour word that belongs to a subject, in order: what the picture's grade leaves out
+    and the account reports with its subject."""
+    words = subject_words(text)
+    found = []
+    for number, (start, end, kind) in enumerate(words):
+        before = colour_before(text, start)
+        if before is not None:
+            found.append(SubjectColour(text.rfind(before, 0, start), before, kind, worn=False))
+        following = words[number + 1][0] if number + 1 < len(words) else len(text)
+        worn = worn_colour(text[end:following])
+        if worn is not None:
+            found.append(SubjectColour(end + worn.start(1), worn.group(1), kind, worn=True))
+    return found
+
+
 def read_subjects(text: str) -> tuple[SubjectSpec, ...]:
     """The subjects of a lowercase prompt, one spec per kind, in order; a kind named twice ("a
     man and a woman") is that many more."""

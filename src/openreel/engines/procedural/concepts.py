@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from openreel.domain.concepts import ConceptAccount
 from openreel.engines.procedural.cast import COLOURS as CAST_COLOURS
-from openreel.engines.procedural.cast import WORDS, Kind, colour_before, subject_words, worn_colour
+from openreel.engines.procedural.cast import WORDS, Kind, colour_before, subject_colours
 from openreel.engines.procedural.scene import (INTERIORS, CameraMove, Road, SceneDescription, Setting, TimeOfDay,
                                                Weather)
 from openreel.engines.procedural.layers import CLOUDY
@@ -185,7 +185,11 @@ LEXICON: tuple[Concept, ...] = _PLACES + _TIMES + _WEATHER + _CAMERA + _SUBJECTS
 SUBJECTS = frozenset(kind.value for kind in Kind)
 
 # Words of the lexicon, longest first so "flying car" is read before "car".
-_PHRASES = sorted(((word, concept) for concept in LEXICON for word in concept.words), key=lambda p: -len(p[0]))
+_PHRASES = [(re.compile(rf"\b{re.escape(word)}\b"), concept)
+            for word, concept in sorted(((word, concept) for concept in LEXICON for word in concept.words),
+                                        key=lambda p: -len(p[0]))]
+# Every word of the lexicon's phrases: a phrase ending in one is the lexicon's to read.
+_KNOWN_WORDS = frozenset(part for concept in LEXICON for word in concept.words for part in word.split())
 
 # Nouns that say how to film, not what to film: never reported as a missing concept.
 _FILMING = frozenset("""
@@ -245,13 +249,10 @@ def concept_account(prompt: str, scene: SceneDescription, animates_image: bool =
 def _worn_colours(text: str, scene: SceneDescription, animates_image: bool) -> dict[str, bool]:
     """The colours given after a subject ("dressed in red"), each with whether its subject is drawn."""
     drawn = {subject.kind for subject in scene.subjects} if not animates_image else set()
-    words = subject_words(text)
     worn: dict[str, bool] = {}
-    for number, (_, end, kind) in enumerate(words):
-        following = words[number + 1][0] if number + 1 < len(words) else len(text)
-        match = worn_colour(text[end:following])
-        if match is not None:
-            worn[match.group(1)] = worn.get(match.group(1), False) or kind in drawn
+    for colour in subject_colours(text):
+        if colour.worn:
+            worn[colour.word] = worn.get(colour.word, False) or colour.kind in drawn
     return worn
 
 
@@ -260,8 +261,8 @@ def _named(text: str) -> list[tuple[int, Concept, str | None]]:
     when it is a subject ("a red car")."""
     found: dict[str, tuple[int, Concept, str | None]] = {}
     taken: list[tuple[int, int]] = []
-    for word, concept in _PHRASES:
-        for match in re.finditer(rf"\b{re.escape(word)}\b", text):
+    for pattern, concept in _PHRASES:
+        for match in pattern.finditer(text):
             start, end = match.span()
             if any(start < b and a < end for a, b in taken):
                 continue  # inside a longer phrase already read ("flying car" holds "car")
@@ -285,19 +286,18 @@ def _other_nouns(text: str) -> Iterator[tuple[int, int, str]]:
     """The head nouns the lexicon does not know, with where their phrase starts and where they
     are: of phrases after an article (or a number, or "of"), and the object after an -ing verb
     ("cooking pasta")."""
-    known = {part for word, _ in _PHRASES for part in word.split()}
     tokens = list(_WORD.finditer(text))
     index = 0
     while index < len(tokens):
         token = tokens[index].group()
         index += 1
-        if token not in _DETERMINERS and not (token.endswith("ing") and len(token) > 4 and token not in known):
+        if token not in _DETERMINERS and not (token.endswith("ing") and len(token) > 4 and token not in _KNOWN_WORDS):
             continue
         phrase: list[re.Match[str]] = []
         while index < len(tokens) and _in_phrase(tokens[index].group()):
             phrase.append(tokens[index])
             index += 1
-        if not phrase or phrase[-1].group() in known:
+        if not phrase or phrase[-1].group() in _KNOWN_WORDS:
             continue  # the lexicon reads it ("a red sports car")
         last = phrase[-1].group()
         head = _singular(last)

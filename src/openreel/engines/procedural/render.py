@@ -25,7 +25,7 @@ from openreel.engines.procedural.actors import Cast
 from openreel.engines.procedural.layers import Layer, panorama_size
 from openreel.engines.procedural.palette import LIGHTS, grade_lut, to_bytes
 from openreel.engines.procedural.scene import CameraMove, SceneDescription, Setting, Weather
-from openreel.engines.procedural.world import build_world
+from openreel.engines.procedural.world import Ground, build_world
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,12 @@ class Shot:
         self.horizon = 0.6
         self.image_motion: ImageMotion | None = None
         self.cast: Cast | None = None
-        stand = self.horizon + 0.12
+        ground: Ground | None = None  # where subjects and crowds go; none when animating an image
         if inputs.first_frame is not None:
             self.image_motion = ImageMotion.draw(scene.camera, energy, rng)
         else:
             layers, ground = build_world(scene, self.panorama[0], self.panorama[1], rng)
-            self.horizon, stand = ground.horizon, ground.stand[0]
+            self.horizon = ground.horizon
             if scene.subjects:
                 # Its own generator, spawned without drawing from the shot's: naming a subject or
                 # not leaves the rain, mist, crowd and grain of the same seed as they were.
@@ -74,10 +74,12 @@ class Shot:
         self.mist = (effects.Mist(size, self.horizon, rng, mist_colour)
                      if scene.weather is Weather.MIST and inputs.first_frame is None else None)
         self.flying = effects.FlyingLights(size, self.horizon, rng) if scene.flying_objects else None
-        # Where the crowd walks (a pavement, a beach), moved from panorama rows to frame rows (the
-        # camera is centred).
-        pavement = (stand * self.panorama[1] - (self.panorama[1] - size[1]) / 2) / size[1]
-        self.crowd = effects.Crowd(size, pavement, rng) if scene.crowd and inputs.first_frame is None else None
+        self.crowd = None
+        if scene.crowd and ground is not None:
+            # Where the crowd walks (a pavement, a beach), moved from panorama rows to frame rows
+            # (the camera is centred).
+            pavement = (ground.stand[0] * self.panorama[1] - (self.panorama[1] - size[1]) / 2) / size[1]
+            self.crowd = effects.Crowd(size, pavement, rng)
         self.product = (effects.TurntableProduct(size, self.horizon, scene.tint)
                         if scene.setting is Setting.PRODUCT and inputs.first_frame is None else None)
         wants_finish = scene.film_grain or scene.vignette

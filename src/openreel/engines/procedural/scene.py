@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from openreel.engines.procedural.cast import (WORDS, Kind, SubjectSpec, colour_before, read_subjects, subject_words,
-                                              worn_colour)
+from openreel.engines.procedural.cast import WORDS, Kind, SubjectSpec, read_subjects, subject_colours
 
 
 class Setting(StrEnum):
@@ -242,17 +241,8 @@ def _without_subject_colours(text: str) -> str:
     """The prompt without the colour words that belong to a subject: "a red car" is a red car, not
     a red grade over the picture."""
     chars = list(text)
-    words = subject_words(text)
-    for number, (start, end, _) in enumerate(words):
-        colour = colour_before(text, start)
-        if colour is not None:
-            at = text.rfind(colour, 0, start)
-            chars[at:at + len(colour)] = " " * len(colour)
-        following = words[number + 1][0] if number + 1 < len(words) else len(text)
-        worn = worn_colour(text[end:following])  # "a man in a red jacket"
-        if worn is not None:
-            at = end + worn.start(1)
-            chars[at:at + len(worn.group(1))] = " " * len(worn.group(1))
+    for colour in subject_colours(text):
+        chars[colour.start:colour.start + len(colour.word)] = " " * len(colour.word)
     return "".join(chars)
 
 
